@@ -8,7 +8,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1  // anything not listed below
 	exitUsage       = 64 // bad flags or arguments, empty command
-	exitDataErr     = 65 // malformed input: dotenv, Procfile, token, nothing changed to push
+	exitDataErr     = 65 // malformed input: dotenv, Procfile, token
 	exitNotFound    = 66 // env, generation, file or -e file that does not exist; nothing pushed yet
 	exitPassphrase  = 67 // wrong passphrase
 	exitTampered    = 68 // bundle failed integrity or manifest checks, unsafe paths
@@ -17,6 +17,7 @@ const (
 	exitDenied      = 71 // credentials refused (403)
 	exitConflict    = 72 // lost a push race, or pushed from a base older than the remote
 	exitLocalEdits  = 73 // pull would overwrite local edits that were never pushed
+	exitUnchanged   = 74 // push found nothing changed since the base generation; nothing pushed
 	exitConfig      = 78 // malformed vsync.toml / profiles.toml, missing profile or passphrase
 	exitNotExec     = 126
 	exitNoCommand   = 127

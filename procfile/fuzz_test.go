@@ -1,0 +1,51 @@
+package procfile
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"web: a\nworker: b\n",
+		"# c\n\nweb:x\r\n",
+		"\xef\xbb\xbfweb: a $PORT ${X}\n",
+		"web a\n  b: c\nweb:\n",
+		"a-b_c: 'q' \"r\" | s\n",
+		"x: $(\n",
+		"y: ${\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pf, err := Parse(bytes.NewReader(data))
+		if err != nil {
+			var errs SyntaxErrors
+			if pf != nil || !(errors.As(err, &errs) || errors.Is(err, ErrNoProcesses)) {
+				t.Fatalf("pf=%v err=%T %v", pf, err, err)
+			}
+			for _, e := range errs {
+				if e.Line < 1 {
+					t.Fatalf("line %d", e.Line)
+				}
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, e := range pf.Entries {
+			if !ValidName(e.Name) || e.Name == "all" || seen[e.Name] {
+				t.Fatalf("bad name %q", e.Name)
+			}
+			seen[e.Name] = true
+			if e.Command == "" || e.Command != strings.TrimSpace(e.Command) || strings.ContainsAny(e.Command, "\n\x00") {
+				t.Fatalf("bad command %q", e.Command)
+			}
+			argv, err := Command(e, []string{"PORT=5000", "X=a b"})
+			if err != nil || len(argv) == 0 {
+				t.Fatalf("Command(%q) = %q, %v", e.Command, argv, err)
+			}
+		}
+	})
+}

@@ -1,0 +1,95 @@
+//go:build linux
+
+package launcher
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// setSubreaper sets PR_SET_CHILD_SUBREAPER to on and returns the previous
+// setting, so that Run can restore it.
+func setSubreaper(on bool) (prev bool, err error) {
+	var cur int32
+	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&cur)), 0, 0, 0); err != nil {
+		return false, err
+	}
+	var v uintptr
+	if on {
+		v = 1
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, v, 0, 0, 0); err != nil {
+		return cur != 0, err
+	}
+	return cur != 0, nil
+}
+
+// childrenOf lists the live (not zombie) children of pid by scanning
+// /proc/*/stat. Errors (a process vanishing mid-scan) are skipped.
+func childrenOf(pid int) []int {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	var kids []int
+	for _, n := range names {
+		p, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		state, ppid, ok := procStat(p)
+		if ok && ppid == pid && state != 'Z' && state != 'X' {
+			kids = append(kids, p)
+		}
+	}
+	return kids
+}
+
+// procStat reads the state and parent pid of pid from /proc/pid/stat.
+func procStat(pid int) (state byte, ppid int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	// "pid (comm) S ppid ..."; comm may contain spaces and parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 2 || len(f[0]) != 1 {
+		return 0, 0, false
+	}
+	ppid, err = strconv.Atoi(string(f[1]))
+	if err != nil {
+		return 0, 0, false
+	}
+	return f[0][0], ppid, true
+}
+
+// setForeground makes pgid the foreground process group of the terminal
+// fd. A process outside the foreground group gets SIGTTOU for that unless
+// it blocks or ignores the signal, so SIGTTOU is blocked on this thread
+// only, for the duration of the ioctl, rather than process-wide.
+func setForeground(fd, pgid int) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set, old unix.Sigset_t
+	sig := uint(unix.SIGTTOU) - 1
+	set.Val[sig/64] |= 1 << (sig % 64)
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
+		return err
+	}
+	err := unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, pgid)
+	if e := unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil); err == nil {
+		err = e
+	}
+	return err
+}

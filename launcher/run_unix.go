@@ -1,0 +1,374 @@
+//go:build unix
+
+package launcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+)
+
+// rescanInterval is how often, while the tree is being torn down, Run
+// looks for processes that were reparented to it and polls a process group
+// it cannot wait for.
+const rescanInterval = 25 * time.Millisecond
+
+// Run starts the child described by cfg, supervises it, and returns its
+// exit code once the child and its descendants are gone: the child's exit
+// status, or 128+N when it died of signal N.
+//
+// Starting: the command is resolved as Config.Path says and executed
+// directly with exactly cfg.Env. When it cannot be started Run returns an
+// error wrapping ErrNotFound (code 127) or ErrNotExecutable (code 126);
+// for any other error the code is 1. An error after a successful start
+// (the child was reaped behind Run's back, for instance because SIGCHLD is
+// ignored) also gives 1.
+//
+// Process group and terminal: the child always leads a new process group.
+// When Stdin is a terminal whose foreground group is vsync's, that new
+// group is made the terminal's foreground group before the command is
+// executed, as a shell does for a foreground job: a Ctrl-C is then
+// delivered by the kernel to the child's group only, not to vsync, so it
+// arrives exactly once. Run gives the terminal back to vsync's group when
+// the child exits.
+//
+// Signals: each of ForwardedSignals arriving on cfg.Signals is sent to the
+// child's process group. SIGTERM, SIGINT and SIGQUIT are stop signals: the
+// first starts KillTimeout, after which SIGKILL goes to the group; a second
+// one sends SIGKILL at once. Cancelling ctx acts as a stop signal carrying
+// KillSignal.
+//
+// Reaping: when the process is PID 1 or cfg.Subreaper is set (and
+// supported), Run reaps every child of the process with wait4(-1), as tini
+// does, so orphans re-parented to vsync never stay zombies. Otherwise it
+// waits for its own child only.
+//
+// Teardown: when the child has exited, Run sends KillSignal to what is left
+// of its process group (and, when reaping all, to every remaining child of
+// the process), and SIGKILL after KillTimeout; it returns when they are
+// gone (reaped, or the group empty), so nothing the child started outlives
+// Run. Output pipes are then drained (see Config.Stdout).
+func Run(ctx context.Context, cfg Config) (exitCode int, err error) {
+	if len(cfg.Args) == 0 {
+		return 1, errors.New("launcher: empty command")
+	}
+	s := &supervisor{
+		cfg:     &cfg,
+		killSig: syscall.SIGTERM,
+		timeout: cfg.KillTimeout,
+		tty:     -1,
+	}
+	if cfg.KillSignal != nil {
+		ks, ok := cfg.KillSignal.(syscall.Signal)
+		if !ok {
+			return 1, fmt.Errorf("launcher: kill signal %v is not a syscall.Signal", cfg.KillSignal)
+		}
+		s.killSig = ks
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultKillTimeout
+	}
+	if cfg.Dir != "" {
+		fi, err := os.Stat(cfg.Dir)
+		if err != nil {
+			return 1, fmt.Errorf("launcher: working directory: %w", err)
+		}
+		if !fi.IsDir() {
+			return 1, fmt.Errorf("launcher: working directory %q is not a directory", cfg.Dir)
+		}
+	}
+	path := cfg.Path
+	if path == "" {
+		if path, err = lookPath(cfg.Args[0], cfg.Env, cfg.Dir); err != nil {
+			return codeFor(err), err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 1, err
+	}
+	return s.run(ctx, path)
+}
+
+// codeFor maps a start error to the code a shell would give.
+func codeFor(err error) int {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, ErrNotExecutable):
+		return ExitNotExecutable
+	}
+	return 1
+}
+
+// supervisor is the state of one Run call.
+type supervisor struct {
+	cfg     *Config
+	killSig syscall.Signal
+	timeout time.Duration
+	pid     int  // the child's pid, also its process group id
+	reapAll bool // wait4(-1): PID 1 or subreaper
+	tty     int  // terminal handed to the child, or -1
+	events  chan exitEvent
+}
+
+// exitEvent is one child reaped by the reaper goroutine.
+type exitEvent struct {
+	pid    int
+	status unix.WaitStatus
+}
+
+func (s *supervisor) run(ctx context.Context, path string) (int, error) {
+	cfg := s.cfg
+	st, err := openStdio(cfg)
+	if err != nil {
+		return 1, fmt.Errorf("launcher: %w", err)
+	}
+
+	sys := &syscall.SysProcAttr{Setpgid: true}
+	if !cfg.TerminalOff && cfg.Stdin != nil {
+		fd := int(cfg.Stdin.Fd())
+		if term.IsTerminal(fd) {
+			if fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && fg == unix.Getpgrp() {
+				// The child sets itself as foreground between setpgid
+				// and exec, with signals blocked, so it never runs as a
+				// background job.
+				sys.Foreground, sys.Ctty, s.tty = true, fd, fd
+			}
+		}
+	}
+
+	s.reapAll = os.Getpid() == 1
+	if cfg.Subreaper && !s.reapAll {
+		if prev, err := setSubreaper(true); err == nil {
+			s.reapAll = true
+			if !prev {
+				defer func() { _, _ = setSubreaper(false) }()
+			}
+		}
+	}
+
+	env := cfg.Env
+	if env == nil {
+		env = []string{} // nil would give the child vsync's environment
+	}
+	proc, err := os.StartProcess(path, cfg.Args, &os.ProcAttr{
+		Dir:   cfg.Dir,
+		Env:   env,
+		Files: st.files[:],
+		Sys:   sys,
+	})
+	st.started()
+	if err != nil {
+		st.close()
+		err = startError(cfg.Args[0], err)
+		return codeFor(err), err
+	}
+	s.pid = proc.Pid
+	// The child is reaped with wait4 below, never with proc.Wait (which
+	// would race a wait4(-1) reaper); release the os.Process handle.
+	_ = proc.Release()
+	defer s.restoreTerminal()
+
+	s.events = make(chan exitEvent, 16)
+	go s.reap()
+
+	code, lost, escalated := s.supervise(ctx)
+	s.restoreTerminal()
+	s.teardown(escalated)
+	st.drain()
+	if lost {
+		return 1, fmt.Errorf("launcher: child %d was reaped by someone else; its exit status is unknown", s.pid)
+	}
+	return code, nil
+}
+
+// reap waits for children and reports each on s.events, closing it when
+// there is nothing left to wait for: when reaping all, at ECHILD; otherwise
+// once the child itself has been reaped.
+func (s *supervisor) reap() {
+	defer close(s.events)
+	target := s.pid
+	if s.reapAll {
+		target = -1
+	}
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(target, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return // ECHILD: no children left
+		}
+		if !ws.Exited() && !ws.Signaled() {
+			continue
+		}
+		s.events <- exitEvent{pid: pid, status: ws}
+		if !s.reapAll && pid == s.pid {
+			return
+		}
+	}
+}
+
+// supervise forwards signals until the child exits and returns its code.
+// lost reports that the reaper ran out of children without seeing it;
+// escalated that SIGKILL has already been sent to the group.
+func (s *supervisor) supervise(ctx context.Context) (code int, lost, escalated bool) {
+	sigs := s.cfg.Signals
+	done := ctx.Done()
+	stopping := false
+	var killC <-chan time.Time
+	stop := func(sig syscall.Signal) {
+		if stopping {
+			_ = unix.Kill(-s.pid, syscall.SIGKILL)
+			escalated = true
+			return
+		}
+		stopping = true
+		_ = unix.Kill(-s.pid, sig)
+		t := time.NewTimer(s.timeout)
+		killC = t.C
+	}
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				return 1, true, escalated
+			}
+			if ev.pid == s.pid {
+				return exitStatus(ev.status), false, escalated
+			}
+			// An orphan re-parented to vsync: reaped, nothing else to do.
+		case sig, ok := <-sigs:
+			if !ok {
+				sigs = nil
+				continue
+			}
+			if !isForwarded(sig) {
+				continue
+			}
+			ss := sig.(syscall.Signal)
+			if isStopSignal(ss) {
+				stop(ss)
+			} else {
+				_ = unix.Kill(-s.pid, ss)
+			}
+		case <-done:
+			done = nil
+			stop(s.killSig)
+		case <-killC:
+			killC = nil
+			_ = unix.Kill(-s.pid, syscall.SIGKILL)
+			escalated = true
+		}
+	}
+}
+
+// exitStatus is the shell's view of a wait status.
+func exitStatus(ws unix.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// teardown stops what is left of the child's process group (and, when
+// reaping all, every remaining child of the process): KillSignal, then
+// SIGKILL after KillTimeout or at a stop signal. It returns when they are
+// gone; when not reaping all, at most KillTimeout after SIGKILL (what is
+// left then are zombies of a parent outside the group).
+func (s *supervisor) teardown(escalated bool) {
+	sig := s.killSig
+	if escalated {
+		sig = syscall.SIGKILL
+	}
+	var groupSent syscall.Signal
+	groupGone := false
+	sent := map[int]syscall.Signal{}
+	send := func() {
+		if !groupGone && groupSent != sig {
+			groupSent = sig
+			if unix.Kill(-s.pid, sig) == unix.ESRCH {
+				groupGone = true
+			}
+		}
+		if s.reapAll {
+			for _, c := range childrenOf(os.Getpid()) {
+				if sent[c] != sig {
+					sent[c] = sig
+					_ = unix.Kill(c, sig)
+				}
+			}
+		}
+	}
+	finished := func() bool {
+		if s.reapAll {
+			return s.events == nil
+		}
+		if !groupGone && unix.Kill(-s.pid, 0) == unix.ESRCH {
+			groupGone = true
+		}
+		return groupGone
+	}
+
+	// Drain the child's own exit notification channel when not reaping
+	// all: it is closed right after the child.
+	if !s.reapAll {
+		s.events = nil
+	}
+	send()
+	if finished() {
+		return
+	}
+	timer := time.NewTimer(s.timeout)
+	defer timer.Stop()
+	var giveUp <-chan time.Time // a group of zombies whose parent never reaps them
+	tick := time.NewTicker(rescanInterval)
+	defer tick.Stop()
+	sigs := s.cfg.Signals
+	for !finished() {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				s.events = nil
+				continue
+			}
+			delete(sent, ev.pid)
+			send()
+		case <-tick.C:
+			send()
+		case <-timer.C:
+			sig = syscall.SIGKILL
+			send()
+			if !s.reapAll {
+				giveUp = time.After(s.timeout)
+			}
+		case <-giveUp:
+			return
+		case x, ok := <-sigs:
+			if !ok {
+				sigs = nil
+				continue
+			}
+			if isStopSignal(x) {
+				sig = syscall.SIGKILL
+				send()
+			}
+		}
+	}
+}
+
+// restoreTerminal gives the terminal back to vsync's process group, once.
+func (s *supervisor) restoreTerminal() {
+	if s.tty < 0 {
+		return
+	}
+	_ = setForeground(s.tty, unix.Getpgrp())
+	s.tty = -1
+}

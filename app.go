@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// sysEnv is what a command may use of the outside world. Commands read the
+// environment through Getenv, never os.Getenv, and print only to Stdout and
+// Stderr, so that tests can run them in-process.
+type sysEnv struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Getwd  func() (string, error)
+}
+
+func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {
+	return &sysEnv{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Getwd: os.Getwd}
+}
+
+// run runs vsync with args (args[0] is the program name) and returns the
+// exit code. It is the only place that prints errors.
+func run(ctx context.Context, args []string, sys *sysEnv) int {
+	app := newApp(sys)
+	err := app.RunContext(ctx, permuteArgs(app, args))
+	if err == nil {
+		return exitOK
+	}
+	printError(sys.Stderr, err)
+	return exitCode(err)
+}
+
+const appDescription = `vsync keeps each environment's secrets (a dotenv file plus any other files,
+in infra/vault/ENV/) as numbered generations, encrypted with a passphrase
+(OpenPGP, readable by stock gpg), in an S3-compatible bucket or a local
+directory, and hands them to unmodified applications at runtime.
+
+Where things live:
+   vsync.toml                     the project (committed): prefix, and per env its profile
+   infra/vault/ENV/               the env's files (gitignored)
+   infra/vault/.vsync/ENV.json    local state: the generation the folder is based on
+   $XDG_CONFIG_HOME/vsync/        profiles.toml and the passphrases (0600, dirs 0700)
+
+Environment:
+   VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE   the passphrase (else the local store)
+   VSYNC_AUTHOR                              the author of a push (else git user.email, else $USER@host)
+   XDG_CONFIG_HOME                           where profiles and passphrases live (default ~/.config)
+   AWS_*                                     the standard AWS credential chain for S3 profiles
+
+Exit codes:
+   0   success
+   1   any other failure
+   64  bad flags or arguments
+   65  malformed input: a dotenv syntax error (file and line)
+   66  env, generation or file not found; nothing pushed yet
+   67  wrong passphrase
+   68  bundle tampered, truncated, or failed a manifest or chain check
+   69  bucket or endpoint unreachable, bucket missing
+   70  a bug in vsync
+   71  credentials refused (403)
+   72  push conflict: lost a race, or based on an older generation than the remote
+   73  pull (or use) would overwrite local files that were never pushed
+   74  push found nothing changed; nothing pushed
+   78  malformed vsync.toml or profiles.toml, missing profile, project or passphrase`
+
+func newApp(sys *sysEnv) *cli.App {
+	app := &cli.App{
+		Name:                   "vsync",
+		Usage:                  "twelve-factor configuration from an encrypted vault in S3",
+		UsageText:              "vsync COMMAND [flags] [args]",
+		Description:            appDescription,
+		HideVersion:            true,
+		Writer:                 sys.Stdout,
+		ErrWriter:              sys.Stderr,
+		Reader:                 sys.Stdin,
+		ExitErrHandler:         func(*cli.Context, error) {}, // run prints and exits
+		OnUsageError:           onUsageError,
+		UseShortOptionHandling: false,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("unknown command %q", c.Args().First())
+			}
+			_ = cli.ShowAppHelp(c)
+			return usageErrorf("no command given")
+		},
+		Commands: []*cli.Command{
+			profileCommand(sys),
+			initCommand(sys),
+			pushCommand(sys),
+			pullCommand(sys),
+			logCommand(sys),
+			diffCommand(sys),
+			useCommand(sys),
+			verifyCommand(sys),
+			passphraseCommand(sys),
+		},
+	}
+	for _, c := range app.Commands {
+		setUsageHandlers(c)
+	}
+	return app
+}
+
+func setUsageHandlers(c *cli.Command) {
+	c.OnUsageError = onUsageError
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		name := c.Name
+		c.Action = func(cc *cli.Context) error {
+			if cc.Args().Present() {
+				return usageErrorf("unknown command %q", name+" "+cc.Args().First())
+			}
+			_ = cli.ShowSubcommandHelp(cc)
+			return usageErrorf("%s: no subcommand given", name)
+		}
+	}
+	for _, s := range c.Subcommands {
+		setUsageHandlers(s)
+	}
+}
+
+func onUsageError(_ *cli.Context, err error, _ bool) error {
+	return usageError{err}
+}
+
+// args checks that a command got between min and max positional arguments
+// (max < 0: any number) and returns them.
+func args(c *cli.Context, min, max int, names string) ([]string, error) {
+	a := c.Args().Slice()
+	if len(a) < min || (max >= 0 && len(a) > max) {
+		return nil, usageErrorf("usage: vsync %s %s", c.Command.FullName(), names)
+	}
+	return a, nil
+}
+
+// permuteArgs moves the flags of a leaf command in front of its positional
+// arguments, so that `vsync push prod --note x` works as the usage texts
+// show (Go's flag package stops at the first positional argument). It
+// stops at "--" and leaves commands that take a command line as arguments
+// (marked in passThrough) alone.
+func permuteArgs(app *cli.App, argv []string) []string {
+	if len(argv) < 2 {
+		return argv
+	}
+	out := []string{argv[0]}
+	rest := argv[1:]
+	var cmds []*cli.Command
+	var flags []cli.Flag
+	// Walk down the command path: leading flags are global.
+	for len(rest) > 0 {
+		tok := rest[0]
+		if strings.HasPrefix(tok, "-") {
+			break
+		}
+		var next *cli.Command
+		if len(cmds) == 0 {
+			next = app.Command(tok)
+		} else {
+			next = cmds[len(cmds)-1].Command(tok)
+		}
+		if next == nil {
+			break
+		}
+		cmds = append(cmds, next)
+		out = append(out, tok)
+		rest = rest[1:]
+		flags = next.Flags
+	}
+	if len(cmds) == 0 || passThrough[cmds[len(cmds)-1].FullName()] {
+		return append(out, rest...)
+	}
+	takesValue := map[string]bool{}
+	for _, f := range flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var fl, pos []string
+	for i := 0; i < len(rest); i++ {
+		tok := rest[i]
+		if tok == "--" {
+			pos = append(pos, rest[i:]...)
+			break
+		}
+		if !strings.HasPrefix(tok, "-") || tok == "-" {
+			pos = append(pos, tok)
+			continue
+		}
+		fl = append(fl, tok)
+		name := strings.TrimLeft(tok, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if takesValue[name] && i+1 < len(rest) {
+			fl = append(fl, rest[i+1])
+			i++
+		}
+	}
+	return append(append(out, fl...), pos...)
+}
+
+// passThrough names commands whose arguments are a command line and must
+// not be reordered (runtime commands such as "run").
+var passThrough = map[string]bool{}
+
+// usageError is a bad flag or argument: exitUsage.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, a ...any) error {
+	return usageError{fmt.Errorf(format, a...)}
+}
+

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/vault"
+)
+
+func diffCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "diff",
+		Usage:     "compare the local folder, the remote and generations",
+		UsageText: "vsync diff ENV [A [B]] [--reveal]",
+		Description: `vsync diff ENV        the newest generation vs the local folder
+vsync diff ENV A      generation A vs the local folder
+vsync diff ENV A B    generation A vs generation B
+
+Lists files added (+), removed (-) or changed (~) and, in dotenv files, the
+keys added, removed or changed. Values are shown only with --reveal.`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "reveal", Usage: "show the values of changed keys"},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, 1, 3, "ENV [A [B]] [--reveal]")
+			if err != nil {
+				return err
+			}
+			opts := diffOptions{Env: a[0], Reveal: c.Bool("reveal")}
+			for i, s := range a[1:] {
+				n, err := strconv.ParseUint(s, 10, 64)
+				if err != nil || n == 0 {
+					return usageErrorf("invalid generation %q: generations are numbered from 1", s)
+				}
+				if i == 0 {
+					opts.A = n
+				} else {
+					opts.B = n
+				}
+			}
+			return runDiff(c.Context, sys, opts)
+		},
+	}
+}
+
+type diffOptions struct {
+	Env    string
+	A, B   uint64 // 0: A is the newest generation, B is the local folder
+	Reveal bool
+}
+
+func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
+	cwd, err := sys.Getwd()
+	if err != nil {
+		return err
+	}
+	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	if err != nil {
+		return err
+	}
+	a := opts.A
+	if a == 0 {
+		if a, _, err = v.Store.Tip(ctx); err != nil {
+			return fmt.Errorf("reading the history of %s: %w", v.Key, err)
+		}
+	}
+	var left []vault.File
+	leftName := "nothing pushed yet"
+	if a != 0 {
+		b, _, err := v.fetch(ctx, a)
+		if err != nil {
+			return err
+		}
+		left, leftName = b.Files, fmt.Sprintf("generation %d", a)
+	}
+	var right []vault.File
+	var rightName string
+	if opts.B != 0 {
+		b, _, err := v.fetch(ctx, opts.B)
+		if err != nil {
+			return err
+		}
+		right, rightName = b.Files, fmt.Sprintf("generation %d", opts.B)
+	} else {
+		if right, err = readLocal(v.Project, opts.Env); err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(cwd, v.Project.envDir(opts.Env))
+		rightName = fmt.Sprintf("local %s", rel)
+	}
+	changes, err := diffEnv(left, right, leftName, rightName)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(sys.Stdout, "--- %s\n+++ %s\n", leftName, rightName)
+	if len(changes) == 0 {
+		fmt.Fprintln(sys.Stdout, "no differences")
+		return nil
+	}
+	printChanges(sys.Stdout, changes, "", opts.Reveal)
+	return nil
+}

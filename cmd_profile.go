@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+)
+
+func profileCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "profile",
+		Usage: "manage profiles: where vaults live (a bucket or a local directory)",
+		Description: `Profiles are per user, in $XDG_CONFIG_HOME/vsync/profiles.toml (0600).
+vsync.toml names, per env, the profile its vault lives in.`,
+		Subcommands: []*cli.Command{
+			profileAddCommand(sys),
+			{
+				Name:      "list",
+				Usage:     "list the profiles (never their keys)",
+				UsageText: "vsync profile list",
+				Action: func(c *cli.Context) error {
+					if _, err := args(c, 0, 0, ""); err != nil {
+						return err
+					}
+					return runProfileList(sys)
+				},
+			},
+			{
+				Name:      "remove",
+				Usage:     "remove a profile",
+				UsageText: "vsync profile remove NAME",
+				Action: func(c *cli.Context) error {
+					a, err := args(c, 1, 1, "NAME")
+					if err != nil {
+						return err
+					}
+					return runProfileRemove(sys, a[0])
+				},
+			},
+		},
+	}
+}
+
+func profileAddCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:  "add",
+		Usage: "add a profile for an S3 bucket or a local directory",
+		UsageText: `vsync profile add NAME --bucket B [--region R] [--endpoint URL] [--path-style] [--aws-profile P] [--access-key K --secret-key S]
+vsync profile add NAME --dir PATH`,
+		Description: `Without --access-key, S3 credentials come from the standard AWS chain
+(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, shared config and --aws-profile,
+instance roles, web identity). Keys are stored only when given explicitly.
+A --dir profile keeps vaults in a local directory with the bucket layout.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "bucket", Usage: "S3 bucket name"},
+			&cli.StringFlag{Name: "region", Usage: "S3 region (default us-east-1)"},
+			&cli.StringFlag{Name: "endpoint", Usage: "S3 endpoint URL, for MinIO, R2, ... (default AWS)"},
+			&cli.BoolFlag{Name: "path-style", Usage: "use path-style S3 URLs (MinIO)"},
+			&cli.StringFlag{Name: "aws-profile", Usage: "AWS shared-config profile for credentials"},
+			&cli.StringFlag{Name: "access-key", Usage: "static access key id to store in the profile"},
+			&cli.StringFlag{Name: "secret-key", Usage: "static secret key to store in the profile (with --access-key)"},
+			&cli.StringFlag{Name: "dir", Usage: "a local directory instead of a bucket (no network)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing profile of that name"},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, 1, 1, "NAME --bucket B | --dir PATH")
+			if err != nil {
+				return err
+			}
+			return runProfileAdd(sys, profileAddOptions{
+				Name: a[0],
+				Profile: profile{
+					Bucket:     c.String("bucket"),
+					Region:     c.String("region"),
+					Endpoint:   c.String("endpoint"),
+					PathStyle:  c.Bool("path-style"),
+					AWSProfile: c.String("aws-profile"),
+					AccessKey:  c.String("access-key"),
+					SecretKey:  c.String("secret-key"),
+					Dir:        c.String("dir"),
+				},
+				Force: c.Bool("force"),
+			})
+		},
+	}
+}
+
+type profileAddOptions struct {
+	Name    string
+	Profile profile
+	Force   bool
+}
+
+func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
+	if !nameRE.MatchString(opts.Name) {
+		return usageErrorf("invalid profile name %q: use lower-case letters, digits, '-' and '_'", opts.Name)
+	}
+	p := opts.Profile
+	if p.Dir != "" {
+		abs, err := filepath.Abs(p.Dir)
+		if err != nil {
+			return err
+		}
+		p.Dir = abs
+	}
+	if err := p.check(); err != nil {
+		return usageErrorf("profile %q: %v", opts.Name, flagWords(err))
+	}
+	cfg, err := loadProfiles(sys)
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.Profiles[opts.Name]; ok && !opts.Force {
+		return withCode(fmt.Errorf("profile %q exists", opts.Name), exitUsage,
+			"replace it with --force, or remove it with \"vsync profile remove "+opts.Name+"\"")
+	}
+	cfg.Profiles[opts.Name] = p
+	if err := cfg.save(sys); err != nil {
+		return err
+	}
+	fmt.Fprintf(sys.Stdout, "profile %q: %s\n", opts.Name, p.describe())
+	return nil
+}
+
+// flagWords rewords profile.check's field names as flags.
+func flagWords(err error) string {
+	switch err.Error() {
+	case "needs a bucket or a dir":
+		return "give --bucket or --dir"
+	case "has both a bucket and a dir":
+		return "give --bucket or --dir, not both"
+	case "access_key and secret_key go together":
+		return "--access-key and --secret-key go together"
+	case "a dir profile takes no S3 settings":
+		return "--dir takes no S3 flags"
+	}
+	return err.Error()
+}
+
+func runProfileList(sys *sysEnv) error {
+	cfg, err := loadProfiles(sys)
+	if err != nil {
+		return err
+	}
+	for _, n := range cfg.names() {
+		fmt.Fprintf(sys.Stdout, "%s\t%s\n", n, cfg.Profiles[n].describe())
+	}
+	return nil
+}
+
+func runProfileRemove(sys *sysEnv, name string) error {
+	cfg, err := loadProfiles(sys)
+	if err != nil {
+		return err
+	}
+	if _, err := cfg.get(name); err != nil {
+		return withCode(err, exitNotFound, "see \"vsync profile list\"")
+	}
+	delete(cfg.Profiles, name)
+	return cfg.save(sys)
+}

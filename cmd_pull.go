@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/vault"
+)
+
+func pullCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "pull",
+		Usage:     "download a generation into the env's folder",
+		UsageText: "vsync pull ENV [--generation N] [--force]",
+		Description: `Fetches, decrypts and checks the newest generation (or generation N) in
+full before touching anything, then replaces infra/vault/ENV/ atomically: the
+new folder is staged beside it and renamed into place. A failure leaves the
+folder exactly as it was. Local edits that were never pushed (files that differ
+from the last push or pull) are not overwritten (exit 73) unless --force.`,
+		Flags: []cli.Flag{
+			&cli.Uint64Flag{Name: "generation", Aliases: []string{"g"}, Usage: "pull generation `N` instead of the newest"},
+			&cli.BoolFlag{Name: "force", Usage: "overwrite local edits that were never pushed"},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, 1, 1, "ENV [--generation N] [--force]")
+			if err != nil {
+				return err
+			}
+			if c.IsSet("generation") && c.Uint64("generation") == 0 {
+				return usageErrorf("generations start at 1")
+			}
+			return runPull(c.Context, sys, pullOptions{Env: a[0], Generation: c.Uint64("generation"), Force: c.Bool("force")})
+		},
+	}
+}
+
+type pullOptions struct {
+	Env        string
+	Generation uint64 // 0: the newest
+	Force      bool
+}
+
+func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
+	cwd, err := sys.Getwd()
+	if err != nil {
+		return err
+	}
+	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	if err != nil {
+		return err
+	}
+	env := opts.Env
+	st, err := loadState(v.Project, env)
+	if err != nil {
+		return err
+	}
+	gen := opts.Generation
+	if gen == 0 {
+		// Tip rolls current.pgp forward after an interrupted push, so
+		// that the newest generation is what we get.
+		if gen, _, err = v.Store.Tip(ctx); err != nil {
+			return fmt.Errorf("reading the history of %s: %w", v.Key, err)
+		}
+		if gen == 0 {
+			return errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", env),
+				"nothing was pushed to env %q yet (%s)", env, v.Key)
+		}
+	}
+	b, sum, err := v.fetch(ctx, gen)
+	if err != nil {
+		return err
+	}
+
+	dir := v.Project.envDir(env)
+	local, err := vault.ReadDir(dir)
+	exists := true
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		exists = false
+	case err != nil && !opts.Force:
+		return withHint(fmt.Errorf("reading %q: %w", dir, err), "fix it, or overwrite it with --force")
+	case err == nil && !opts.Force && !sameFiles(st.Files, local) && !sameFiles(hashFiles(b.Files), local):
+		return errorf(exitLocalEdits,
+			fmt.Sprintf("see them with \"vsync diff %s\"; push them, or drop them with \"vsync pull %s --force\"", env, env),
+			"%q has local edits that were never pushed (not pulled over)", dir)
+	}
+	if err := replaceDir(v.Project.vaultDir(), dir, env, b.Files, exists); err != nil {
+		return err
+	}
+	written, err := vault.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if err := saveState(v.Project, &localState{
+		Env: env, Vault: v.Key, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: hashFiles(written),
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%d files)\n", env, b.Manifest.Generation, len(b.Files))
+	return nil
+}
+
+// replaceDir puts files at dir atomically: it writes them into a staging
+// directory in parent, renames the old dir aside, renames the staged one
+// into place and removes the old one. On failure dir is as it was.
+func replaceDir(parent, dir, env string, files []vault.File, exists bool) error {
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return err
+	}
+	stage, err := os.MkdirTemp(parent, "."+env+".pull-")
+	if err != nil {
+		return err
+	}
+	keep := false // true when the old folder could not be put back
+	defer func() {
+		if !keep {
+			os.RemoveAll(stage)
+		}
+	}()
+	staged := filepath.Join(stage, "new")
+	if err := vault.WriteDir(staged, files); err != nil {
+		return fmt.Errorf("writing %q: %w", staged, err)
+	}
+	old := filepath.Join(stage, "old")
+	if exists {
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(staged, dir); err != nil {
+		if exists {
+			if rerr := os.Rename(old, dir); rerr != nil {
+				keep = true
+				return fmt.Errorf("%v; and putting %q back failed: %v (it is in %q)", err, dir, rerr, old)
+			}
+		}
+		return err
+	}
+	return nil
+}

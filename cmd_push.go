@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+func pushCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "push",
+		Usage:     "upload the env's folder as a new generation",
+		UsageText: "vsync push ENV --note TEXT",
+		Description: `Encrypts infra/vault/ENV/ (every file, at any depth) as generation N+1 and
+publishes it with conditional writes: when two people push at once, exactly
+one wins and the other gets a conflict (exit 72) and loses nothing. A push
+from a folder based on an older generation than the remote's newest is
+refused (exit 72): pull first. A push with nothing changed since the base
+generation pushes nothing (exit 74). Every dotenv file (.env, .env.*) must
+parse (exit 65 names the file and line). The author is $VSYNC_AUTHOR, else
+"git config user.email", else $USER@hostname.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "note", Usage: "what changed and why (required)"},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, 1, 1, "ENV --note TEXT")
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(c.String("note")) == "" {
+				return usageErrorf("push needs --note TEXT: say what changed")
+			}
+			return runPush(c.Context, sys, pushOptions{Env: a[0], Note: c.String("note")})
+		},
+	}
+}
+
+type pushOptions struct {
+	Env  string
+	Note string
+}
+
+// testS2KCount, when not zero, is the iterated-S2K count for chosen
+// passphrases (a test hook set only by the test binary).
+var testS2KCount int
+
+func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
+	cwd, err := sys.Getwd()
+	if err != nil {
+		return err
+	}
+	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	if err != nil {
+		return err
+	}
+	env := opts.Env
+	files, err := readLocal(v.Project, env)
+	if err != nil {
+		return err
+	}
+	if err := checkDotenvs(v.Project, env, files); err != nil {
+		return err
+	}
+	st, err := loadState(v.Project, env)
+	if err != nil {
+		return err
+	}
+	tip, cur, err := v.Store.Tip(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the history of %s: %w", v.Key, err)
+	}
+	switch {
+	case st.Generation < tip:
+		return errorf(exitConflict,
+			fmt.Sprintf("see what changed with \"vsync diff %s\", then \"vsync pull %s\" (add --force to drop local edits; save them first) and push again", env, env),
+			"env %q is based on generation %d but the vault is at generation %d", env, st.Generation, tip)
+	case st.Generation > tip:
+		return errorf(exitConflict,
+			fmt.Sprintf("the local state %q is not from this vault: remove it and \"vsync pull %s\"", statePath(v.Project, env), env),
+			"env %q is based on generation %d but the vault has only %d", env, st.Generation, tip)
+	case tip > 0 && sameFiles(st.Files, files):
+		return errorf(exitUnchanged, "edit the files in \""+vaultDirRel+"/"+env+"/\" first",
+			"nothing changed in env %q since generation %d; nothing pushed", env, tip)
+	}
+
+	gen := tip + 1
+	m := vault.Manifest{
+		Env:          env,
+		Generation:   gen,
+		Parent:       tip,
+		ParentSHA256: st.PayloadSHA256,
+		Created:      time.Now().UTC().Truncate(time.Second),
+		Author:       author(ctx, sys, v.Project.Dir),
+		Note:         opts.Note,
+	}
+	if tip == 0 {
+		m.ParentSHA256 = ""
+	}
+	b := &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
+	ct, sum, err := vault.Seal(b, v.Passphrase, vault.SealOptions{
+		HighEntropy: vault.IsGenerated(string(v.Passphrase)),
+		S2KCount:    testS2KCount,
+	})
+	if err != nil {
+		return fmt.Errorf("encrypting env %q: %w", env, err)
+	}
+	if err := v.Store.Commit(ctx, gen, ct, cur); err != nil {
+		if errors.Is(err, s3bundle.ErrConflict) {
+			return errorf(exitConflict,
+				fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", env, env),
+				"generation %d of env %q was pushed by someone else meanwhile", gen, env)
+		}
+		return fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, v.Key, err)
+	}
+	if err := saveState(v.Project, &localState{
+		Env: env, Vault: v.Key, Generation: gen, PayloadSHA256: sum, Files: hashFiles(files),
+	}); err != nil {
+		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%d files) to %s\n", env, gen, len(files), v.Key)
+	return nil
+}
+
+// author names who pushes: $VSYNC_AUTHOR, else git's user.email when git
+// answers quickly, else $USER@hostname.
+func author(ctx context.Context, sys *sysEnv, dir string) string {
+	if a := strings.TrimSpace(sys.Getenv("VSYNC_AUTHOR")); a != "" {
+		return a
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "git", "config", "user.email")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err == nil {
+		if e := strings.TrimSpace(string(out)); e != "" {
+			return e
+		}
+	}
+	user := sys.Getenv("USER")
+	if user == "" {
+		user = "unknown"
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return user + "@" + host
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func verifyCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check every generation of the env",
+		UsageText: "vsync verify ENV",
+		Description: `Decrypts every generation and checks its integrity, its manifest (files,
+env, generation number), that the generations are 1..N with no gap, that each
+one records its parent and the SHA-256 of its parent's payload, and that
+current.pgp holds the newest generation. It changes nothing. A failed check
+exits 68 (67 for a wrong passphrase).`,
+		Action: func(c *cli.Context) error {
+			a, err := args(c, 1, 1, "ENV")
+			if err != nil {
+				return err
+			}
+			return runVerify(c.Context, sys, verifyOptions{Env: a[0]})
+		},
+	}
+}
+
+type verifyOptions struct {
+	Env string
+}
+
+func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
+	cwd, err := sys.Getwd()
+	if err != nil {
+		return err
+	}
+	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	if err != nil {
+		return err
+	}
+	env := opts.Env
+	gens, err := v.Store.Generations(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the generations of %s: %w", v.Key, err)
+	}
+	if len(gens) == 0 {
+		return errorf(exitNotFound, "", "nothing was pushed to env %q yet (%s)", env, v.Key)
+	}
+	var prevSum string
+	for i, g := range gens {
+		if g != uint64(i+1) {
+			return fmt.Errorf("env %q: generation %d is missing: %w", env, i+1, errChain)
+		}
+		b, sum, err := v.fetch(ctx, g)
+		if err != nil {
+			return err
+		}
+		m := b.Manifest
+		switch {
+		case m.Parent != g-1:
+			return fmt.Errorf("env %q: generation %d names %d as its parent, not %d: %w", env, g, m.Parent, g-1, errChain)
+		case m.ParentSHA256 != prevSum:
+			return fmt.Errorf("env %q: generation %d does not record the hash of generation %d: %w", env, g, g-1, errChain)
+		}
+		fmt.Fprintf(sys.Stdout, "generation %d ok: %d files, %s, %s\n", g, len(b.Files),
+			m.Created.UTC().Format("2006-01-02 15:04:05 UTC"), m.Author)
+		prevSum = sum
+	}
+	last := gens[len(gens)-1]
+	b, sum, err := v.fetch(ctx, 0)
+	if err != nil {
+		return err
+	}
+	if b.Manifest.Generation != last || sum != prevSum {
+		return withHint(fmt.Errorf("env %q: current.pgp holds generation %d, not the newest, %d: %w", env, b.Manifest.Generation, last, errChain),
+			fmt.Sprintf("an interrupted push leaves this; \"vsync pull %s\" or the next push rolls it forward", env))
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: %d generations verified; current.pgp is generation %d\n", env, len(gens), last)
+	return nil
+}

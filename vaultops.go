@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// envVault is one env of a project, opened for a command: where it lives
+// and how to unlock it.
+type envVault struct {
+	Project     *project
+	Env         string
+	ProfileName string
+	Profile     profile
+	Key         string // vaultKey: location + prefix + env, for messages and the passphrase store
+	Store       *s3bundle.Store
+	Passphrase  []byte // nil when not asked for
+}
+
+// openEnvVault finds the project at or above dir, looks up env's profile
+// and builds its Store. With needPassphrase it also resolves the passphrase
+// (VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE, else the local store). It does
+// no network round trip.
+func openEnvVault(ctx context.Context, sys *sysEnv, dir, env string, needPassphrase bool) (*envVault, error) {
+	if err := checkEnvName(env); err != nil {
+		return nil, err
+	}
+	proj, err := findProject(dir)
+	if err != nil {
+		return nil, err
+	}
+	return openProjectEnv(ctx, sys, proj, env, needPassphrase)
+}
+
+// openProjectEnv is openEnvVault for an already loaded project.
+func openProjectEnv(ctx context.Context, sys *sysEnv, proj *project, env string, needPassphrase bool) (*envVault, error) {
+	ec, err := proj.env(env)
+	if err != nil {
+		return nil, err
+	}
+	profs, err := loadProfiles(sys)
+	if err != nil {
+		return nil, err
+	}
+	prof, err := profs.get(ec.Profile)
+	if err != nil {
+		return nil, err
+	}
+	be, err := newBackend(ctx, prof)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: %w", ec.Profile, err)
+	}
+	v := &envVault{
+		Project:     proj,
+		Env:         env,
+		ProfileName: ec.Profile,
+		Profile:     prof,
+		Key:         vaultKey(prof, proj.Config.Prefix, env),
+		Store:       &s3bundle.Store{Backend: be, Prefix: proj.Config.Prefix, Env: env},
+	}
+	if needPassphrase {
+		if v.Passphrase, err = resolvePassphrase(sys, v.Key, env); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// openStore is the entry point for runtime commands (run, env, status):
+// given a directory inside a project and an env name, it returns the env's
+// Store and its passphrase.
+func openStore(ctx context.Context, sys *sysEnv, projectDir, env string) (*s3bundle.Store, []byte, error) {
+	v, err := openEnvVault(ctx, sys, projectDir, env, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v.Store, v.Passphrase, nil
+}
+
+// fetch reads, decrypts and checks generation gen (0: current.pgp). The
+// bundle is returned only when its integrity, its manifest, its env and
+// its generation number all check out. It returns the payload's SHA-256.
+func (v *envVault) fetch(ctx context.Context, gen uint64) (*vault.Bundle, string, error) {
+	return fetchBundle(ctx, v.Store, v.Passphrase, gen)
+}
+
+// fetchBundle is envVault.fetch for any Store.
+func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint64) (*vault.Bundle, string, error) {
+	what := "current.pgp"
+	if gen != 0 {
+		what = fmt.Sprintf("generation %d", gen)
+	}
+	rc, info, err := st.Open(ctx, gen)
+	if err != nil {
+		if errors.Is(err, s3bundle.ErrNotExist) {
+			if gen == 0 {
+				return nil, "", withCode(fmt.Errorf("nothing was pushed to env %q yet (%s)", st.Env, st.Backend), exitNotFound,
+					fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", st.Env))
+			}
+			return nil, "", withCode(fmt.Errorf("env %q has no generation %d", st.Env, gen), exitNotFound,
+				fmt.Sprintf("list the generations with \"vsync log %s\"", st.Env))
+		}
+		return nil, "", fmt.Errorf("reading %s of env %q: %w", what, st.Env, err)
+	}
+	defer rc.Close()
+	b, sum, err := vault.Open(rc, pass, info.Size)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s of env %q: %w", what, st.Env, err)
+	}
+	m := b.Manifest
+	switch {
+	case m.Env != st.Env:
+		return nil, "", fmt.Errorf("%s of env %q holds env %q: %w", what, st.Env, m.Env, vault.ErrManifest)
+	case gen != 0 && m.Generation != gen:
+		return nil, "", fmt.Errorf("generation %d of env %q holds generation %d: %w", gen, st.Env, m.Generation, vault.ErrManifest)
+	case info.Generation != 0 && info.Generation != m.Generation:
+		return nil, "", fmt.Errorf("%s of env %q is labelled generation %d but holds %d: %w", what, st.Env, info.Generation, m.Generation, vault.ErrManifest)
+	}
+	return b, sum, nil
+}
+
+// readLocal reads the env's folder. A missing folder is fs.ErrNotExist.
+func readLocal(p *project, env string) ([]vault.File, error) {
+	dir := p.envDir(env)
+	if _, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, withCode(fmt.Errorf("env folder %q does not exist", dir), exitNotFound,
+				fmt.Sprintf("get it with \"vsync pull %s\", or create it with \"vsync init %s --profile P\"", env, env))
+		}
+		return nil, err
+	}
+	files, err := vault.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", dir, err)
+	}
+	return files, nil
+}
+
+// isDotenv reports whether a bundle path is a dotenv file: ".env" or
+// ".env.NAME" at any depth. Those are validated before a push and diffed
+// key by key.
+func isDotenv(p string) bool {
+	base := path.Base(p)
+	return base == ".env" || strings.HasPrefix(base, ".env.")
+}
+
+// checkDotenvs parses every dotenv file of an env's folder; a syntax error
+// names the file (relative to the project) and the line.
+func checkDotenvs(p *project, env string, files []vault.File) error {
+	for _, f := range files {
+		if !isDotenv(f.Path) {
+			continue
+		}
+		name := filepath.ToSlash(filepath.Join(vaultDirRel, env, f.Path))
+		if _, err := vault.ParseDotenv(name, f.Data, nil); err != nil {
+			return withHint(err, "fix the line, then push again; nothing was pushed")
+		}
+	}
+	return nil
+}

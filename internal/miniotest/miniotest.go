@@ -1,0 +1,292 @@
+// Package miniotest runs a real MinIO server for tests and benchmarks: on
+// free loopback ports, with a temporary data directory and fixed root
+// credentials, stopped when the test ends.
+//
+// The binary is "minio" on PATH or in $(go env GOPATH)/bin (CI builds it with
+// `go install github.com/minio/minio@...`). Without it Start skips the test,
+// or fails it when VSYNC_TEST_REQUIRE_S3=1.
+package miniotest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Root credentials of every server this package starts. They are test
+// values, good for loopback only.
+const (
+	AccessKey = "vsynctestadmin"
+	SecretKey = "vsynctestadmin-secret"
+)
+
+// RequireEnv is the environment variable that turns a missing MinIO binary
+// into a test failure instead of a skip.
+const RequireEnv = "VSYNC_TEST_REQUIRE_S3"
+
+// Timeouts of starting and stopping a server.
+const (
+	readyTimeout = 60 * time.Second
+	stopTimeout  = 10 * time.Second
+	pollInterval = 20 * time.Millisecond
+)
+
+// Server is one running (or stopped) MinIO process.
+type Server struct {
+	// Endpoint is the S3 API's URL, "http://127.0.0.1:PORT".
+	Endpoint string
+	// AccessKey and SecretKey are the root credentials.
+	AccessKey, SecretKey string
+	// Dir holds the server's data (Dir/data) and its log (Dir/minio.log).
+	Dir string
+
+	bin         string
+	addr        string // host:port of the S3 API
+	consoleAddr string
+
+	mu   sync.Mutex
+	proc *process // nil while stopped
+}
+
+// process is one started minio and the result of waiting for it.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when Wait returned
+	err  error         // Wait's result, valid after done
+}
+
+// Binary returns the path of the minio binary: on PATH, else in
+// $(go env GOPATH)/bin (or $GOBIN).
+func Binary() (string, error) {
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p, nil
+	}
+	var dirs []string
+	if gobin := os.Getenv("GOBIN"); gobin != "" {
+		dirs = append(dirs, gobin)
+	}
+	if gopath := os.Getenv("GOPATH"); gopath != "" {
+		for _, p := range filepath.SplitList(gopath) {
+			dirs = append(dirs, filepath.Join(p, "bin"))
+		}
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		for _, p := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			dirs = append(dirs, filepath.Join(p, "bin"))
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, "minio")
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", errors.New("minio binary not found on PATH or in $(go env GOPATH)/bin " +
+		"(go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c)")
+}
+
+// Start runs a MinIO server for the test and stops it in t.Cleanup. Without
+// a minio binary it skips the test, or fails it when VSYNC_TEST_REQUIRE_S3=1.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if _, err := Binary(); err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("%s=1: %v", RequireEnv, err)
+		}
+		t.Skip(err)
+	}
+	s, err := StartProcess(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop minio: %v", err)
+		}
+	})
+	return s
+}
+
+// StartProcess runs a MinIO server with its data and log under dir, for use
+// outside a test (a benchmark program, a testscript setup). The caller
+// stops it with Stop.
+func StartProcess(dir string) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	// A free port can be taken between choosing and binding it; choose again.
+	for range 3 {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		consoleAddr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		s := &Server{
+			Endpoint:    "http://" + addr,
+			AccessKey:   AccessKey,
+			SecretKey:   SecretKey,
+			Dir:         dir,
+			bin:         bin,
+			addr:        addr,
+			consoleAddr: consoleAddr,
+		}
+		if lastErr = s.Restart(); lastErr == nil {
+			return s, nil
+		}
+	}
+	return nil, lastErr
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// Restart starts the server again after Stop, on the same address and with
+// the same data. It does nothing when the server runs.
+func (s *Server) Restart() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(s.Dir, "data"), 0o700); err != nil {
+		return err
+	}
+	logPath := filepath.Join(s.Dir, "minio.log")
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close() // the child has its own copy
+
+	cmd := exec.Command(s.bin, "server", "--quiet",
+		"--address", s.addr, "--console-address", s.consoleAddr,
+		filepath.Join(s.Dir, "data"))
+	cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+s.AccessKey,
+		"MINIO_ROOT_PASSWORD="+s.SecretKey,
+		"MINIO_BROWSER=off",
+		"MINIO_UPDATE=off",
+		"MINIO_CI_CD=1",
+	)
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start minio: %w", err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	if err := waitReady(s.Endpoint, p); err != nil {
+		stopProcess(p)
+		return fmt.Errorf("minio on %s: %w; log %s:\n%s", s.addr, err, logPath, tail(logPath))
+	}
+	s.proc = p
+	return nil
+}
+
+// waitReady polls the liveness endpoint until it answers 200, the process
+// exits, or readyTimeout passes.
+func waitReady(endpoint string, p *process) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(readyTimeout)
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		resp, err := client.Get(endpoint + "/minio/health/live")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v", readyTimeout)
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("exited before it was ready: %v", p.err)
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop stops the server: SIGTERM, then SIGKILL after a grace period, and
+// waits for it. Stopping a stopped server does nothing. Restart starts it
+// again; until then the endpoint refuses connections.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return nil
+	}
+	err := stopProcess(s.proc)
+	s.proc = nil
+	return err
+}
+
+func stopProcess(p *process) error {
+	select {
+	case <-p.done:
+		return nil // already gone; its exit status was reported by waitReady
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return nil // exit status after SIGTERM is not a failure
+	case <-time.After(stopTimeout):
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+	return fmt.Errorf("minio did not stop within %v of SIGTERM; killed", stopTimeout)
+}
+
+// Addr returns the S3 API's host:port.
+func (s *Server) Addr() string { return s.addr }
+
+// tail returns the end of a log file for an error message.
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	const max = 4 << 10
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+// contextFor is the context of a helper call made outside a test's own.
+func contextFor() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
+}

@@ -1,0 +1,327 @@
+package s3bundle
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Defaults of S3Config.
+const (
+	DefaultRegion      = "us-east-1"
+	DefaultMaxAttempts = 3
+	DefaultTimeout     = 30 * time.Second
+)
+
+// Transport limits: a host that does not answer fails in seconds, not
+// minutes, so that `vsync status` can say "unknown" quickly.
+const (
+	dialTimeout         = 3 * time.Second
+	tlsHandshakeTimeout = 5 * time.Second
+	maxBackoff          = time.Second
+)
+
+// metaGeneration is the user-metadata key holding the generation. The SDK
+// lower-cases metadata keys it receives, so lower case is the canonical form.
+const metaGeneration = "vsync-generation"
+
+// s3API is the part of the S3 client the backend uses; *s3.Client
+// satisfies it.
+type s3API interface {
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	s3.ListObjectsV2APIClient
+}
+
+// S3Config says how to reach a bucket.
+type S3Config struct {
+	Bucket     string
+	Region     string // default "us-east-1" when empty
+	Endpoint   string // empty for AWS; "http://127.0.0.1:9000" for MinIO
+	PathStyle  bool
+	AWSProfile string // shared-config profile; empty for the default chain
+	// Static credentials; when AccessKey is empty the standard AWS chain is
+	// used (env vars, shared config, instance roles, web identity).
+	AccessKey, SecretKey, SessionToken string
+	// MaxAttempts bounds retries (default 3); Timeout bounds each whole
+	// operation including retries (default 30s).
+	MaxAttempts int
+	Timeout     time.Duration
+}
+
+// S3 is the Backend on an S3-compatible bucket.
+type S3 struct {
+	client  s3API
+	bucket  string
+	timeout time.Duration
+}
+
+var _ Backend = (*S3)(nil)
+
+// NewS3 returns the S3 backend. Checksums are computed and validated only
+// "when required", so MinIO, R2 and Hetzner work. With static credentials it
+// does not read shared config files (fast start).
+func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	if cfg.Bucket == "" {
+		return nil, errors.New("s3: no bucket given")
+	}
+	awsCfg, err := awsConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.UsePathStyle = cfg.PathStyle
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &S3{client: client, bucket: cfg.Bucket, timeout: timeout}, nil
+}
+
+// awsConfig builds the SDK configuration. With static credentials it is
+// built by hand: config.LoadDefaultConfig reads environment and shared
+// files, which a runtime token makes pointless and which costs start time.
+func awsConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
+	attempts := cfg.MaxAttempts
+	if attempts <= 0 {
+		attempts = DefaultMaxAttempts
+	}
+	retryer := func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.MaxBackoff = maxBackoff
+			// The client-side retry quota would turn a burst of
+			// failures into errors unrelated to the endpoint.
+			o.RateLimiter = ratelimit.None
+		})
+	}
+	httpClient := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout }).
+		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = tlsHandshakeTimeout })
+
+	if cfg.AccessKey != "" {
+		region := cfg.Region
+		if region == "" {
+			region = DefaultRegion
+		}
+		return aws.Config{
+			Region:                     region,
+			Credentials:                credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
+			HTTPClient:                 httpClient,
+			Retryer:                    retryer,
+			RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+			ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		}, nil
+	}
+
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
+		config.WithRetryer(retryer),
+		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+	}
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.AWSProfile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(cfg.AWSProfile))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		// The message names the profile or file at fault, never a key.
+		return aws.Config{}, fmt.Errorf("s3: load AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = DefaultRegion
+	}
+	return awsCfg, nil
+}
+
+// String names the backend: "s3://bucket".
+func (b *S3) String() string { return "s3://" + b.bucket }
+
+// Bucket returns the bucket name.
+func (b *S3) Bucket() string { return b.bucket }
+
+func (b *S3) where(key string) string { return "s3://" + b.bucket + "/" + key }
+
+// Head returns the object's info, or ErrNotExist. A HEAD answers a missing
+// key and a missing bucket alike (404 without a body), so on a 404 it asks
+// HeadBucket which one it was: ErrNoBucket or ErrNotExist.
+func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return ObjectInfo{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &key})
+	if err != nil {
+		err = b.mapErr(ctx, "head", key, err)
+		if errors.Is(err, ErrNotExist) && !errors.Is(err, ErrNoBucket) && b.bucketMissing(ctx) {
+			return ObjectInfo{}, b.opErr("head", key, ErrNoBucket, nil)
+		}
+		return ObjectInfo{}, err
+	}
+	return ObjectInfo{
+		Key:        key,
+		ETag:       aws.ToString(out.ETag),
+		Size:       aws.ToInt64(out.ContentLength),
+		Generation: parseGeneration(out.Metadata),
+	}, nil
+}
+
+// bucketMissing reports whether HeadBucket says the bucket does not exist.
+// Any other answer (including errors) keeps the original ErrNotExist.
+func (b *S3) bucketMissing(ctx context.Context) bool {
+	_, err := b.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.bucket})
+	return err != nil && httpStatus(err) == http.StatusNotFound
+}
+
+// Get opens the object for reading, or returns ErrNotExist. The body is a
+// stream; the operation timeout also bounds reading it, and Close releases
+// the connection.
+func (b *S3) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.bucket, Key: &key})
+	if err != nil {
+		err = b.mapErr(ctx, "get", key, err)
+		cancel()
+		return nil, ObjectInfo{}, err
+	}
+	info := ObjectInfo{
+		Key:        key,
+		ETag:       aws.ToString(out.ETag),
+		Size:       aws.ToInt64(out.ContentLength),
+		Generation: parseGeneration(out.Metadata),
+	}
+	return &cancelBody{ReadCloser: out.Body, cancel: cancel}, info, nil
+}
+
+// cancelBody releases the operation's context when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelBody) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// Put stores data at key. IfNoneMatch sends If-None-Match: *, IfMatch sends
+// If-Match: <etag>; a lost condition (412, or 409 for a concurrent
+// conditional write) is ErrConflict, and so is IfMatch on a missing key.
+func (b *S3) Put(ctx context.Context, key string, data []byte, opts PutOptions) (ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return ObjectInfo{}, err
+	}
+	if opts.IfNoneMatch && opts.IfMatch != "" {
+		return ObjectInfo{}, fmt.Errorf("put %s: both IfNoneMatch and IfMatch given", b.where(key))
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	in := &s3.PutObjectInput{
+		Bucket:        &b.bucket,
+		Key:           &key,
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String("application/octet-stream"),
+	}
+	if opts.Generation != 0 {
+		in.Metadata = map[string]string{metaGeneration: strconv.FormatUint(opts.Generation, 10)}
+	}
+	if opts.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	if opts.IfMatch != "" {
+		in.IfMatch = aws.String(opts.IfMatch)
+	}
+	out, err := b.client.PutObject(ctx, in)
+	if err != nil {
+		err = b.mapErr(ctx, "put", key, err)
+		if opts.IfMatch != "" && errors.Is(err, ErrNotExist) && !errors.Is(err, ErrNoBucket) {
+			return ObjectInfo{}, b.opErr("put", key, ErrConflict, err)
+		}
+		return ObjectInfo{}, err
+	}
+	return ObjectInfo{
+		Key:        key,
+		ETag:       aws.ToString(out.ETag),
+		Size:       int64(len(data)),
+		Generation: opts.Generation,
+	}, nil
+}
+
+// List returns the keys that start with prefix, sorted.
+func (b *S3) List(ctx context.Context, prefix string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	in := &s3.ListObjectsV2Input{Bucket: &b.bucket}
+	if prefix != "" {
+		in.Prefix = &prefix
+	}
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(b.client, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, b.mapErr(ctx, "list", prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// parseGeneration reads "vsync-generation"; 0 when absent or not a number
+// (an object not written by vsync).
+func parseGeneration(meta map[string]string) uint64 {
+	v, ok := meta[metaGeneration]
+	if !ok {
+		// Some servers keep the case the writer used.
+		for k, val := range meta {
+			if strings.EqualFold(k, metaGeneration) {
+				v, ok = val, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}

@@ -1,0 +1,198 @@
+package s3bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ErrNotPublished: Commit stored the generation (the push is durable and
+// its number taken) but could not point current.pgp at it. The next Tip
+// finishes the job; until then runtimes still read the previous generation.
+var ErrNotPublished = errors.New("generation stored but current.pgp not updated")
+
+// maxPublishAttempts bounds how often Commit and Tip retry moving
+// current.pgp forward when other writers keep moving it too.
+const maxPublishAttempts = 8
+
+// Store is the vault of one env: <prefix>/<env>/ on a Backend.
+type Store struct {
+	Backend Backend
+	Prefix  string // may be empty; no leading or trailing slash
+	Env     string
+}
+
+func (s *Store) base() string {
+	if s.Prefix == "" {
+		return s.Env
+	}
+	return s.Prefix + "/" + s.Env
+}
+
+// CurrentKey is "<prefix>/<env>/current.pgp".
+func (s *Store) CurrentKey() string { return s.base() + "/current.pgp" }
+
+// GenerationKey is "<prefix>/<env>/generations/%010d.pgp".
+func (s *Store) GenerationKey(gen uint64) string {
+	return fmt.Sprintf("%s/generations/%010d.pgp", s.base(), gen)
+}
+
+// generationsPrefix is "<prefix>/<env>/generations/".
+func (s *Store) generationsPrefix() string { return s.base() + "/generations/" }
+
+// Current HEADs current.pgp: the runtime's and status's view. ErrNotExist
+// when nothing was pushed yet.
+func (s *Store) Current(ctx context.Context) (ObjectInfo, error) {
+	return s.Backend.Head(ctx, s.CurrentKey())
+}
+
+// Generations lists the generation numbers in generations/, ascending.
+// Names other than ten digits and ".pgp" (and generation 0) are ignored:
+// they are not part of the layout.
+func (s *Store) Generations(ctx context.Context) ([]uint64, error) {
+	prefix := s.generationsPrefix()
+	keys, err := s.Backend.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var gens []uint64
+	for _, k := range keys {
+		if gen, ok := parseGenerationName(strings.TrimPrefix(k, prefix)); ok {
+			gens = append(gens, gen)
+		}
+	}
+	sort.Slice(gens, func(i, j int) bool { return gens[i] < gens[j] })
+	return gens, nil
+}
+
+// parseGenerationName parses "0000000042.pgp".
+func parseGenerationName(name string) (uint64, bool) {
+	num, ok := strings.CutSuffix(name, ".pgp")
+	if !ok || len(num) != 10 {
+		return 0, false
+	}
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	gen, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || gen == 0 {
+		return 0, false
+	}
+	return gen, true
+}
+
+// Tip returns the newest generation (0 if none) and the info of
+// current.pgp, after rolling current.pgp forward when the history holds a
+// newer generation than it (a push that died between its two PUTs). It never
+// moves current.pgp backwards. current is the zero ObjectInfo when there is
+// no current.pgp and no history.
+func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err error) {
+	gens, err := s.Generations(ctx)
+	if err != nil {
+		return 0, ObjectInfo{}, err
+	}
+	current, err = s.Current(ctx)
+	if err != nil && !errors.Is(err, ErrNotExist) {
+		return 0, ObjectInfo{}, err
+	}
+	if len(gens) == 0 {
+		return current.Generation, current, nil
+	}
+	newest := gens[len(gens)-1]
+	if current.Generation >= newest {
+		return current.Generation, current, nil
+	}
+	data, err := s.readGeneration(ctx, newest)
+	if err != nil {
+		return 0, ObjectInfo{}, err
+	}
+	current, err = s.publish(ctx, newest, data, current)
+	if err != nil {
+		return 0, ObjectInfo{}, fmt.Errorf("roll current.pgp forward to generation %d: %w", newest, err)
+	}
+	return max(newest, current.Generation), current, nil
+}
+
+func (s *Store) readGeneration(ctx context.Context, gen uint64) ([]byte, error) {
+	rc, _, err := s.Backend.Get(ctx, s.GenerationKey(gen))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.GenerationKey(gen), err)
+	}
+	return data, nil
+}
+
+// Commit publishes generation gen (data is its encrypted bundle):
+// PUT generations/<gen> with If-None-Match (the commit point; ErrConflict if
+// another push took gen), then PUT current.pgp with If-Match current.ETag
+// (If-None-Match when there is no current.pgp, current.ETag empty, as for
+// gen 1). Losing that second race to a newer generation is not an error:
+// current.pgp never moves backwards. When current.pgp cannot be updated
+// after the commit point, the error wraps ErrNotPublished (and the cause).
+func (s *Store) Commit(ctx context.Context, gen uint64, data []byte, current ObjectInfo) error {
+	if gen == 0 {
+		return errors.New("commit: generation 0 is not a generation")
+	}
+	if _, err := s.Backend.Put(ctx, s.GenerationKey(gen), data, PutOptions{IfNoneMatch: true, Generation: gen}); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return fmt.Errorf("commit generation %d: another push took it: %w", gen, err)
+		}
+		return fmt.Errorf("commit generation %d: %w", gen, err)
+	}
+	if _, err := s.publish(ctx, gen, data, current); err != nil {
+		return fmt.Errorf("commit generation %d: %w: %w", gen, ErrNotPublished, err)
+	}
+	return nil
+}
+
+// publish points current.pgp at generation gen (whose bytes are data),
+// starting from current as last seen. On a lost race it looks again: a
+// current.pgp at gen or newer is success; an older one is replaced, a
+// bounded number of times. It returns current.pgp's info afterwards.
+func (s *Store) publish(ctx context.Context, gen uint64, data []byte, current ObjectInfo) (ObjectInfo, error) {
+	var lastErr error
+	for range maxPublishAttempts {
+		if current.ETag != "" && current.Generation >= gen {
+			return current, nil
+		}
+		opts := PutOptions{Generation: gen}
+		if current.ETag == "" {
+			opts.IfNoneMatch = true
+		} else {
+			opts.IfMatch = current.ETag
+		}
+		info, err := s.Backend.Put(ctx, s.CurrentKey(), data, opts)
+		if err == nil {
+			return info, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return ObjectInfo{}, err
+		}
+		lastErr = err
+		current, err = s.Current(ctx)
+		if errors.Is(err, ErrNotExist) {
+			current = ObjectInfo{}
+		} else if err != nil {
+			return ObjectInfo{}, err
+		}
+	}
+	return ObjectInfo{}, fmt.Errorf("current.pgp kept changing (%d attempts): %w", maxPublishAttempts, lastErr)
+}
+
+// Open reads generation gen, or current.pgp when gen is 0.
+func (s *Store) Open(ctx context.Context, gen uint64) (io.ReadCloser, ObjectInfo, error) {
+	if gen == 0 {
+		return s.Backend.Get(ctx, s.CurrentKey())
+	}
+	return s.Backend.Get(ctx, s.GenerationKey(gen))
+}

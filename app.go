@@ -219,4 +219,3 @@ func (e usageError) Unwrap() error { return e.err }
 func usageErrorf(format string, a ...any) error {
 	return usageError{fmt.Errorf(format, a...)}
 }
-

@@ -113,13 +113,21 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	if err != nil {
 		return fmt.Errorf("encrypting env %q: %w", env, err)
 	}
+	published := true
 	if err := v.Store.Commit(ctx, gen, ct, cur); err != nil {
-		if errors.Is(err, s3bundle.ErrConflict) {
+		switch {
+		case errors.Is(err, s3bundle.ErrNotPublished):
+			// The generation is stored (the commit point passed) but
+			// current.pgp still names an older one: the push counts, and
+			// the next push, pull or diff rolls current.pgp forward.
+			published = false
+		case errors.Is(err, s3bundle.ErrConflict):
 			return errorf(exitConflict,
 				fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", env, env),
 				"generation %d of env %q was pushed by someone else meanwhile", gen, env)
+		default:
+			return fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, v.Key, err)
 		}
-		return fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, v.Key, err)
 	}
 	if err := saveState(v.Project, &localState{
 		Env: env, Vault: v.Key, Generation: gen, PayloadSHA256: sum, Files: hashFiles(files),
@@ -127,6 +135,9 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%d files) to %s\n", env, gen, len(files), v.Key)
+	if !published {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
+	}
 	return nil
 }
 

@@ -232,5 +232,11 @@ func newBackend(ctx context.Context, p profile) (s3bundle.Backend, error) {
 	}
 	cfg := p.s3Config()
 	cfg.Timeout = testS3Timeout
-	return s3bundle.NewS3(ctx, cfg)
+	be, err := s3bundle.NewS3(ctx, cfg)
+	if err != nil {
+		// A missing AWS profile or a bad shared config: the message names
+		// the profile or file, never a key.
+		return nil, configError{err}
+	}
+	return be, nil
 }

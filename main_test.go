@@ -1,0 +1,426 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"vsync/internal/miniotest"
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// TestMain makes the test binary double as the vsync binary for the
+// scripts: "exec vsync ..." runs main with the test hooks set.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"vsync": func() {
+			setTestHooks()
+			main()
+		},
+	})
+}
+
+// setTestHooks makes chosen passphrases cheap to stretch and, when
+// VSYNC_TEST_S3_TIMEOUT is set, bounds S3 operations: test-only knobs,
+// never flags.
+func setTestHooks() {
+	testS2KCount = 1024
+	if d, err := time.ParseDuration(os.Getenv("VSYNC_TEST_S3_TIMEOUT")); err == nil {
+		testS3Timeout = d
+	}
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script. Scripts that
+// start with "[!minio] skip" need a MinIO binary; with
+// VSYNC_TEST_REQUIRE_S3=1 they fail instead of skipping.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			home := filepath.Join(e.WorkDir, "home")
+			if err := os.MkdirAll(home, 0o700); err != nil {
+				return err
+			}
+			e.Setenv("HOME", home)
+			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, "config"))
+			e.Setenv("USER", "tester")
+			e.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			e.Setenv("NO_COLOR", "1")
+			e.Setenv(miniotest.RequireEnv, os.Getenv(miniotest.RequireEnv))
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "minio":
+				if _, err := miniotest.Binary(); err != nil {
+					// Required: say yes, and let the minio command fail.
+					return os.Getenv(miniotest.RequireEnv) == "1", nil
+				}
+				return true, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":      cmdExits,
+			"minio":      cmdMinio,
+			"tamper":     cmdTamper,
+			"truncate":   cmdTruncate,
+			"perm":       cmdPerm,
+			"snapshot":   cmdSnapshot,
+			"nocanary":   cmdNocanary,
+			"deadport":   cmdDeadport,
+			"evilbundle": cmdEvilbundle,
+			"s3get":      cmdS3get,
+			"s3put":      cmdS3put,
+		},
+	})
+}
+
+// exits CODE PROG [ARGS...]: run PROG and check its exact exit code;
+// stdout and stderr are kept for the next commands, as with exec.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	default:
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// minio BUCKET...: start a MinIO server for this script, create the
+// buckets, and set MINIO_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+// and AWS_REGION. It is stopped when the script ends.
+func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! minio")
+	}
+	if _, err := miniotest.Binary(); err != nil {
+		ts.Fatalf("%s=%s and %v", miniotest.RequireEnv, os.Getenv(miniotest.RequireEnv), err)
+	}
+	srv, err := miniotest.StartProcess(ts.MkAbs(".minio"))
+	ts.Check(err)
+	ts.Defer(func() { srv.Stop() })
+	ts.Setenv("MINIO_ENDPOINT", srv.Endpoint)
+	ts.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	ts.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	ts.Setenv("AWS_REGION", "us-east-1")
+	for _, b := range args {
+		ts.Check(createBucket(srv, b))
+	}
+}
+
+// tamper FILE OFFSET: flip every bit of the byte at OFFSET (negative:
+// from the end).
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tamper FILE OFFSET")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	off, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if off < 0 {
+		off += len(data)
+	}
+	if off < 0 || off >= len(data) {
+		ts.Fatalf("offset %s outside %d bytes", args[1], len(data))
+	}
+	data[off] ^= 0xff
+	ts.Check(os.WriteFile(path, data, 0o600))
+}
+
+// truncate FILE N: cut FILE to N bytes (negative: drop -N bytes at the end).
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE N")
+	}
+	path := ts.MkAbs(args[0])
+	fi, err := os.Stat(path)
+	ts.Check(err)
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	if n < 0 {
+		n += fi.Size()
+	}
+	ts.Check(os.Truncate(path, n))
+}
+
+// perm MODE PATH: check PATH's permission bits (octal).
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: perm MODE PATH")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if got := fi.Mode().Perm(); (got == fs.FileMode(want)) == neg {
+		ts.Fatalf("%s has mode %#o, want %s%#o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// snapshot OUT DIR...: write a listing of DIRs (every entry's path, type,
+// mode and content hash) to OUT, to compare later with cmp. A DIR of the
+// form s3://BUCKET lists the bucket's keys and ETags on $MINIO_ENDPOINT.
+func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: snapshot OUT DIR...")
+	}
+	var lines []string
+	for _, d := range args[1:] {
+		if bucket, ok := strings.CutPrefix(d, "s3://"); ok {
+			l, err := snapshotBucket(ts, bucket)
+			ts.Check(err)
+			lines = append(lines, l...)
+			continue
+		}
+		root := ts.MkAbs(d)
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && p == root {
+					lines = append(lines, d+" missing")
+					return nil
+				}
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			fi, err := e.Info()
+			if err != nil {
+				return err
+			}
+			line := fmt.Sprintf("%s %s %v", d, rel, fi.Mode())
+			switch {
+			case fi.Mode().IsRegular():
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				sum := sha256.Sum256(b)
+				line += " " + hex.EncodeToString(sum[:8])
+			case fi.Mode()&fs.ModeSymlink != 0:
+				t, _ := os.Readlink(p)
+				line += " -> " + t
+			}
+			lines = append(lines, line)
+			return nil
+		})
+		ts.Check(err)
+	}
+	sort.Strings(lines)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
+}
+
+// nocanary PATH...: fail when a file under PATH contains "CANARY".
+func cmdNocanary(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: nocanary PATH...")
+	}
+	for _, a := range args {
+		err := filepath.WalkDir(ts.MkAbs(a), func(p string, e fs.DirEntry, err error) error {
+			if err != nil || !e.Type().IsRegular() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(b, []byte("CANARY")) {
+				ts.Fatalf("%s contains a canary", p)
+			}
+			return nil
+		})
+		ts.Check(err)
+	}
+}
+
+// deadport VAR: set VAR to an http://127.0.0.1:PORT URL on which nothing
+// listens.
+func cmdDeadport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: deadport VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	addr := l.Addr().String()
+	l.Close()
+	ts.Setenv(args[0], "http://"+addr)
+}
+
+// snapshotBucket lists a bucket on $MINIO_ENDPOINT with its ETags.
+func snapshotBucket(ts *testscript.TestScript, bucket string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	be, err := s3bundle.NewS3(ctx, s3bundle.S3Config{
+		Bucket: bucket, Endpoint: ts.Getenv("MINIO_ENDPOINT"), PathStyle: true,
+		AccessKey: ts.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: ts.Getenv("AWS_SECRET_ACCESS_KEY"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := be.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, k := range keys {
+		info, err := be.Head(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, fmt.Sprintf("s3://%s/%s %s %d", bucket, k, info.ETag, info.Generation))
+	}
+	return lines, nil
+}
+
+// evilbundle ROOT PREFIX ENV KIND: commit, as the next generation of the
+// env in the directory backend at ROOT (or s3://BUCKET on
+// $MINIO_ENDPOINT), a bundle encrypted with $VSYNC_PASSPHRASE whose tar
+// holds an unsafe entry: KIND is dotdot, absolute, symlink or hardlink.
+// It plays an attacker who can write to the bucket and knows the
+// passphrase.
+func cmdEvilbundle(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: evilbundle ROOT PREFIX ENV KIND")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	be, err := testBackend(ctx, ts, args[0])
+	ts.Check(err)
+	st := &s3bundle.Store{Backend: be, Prefix: args[1], Env: args[2]}
+	tip, cur, err := st.Tip(ctx)
+	ts.Check(err)
+	payload, err := evilPayload(args[2], tip+1, args[3])
+	ts.Check(err)
+	var buf bytes.Buffer
+	ts.Check(vault.Encrypt(&buf, payload, []byte(ts.Getenv("VSYNC_PASSPHRASE")), vault.SealOptions{S2KCount: 1024}))
+	ts.Check(st.Commit(ctx, tip+1, buf.Bytes(), cur))
+}
+
+// evilPayload is a payload tar with a valid manifest first and one unsafe
+// entry.
+func evilPayload(env string, gen uint64, kind string) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	evil := map[string]*tar.Header{
+		"dotdot":   {Name: "../../escaped.txt", Typeflag: tar.TypeReg, Mode: 0o600, Size: 4},
+		"absolute": {Name: "/tmp/vsync-escaped.txt", Typeflag: tar.TypeReg, Mode: 0o600, Size: 4},
+		"symlink":  {Name: "link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd", Mode: 0o777},
+		"hardlink": {Name: "link", Typeflag: tar.TypeLink, Linkname: ".env.prod", Mode: 0o600},
+	}[kind]
+	if evil == nil {
+		return nil, fmt.Errorf("unknown kind %q", kind)
+	}
+	content := []byte("pwnd")
+	m := vault.Manifest{
+		Format: vault.FormatVersion, Env: env, Generation: gen, Parent: gen - 1,
+		Created: time.Now().UTC(), Author: "mallory", Note: "evil",
+	}
+	sum := sha256.Sum256(content)
+	m.Files = []vault.FileEntry{{Path: evil.Name, Mode: 0o600, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}}
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	hdrs := []struct {
+		h    *tar.Header
+		data []byte
+	}{
+		{&tar.Header{Name: vault.ManifestPath, Typeflag: tar.TypeReg, Mode: 0o600, Size: int64(len(mj))}, mj},
+		{evil, content[:evil.Size]},
+	}
+	for _, e := range hdrs {
+		if err := tw.WriteHeader(e.h); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(e.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// testBackend is the directory backend at root, or the bucket of an
+// s3://BUCKET root on $MINIO_ENDPOINT.
+func testBackend(ctx context.Context, ts *testscript.TestScript, root string) (s3bundle.Backend, error) {
+	if bucket, ok := strings.CutPrefix(root, "s3://"); ok {
+		return s3bundle.NewS3(ctx, s3bundle.S3Config{
+			Bucket: bucket, Endpoint: ts.Getenv("MINIO_ENDPOINT"), PathStyle: true,
+			AccessKey: ts.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: ts.Getenv("AWS_SECRET_ACCESS_KEY"),
+		})
+	}
+	return s3bundle.NewDir(ts.MkAbs(root))
+}
+
+// s3get s3://BUCKET/KEY FILE and s3put FILE s3://BUCKET/KEY: copy an
+// object out of or into MinIO unconditionally (an attacker's raw write,
+// keeping the vsync-generation metadata it had).
+func cmdS3get(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: s3get s3://BUCKET/KEY FILE")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(args[0], "s3://"), "/")
+	be, err := testBackend(ctx, ts, "s3://"+bucket)
+	ts.Check(err)
+	rc, _, err := be.Get(ctx, key)
+	ts.Check(err)
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o600))
+}
+
+func cmdS3put(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: s3put FILE s3://BUCKET/KEY")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(args[1], "s3://"), "/")
+	be, err := testBackend(ctx, ts, "s3://"+bucket)
+	ts.Check(err)
+	info, err := be.Head(ctx, key)
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	_, err = be.Put(ctx, key, data, s3bundle.PutOptions{Generation: info.Generation})
+	ts.Check(err)
+}

@@ -1,0 +1,288 @@
+package vault
+
+import (
+	"bufio"
+	"bytes"
+	"crypto"
+	"crypto/aes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/ProtonMail/go-crypto/openpgp/s2k"
+)
+
+// SealOptions says how to encrypt a payload.
+type SealOptions struct {
+	// HighEntropy is true for a passphrase vsync generated (IsGenerated):
+	// salted S2K is used, since stretching cannot strengthen 128+ random bits.
+	// Otherwise iterated+salted S2K with S2KCount is used.
+	HighEntropy bool
+	// S2KCount for iterated S2K; 0 means DefaultS2KCount. OpenPGP can
+	// only encode some counts between 65,536 and 65,011,712: others are
+	// rounded up to the next one it can.
+	S2KCount int
+}
+
+// OpenPGP constants of the bundle format (RFC 4880).
+const (
+	tagSKESK         = 3    // Symmetric-Key Encrypted Session Key packet
+	skeskVersion     = 4    // SKESK v4
+	cipherAES256     = 9    // symmetric algorithm AES-256
+	s2kSalted        = 1    // S2K specifier: salted
+	s2kIterated      = 3    // S2K specifier: iterated and salted
+	hashSHA256       = 8    // hash algorithm SHA-256
+	seipdPrefixLen   = 18   // SEIPDv1 random prefix: block size + 2
+	literalNewTag    = 0xCB // new-format header byte of a literal data packet
+	literalOldTagMin = 0xAC // old-format literal data header bytes: 0xAC..0xAF
+)
+
+// maxSizeHint caps the buffer Decrypt allocates up front from sizeHint.
+const maxSizeHint = 1 << 30
+
+func pgpConfig(opts SealOptions) *packet.Config {
+	sc := &s2k.Config{
+		S2KMode:  s2k.IteratedSaltedS2K,
+		Hash:     crypto.SHA256,
+		S2KCount: opts.S2KCount,
+	}
+	if sc.S2KCount == 0 {
+		sc.S2KCount = DefaultS2KCount
+	}
+	if opts.HighEntropy {
+		sc.S2KMode = s2k.SaltedS2K
+		sc.PassphraseIsHighEntropy = true
+	}
+	return &packet.Config{
+		DefaultCipher:          packet.CipherAES256,
+		DefaultHash:            crypto.SHA256,
+		DefaultCompressionAlgo: packet.CompressionNone,
+		S2KConfig:              sc,
+		// AEADConfig nil: SEIPDv1 with MDC, which gpg 2.2 reads.
+	}
+}
+
+// Encrypt writes payload as an OpenPGP message to w under passphrase.
+//
+// The message is one SKESK v4 packet (AES-256, SHA-256 S2K: salted when
+// opts.HighEntropy, else iterated) and one SEIPDv1 packet (MDC) holding a
+// binary literal data packet with no file name and time 0, uncompressed.
+func Encrypt(w io.Writer, payload []byte, passphrase []byte, opts SealOptions) error {
+	pw, err := openpgp.SymmetricallyEncrypt(w, passphrase, &openpgp.FileHints{IsBinary: true}, pgpConfig(opts))
+	if err != nil {
+		return fmt.Errorf("encrypting the bundle: %w", err)
+	}
+	if _, err := pw.Write(payload); err != nil {
+		return fmt.Errorf("encrypting the bundle: %w", err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("encrypting the bundle: %w", err)
+	}
+	return nil
+}
+
+// integrityError wraps ErrIntegrity with a reason that holds no content.
+func integrityError(reason string) error {
+	return fmt.Errorf("%w: %s", ErrIntegrity, reason)
+}
+
+// Decrypt reads the whole OpenPGP message from r and returns the payload,
+// only after the MDC was checked at EOF. sizeHint (0 if unknown) lets it
+// allocate once. Errors wrap ErrWrongPassphrase or ErrIntegrity.
+//
+// sizeHint is best the ciphertext length (the payload is a little shorter);
+// a hint that is too small only costs reallocation.
+//
+// Only the bundle format is accepted: one SKESK v4 packet for AES-256 with
+// a salted or iterated SHA-256 S2K, then one SEIPDv1 packet holding one
+// uncompressed literal data packet, then nothing. A wrong passphrase is
+// recognised when the session key does not decrypt to an AES-256 key (255
+// times in 256), or, when that check passes by chance, by the RFC 4880
+// quick-check bytes of the SEIPD prefix; those bytes are looked at only
+// after the MDC already failed, so they never make a message acceptable.
+func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+
+	op, err := packet.NewOpaqueReader(br).Next()
+	if err != nil {
+		return nil, integrityError("cannot read the passphrase packet")
+	}
+	c := op.Contents
+	if op.Tag != tagSKESK || len(c) < 4 || c[0] != skeskVersion || c[1] != cipherAES256 ||
+		(c[2] != s2kSalted && c[2] != s2kIterated) || c[3] != hashSHA256 {
+		return nil, integrityError("first packet is not an AES-256, SHA-256 passphrase packet (SKESK v4)")
+	}
+	p, err := op.Parse()
+	if err != nil {
+		return nil, integrityError("malformed passphrase packet")
+	}
+	ske, ok := p.(*packet.SymmetricKeyEncrypted)
+	if !ok {
+		return nil, integrityError("malformed passphrase packet")
+	}
+	key, cf, err := ske.Decrypt(passphrase)
+	if err != nil || cf != packet.CipherAES256 || len(key) != 32 {
+		return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
+	}
+
+	p, err = packet.Read(br)
+	if err != nil {
+		return nil, integrityError("cannot read the encrypted data packet")
+	}
+	se, ok := p.(*packet.SymmetricallyEncrypted)
+	if !ok || !se.IntegrityProtected || se.Version != 1 {
+		return nil, integrityError("second packet is not integrity-protected data (SEIPDv1)")
+	}
+	var prefix [seipdPrefixLen]byte
+	if _, err := io.ReadFull(se.Contents, prefix[:]); err != nil {
+		return nil, integrityError("truncated encrypted data")
+	}
+	se.Contents = io.MultiReader(bytes.NewReader(prefix[:]), se.Contents)
+
+	payload, err := decryptSEIPD(se, key, sizeHint)
+	if err != nil {
+		if !quickCheck(key, prefix[:]) {
+			return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
+		}
+		return nil, err
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return nil, integrityError("data after the encrypted data packet")
+	}
+	return payload, nil
+}
+
+// decryptSEIPD decrypts se, reads its one literal data packet to EOF and
+// checks the MDC. Nothing is returned unless the MDC matched.
+func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, sizeHint int64) (payload []byte, err error) {
+	defer func() {
+		// go-crypto parses decrypted, not yet authenticated bytes; never
+		// let a bug there crash vsync on a tampered bundle.
+		if recover() != nil {
+			payload, err = nil, integrityError("malformed encrypted data")
+		}
+	}()
+	rc, err := se.Decrypt(packet.CipherAES256, key)
+	if err != nil {
+		return nil, integrityError("cannot decrypt the data packet")
+	}
+	var tag [1]byte
+	if _, err := io.ReadFull(rc, tag[:]); err != nil {
+		rc.Close()
+		return nil, integrityError("truncated encrypted data")
+	}
+	if tag[0] != literalNewTag && (tag[0]&0xFC) != literalOldTagMin {
+		rc.Close()
+		return nil, integrityError("encrypted data is not a literal data packet")
+	}
+	p, err := packet.Read(io.MultiReader(bytes.NewReader(tag[:]), rc))
+	if err != nil {
+		rc.Close()
+		return nil, integrityError("malformed literal data packet")
+	}
+	lit, ok := p.(*packet.LiteralData)
+	if !ok {
+		rc.Close()
+		return nil, integrityError("encrypted data is not a literal data packet")
+	}
+	payload, err = readAllHint(lit.Body, sizeHint)
+	if err != nil {
+		rc.Close()
+		return nil, integrityError("truncated or malformed literal data")
+	}
+	// Nothing may follow the literal data packet but the MDC.
+	var more [1]byte
+	if n, err := rc.Read(more[:]); n != 0 || err != io.EOF {
+		rc.Close()
+		return nil, integrityError("data after the literal data packet")
+	}
+	if err := rc.Close(); err != nil {
+		return nil, integrityError("modification detection code (MDC) mismatch")
+	}
+	return payload, nil
+}
+
+// readAllHint reads r to EOF into one buffer of capacity sizeHint, growing
+// it only if the hint was too small.
+func readAllHint(r io.Reader, sizeHint int64) ([]byte, error) {
+	if sizeHint < 0 {
+		sizeHint = 0
+	}
+	if sizeHint > maxSizeHint {
+		sizeHint = maxSizeHint
+	}
+	buf := make([]byte, 0, max(int(sizeHint), 512))
+	for {
+		if len(buf) == cap(buf) {
+			// Probe for EOF before growing: an exact hint needs no copy.
+			var probe [512]byte
+			n, err := r.Read(probe[:])
+			buf = append(buf, probe[:n]...)
+			if err == io.EOF {
+				return buf, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// quickCheck reports whether the SEIPDv1 prefix decrypts, under key, to a
+// block whose last two bytes repeat (RFC 4880 section 5.7): the sign that
+// key is the session key the message was made with.
+func quickCheck(key, prefix []byte) bool {
+	block, err := aes.NewCipher(key)
+	if err != nil || len(prefix) != seipdPrefixLen {
+		return false
+	}
+	var fr [aes.BlockSize]byte
+	block.Encrypt(fr[:], fr[:]) // CFB with a zero IV
+	b14, b15 := prefix[14]^fr[14], prefix[15]^fr[15]
+	block.Encrypt(fr[:], prefix[:aes.BlockSize])
+	return prefix[16]^fr[0] == b14 && prefix[17]^fr[1] == b15
+}
+
+// Seal = NewManifest is NOT applied; it is MarshalPayload + Encrypt. It
+// returns the ciphertext and the hex SHA-256 of the payload (the value a
+// child generation records as ParentSHA256).
+func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, payloadSHA256 string, err error) {
+	payload, err := MarshalPayload(b)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(payload)
+	var buf bytes.Buffer
+	buf.Grow(len(payload) + len(payload)/512 + 1024)
+	if err := Encrypt(&buf, payload, passphrase, opts); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+}
+
+// Open = Decrypt + ParsePayload. It returns the bundle and the hex SHA-256
+// of the payload.
+func Open(r io.Reader, passphrase []byte, sizeHint int64) (*Bundle, string, error) {
+	payload, err := Decrypt(r, passphrase, sizeHint)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(payload)
+	b, err := ParsePayload(payload)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, hex.EncodeToString(sum[:]), nil
+}

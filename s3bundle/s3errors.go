@@ -72,8 +72,9 @@ func (b *S3) mapErr(ctx context.Context, op, key string, err error) error {
 }
 
 func classify(ctx context.Context, err error) error {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
+	// The SDK also wraps transport failures in a ResponseError, with no
+	// response: only a status tells that the server answered.
+	if status := httpStatus(err); status != 0 {
 		code := ""
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
@@ -82,7 +83,7 @@ func classify(ctx context.Context, err error) error {
 		if kind := classifyCode(code); kind != nil {
 			return kind
 		}
-		return classifyStatus(re.HTTPStatusCode())
+		return classifyStatus(status)
 	}
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -128,10 +129,11 @@ func classifyStatus(status int) error {
 	return nil
 }
 
-// httpStatus is the HTTP status of a failed request, or 0 without one.
+// httpStatus is the HTTP status of a failed request, or 0 when no response
+// arrived.
 func httpStatus(err error) int {
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.Response != nil {
 		return re.HTTPStatusCode()
 	}
 	return 0
@@ -141,9 +143,8 @@ func httpStatus(err error) int {
 // service's error code, or the network error. The SDK's own message adds
 // request IDs and operation names that only make lines longer.
 func errDetail(err error) string {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		d := fmt.Sprintf("HTTP %d", re.HTTPStatusCode())
+	if status := httpStatus(err); status != 0 {
+		d := fmt.Sprintf("HTTP %d", status)
 		var ae smithy.APIError
 		if errors.As(err, &ae) && ae.ErrorCode() != "" {
 			d += " " + ae.ErrorCode()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,9 +30,13 @@ func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {
 // exit code. It is the only place that prints errors.
 func run(ctx context.Context, args []string, sys *sysEnv) int {
 	app := newApp(sys)
-	err := app.RunContext(ctx, permuteArgs(app, args))
+	err := app.RunContext(ctx, permuteArgs(app, normalizeArgs(args)))
 	if err == nil {
 		return exitOK
+	}
+	var ce childExit
+	if errors.As(err, &ce) {
+		return ce.code // the child's status: vsync has nothing to add
 	}
 	printError(sys.Stderr, err)
 	return exitCode(err)
@@ -100,6 +105,10 @@ func newApp(sys *sysEnv) *cli.App {
 			useCommand(sys),
 			verifyCommand(sys),
 			passphraseCommand(sys),
+			runCommand(sys),
+			envCommand(sys),
+			statusCommand(sys),
+			runtimeTokenCommand(sys),
 		},
 	}
 	for _, c := range app.Commands {
@@ -208,7 +217,7 @@ func permuteArgs(app *cli.App, argv []string) []string {
 
 // passThrough names commands whose arguments are a command line and must
 // not be reordered (runtime commands such as "run").
-var passThrough = map[string]bool{}
+var passThrough = map[string]bool{"vsync run": true}
 
 // usageError is a bad flag or argument: exitUsage.
 type usageError struct{ err error }

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/launcher"
+)
+
+const runDescription = `Runs CMD with the vault's variables in its environment and the vault's other
+files as private 0600 files in a fresh 0700 directory (on tmpfs where one is
+available), each pointed at by NAME_FILE (gcp-sa.json -> GCP_SA_JSON_FILE).
+CMD is run from its argument list via PATH, never through a shell. vsync stays
+the parent: it forwards signals, reaps zombies as PID 1 (and is a child
+subreaper otherwise), removes the private files on exit, and exits with the
+child's code (128+N when the child was killed by signal N).
+
+Where the variables come from, in this order of discovery:
+   1. VSYNC_CONFIG or VSYNC_CONFIG_FILE (a runtime token) with VSYNC_PASSPHRASE
+      or VSYNC_PASSPHRASE_FILE: one GET of current.pgp;
+   2. --env ENV in a project: the env's profile and local passphrase, or with
+      --local the folder infra/vault/ENV/ itself;
+   3. dotenv files only: .env when present, or each -e FILE.
+
+Precedence, lowest first: --default, the process environment, -e files in
+order, the vault. --preserve-env lets the process environment win for all
+keys, --preserve-env=K1,K2 for the named ones. VSYNC_CONFIG* and
+VSYNC_PASSPHRASE* never reach the child; VSYNC_ENV and VSYNC_GENERATION do.
+
+Signals: TERM, INT, HUP, QUIT, USR1, USR2 and WINCH are forwarded. After a stop
+signal (TERM, INT, QUIT) the child has --kill-timeout, then its whole process
+group gets SIGKILL; a second stop signal kills at once. At a terminal the
+child is the foreground job, so Ctrl-C reaches it exactly once.
+
+Exit codes: the child's, or 128+N after signal N; 126 command not executable;
+127 command not found; and vsync's own (nothing is started):
+   64  bad flags or an empty command
+   65  malformed runtime token or dotenv (file and line)
+   66  nothing pushed to the env, -e file or --file-env source missing
+   67  wrong passphrase
+   68  bundle tampered or truncated
+   69  bucket unreachable (after retries or --fetch-timeout) or missing
+   71  credentials refused (403)
+   78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile`
+
+// runOptions are the flags of `vsync run`.
+type runOptions struct {
+	runtimeOptions
+	KillTimeout time.Duration
+	Command     []string
+}
+
+func runCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:        "run",
+		Usage:       "run a command with the vault's secrets in its environment",
+		UsageText:   "vsync run [flags] -- CMD [ARGS...]",
+		Description: runDescription,
+		Flags: append(runtimeFlags(),
+			&cli.DurationFlag{Name: "kill-timeout", Value: launcher.DefaultKillTimeout, Usage: "after a stop signal, wait `DURATION` before SIGKILL to the child's process group"},
+		),
+		Action: func(c *cli.Context) error {
+			return runRun(c.Context, sys, runOptions{
+				runtimeOptions: runtimeOptionsFrom(c),
+				KillTimeout:    c.Duration("kill-timeout"),
+				Command:        c.Args().Slice(),
+			})
+		},
+	}
+}
+
+// childExit is the exit status of the child, returned as an error so that
+// main exits with it; it prints nothing.
+type childExit struct{ code int }
+
+func (e childExit) Error() string { return "child exited with code " + strconv.Itoa(e.code) }
+
+// prepared is everything a child needs, with the private files already on
+// disk. Close removes them.
+type prepared struct {
+	Vars    []envVar
+	Vault   *loadedVault
+	private *launcher.PrivateDir
+	status  net.Listener // the status socket, nil when there is none
+}
+
+// Close stops the status socket and removes the private files.
+func (p *prepared) Close() error {
+	if p.status != nil {
+		p.status.Close()
+		p.status = nil
+	}
+	if p.private == nil {
+		return nil
+	}
+	return p.private.Remove()
+}
+
+// prepareChild loads the vault and the env files, writes the vault's files
+// as private files when write is true (else their would-be paths are shown
+// as "<private>/PATH"), and composes the child's environment. Nothing is
+// written when any source fails to load or verify.
+func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool) (*prepared, error) {
+	lv, err := loadVault(ctx, sys, o)
+	if err != nil {
+		return nil, err
+	}
+	files, err := readEnvFiles(o.EnvFiles, lv == nil)
+	if err != nil {
+		return nil, err
+	}
+	fileEnv, err := fileEnvMap(o.FileEnv, lv)
+	if err != nil {
+		return nil, err
+	}
+	preserve := map[string]bool{}
+	for _, k := range o.Preserve {
+		preserve[k] = true
+	}
+	layers := envLayers{
+		Defaults:    o.Defaults,
+		Process:     os.Environ(),
+		Files:       files,
+		PreserveAll: o.PreserveAll,
+		Preserve:    preserve,
+	}
+	p := &prepared{Vault: lv}
+	if lv != nil {
+		layers.Vault = lv.Dotenv
+		if layers.Vault == nil {
+			layers.Vault = []byte{}
+		}
+		layers.VaultName = "vault:" + lv.Env + "/" + dotenvRel(lv.Env)
+		layers.Extra = append(layers.Extra,
+			envVar{Key: "VSYNC_ENV", Value: lv.Env, Source: srcVsync},
+			envVar{Key: "VSYNC_GENERATION", Value: strconv.FormatUint(lv.Generation, 10), Source: srcVsync})
+		// Compose once before writing anything, so a dotenv error leaves
+		// no private files behind.
+		if _, err := composeEnv(layers); err != nil {
+			return nil, err
+		}
+		if write && (len(lv.Files) > 0 || lv.Store != nil) {
+			base := launcher.PrivateBase(sys.Getenv)
+			_, _ = launcher.CleanStale(base)
+			if p.private, err = launcher.NewPrivateDir(base); err != nil {
+				return nil, fmt.Errorf("private files: %w", err)
+			}
+		}
+		if p.private != nil && lv.Store != nil {
+			// The status socket lets `vsync status` in the child (or in a
+			// health check beside it) compare this generation with the
+			// bucket without the token. A path too long for a socket
+			// only means no socket.
+			sock := filepath.Join(p.private.Path(), statusSocketName)
+			if p.status, err = net.Listen("unix", sock); err == nil {
+				layers.Extra = append(layers.Extra, envVar{Key: statusSocketVar, Value: sock, Source: srcVsync})
+			}
+		}
+		for _, f := range lv.Files {
+			where := "<private>/" + f.Path
+			if p.private != nil {
+				if where, err = p.private.WriteFile(f.Path, f.Data); err != nil {
+					p.Close()
+					return nil, fmt.Errorf("private file %q: %w", f.Path, err)
+				}
+			}
+			layers.Extra = append(layers.Extra, envVar{Key: launcher.EnvName(f.Path), Value: where, Source: srcVsync})
+			for _, name := range fileEnv[f.Path] {
+				layers.Extra = append(layers.Extra, envVar{Key: name, Value: where, Source: srcVsync})
+			}
+		}
+	}
+	if p.Vars, err = composeEnv(layers); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// runRun is `vsync run`.
+func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
+	if len(o.Command) == 0 {
+		return usageErrorf("no command given: vsync run [flags] -- CMD [ARGS...]")
+	}
+	// Subscribe before anything slow, so a signal that arrives while the
+	// vault is read is not lost: it is delivered to the child once started.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, launcher.ForwardedSignals()...)
+	defer signal.Stop(sigs)
+
+	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	if p.status != nil {
+		go serveStatus(ctx, p.status, p.Vault.Store, p.Vault.Generation)
+	}
+	stdin, _ := sys.Stdin.(*os.File)
+	code, err := launcher.Run(ctx, launcher.Config{
+		Args:        o.Command,
+		Env:         environ(p.Vars),
+		Stdin:       stdin,
+		Stdout:      sys.Stdout,
+		Stderr:      sys.Stderr,
+		KillTimeout: o.KillTimeout,
+		Signals:     sigs,
+		Subreaper:   true,
+	})
+	if cerr := p.Close(); cerr != nil && err == nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
+	}
+	if err != nil {
+		return withCode(err, code, "")
+	}
+	if code != 0 {
+		return childExit{code}
+	}
+	return nil
+}

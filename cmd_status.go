@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/launcher"
+	"vsync/s3bundle"
+)
+
+// Exit codes of `vsync status`, for health checks: fresh is healthy, stale
+// is not (the orchestrator restarts the app, which then reads the newer
+// generation), and unknown (the bucket did not answer) is healthy unless
+// --strict, so a network blip never restarts a fleet.
+const (
+	statusExitFresh   = 0
+	statusExitStale   = 1
+	statusExitUnknown = exitUnreachable // only with --strict
+)
+
+// statusReport is what `vsync status` prints, and what a running `vsync run`
+// answers on its status socket.
+type statusReport struct {
+	Status           string `json:"status"` // fresh, stale, unknown
+	Env              string `json:"env"`
+	Generation       uint64 `json:"generation"`                  // what the app runs with (or the local folder has)
+	RemoteGeneration uint64 `json:"remote_generation,omitempty"` // current.pgp's, when known
+	Reason           string `json:"reason,omitempty"`            // why unknown; never a secret
+}
+
+// statusSocketVar names the status socket of the `vsync run` that started
+// a child.
+const statusSocketVar = "VSYNC_STATUS_SOCKET"
+
+// statusSocketName is the socket's file name inside the private directory.
+const statusSocketName = ".vsync-status.sock"
+
+type statusOptions struct {
+	Env        string
+	JSON       bool
+	Strict     bool
+	Socket     string
+	Generation uint64
+}
+
+func statusCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "tell whether the running generation is fresh, stale or unknown (for health checks)",
+		UsageText: "vsync status [--env ENV] [--json] [--strict]",
+		Description: `Compares the generation an app runs with against current.pgp in the bucket
+(one HEAD, no decryption) and prints fresh, stale (with both generations) or
+unknown (the bucket did not answer).
+
+Which generation is "running":
+   inside a child of "vsync run": the parent's, asked on $VSYNC_STATUS_SOCKET;
+   with a runtime token (VSYNC_CONFIG*, e.g. a container HEALTHCHECK): that of
+      the "vsync run" running on this machine (its status socket), or
+      --generation N / $VSYNC_GENERATION;
+   with --env ENV in a project: the generation of the local folder.
+
+Exit codes: 0 fresh; 1 stale; unknown gives 0 (a network blip must not
+restart a fleet) unless --strict, which gives 69.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "env", Usage: "compare the local folder of env `ENV` of the project with the remote"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&cli.BoolFlag{Name: "strict", Usage: "exit 69 when the status is unknown"},
+			&cli.StringFlag{Name: "socket", Usage: "ask the `vsync run` listening on `PATH`"},
+			&cli.Uint64Flag{Name: "generation", Usage: "with a runtime token: the generation `N` the app runs with"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("status takes no arguments (the env is --env ENV)")
+			}
+			return runStatus(c.Context, sys, statusOptions{
+				Env: c.String("env"), JSON: c.Bool("json"), Strict: c.Bool("strict"),
+				Socket: c.String("socket"), Generation: c.Uint64("generation"),
+			})
+		},
+	}
+}
+
+// runStatus is `vsync status`.
+func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
+	r, err := statusReportFor(ctx, sys, o)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if err := json.NewEncoder(sys.Stdout).Encode(r); err != nil {
+			return err
+		}
+	} else {
+		switch r.Status {
+		case "fresh":
+			fmt.Fprintf(sys.Stdout, "fresh: env %s at generation %d\n", r.Env, r.Generation)
+		case "stale":
+			fmt.Fprintf(sys.Stdout, "stale: env %s runs generation %d, the bucket has %d\n", r.Env, r.Generation, r.RemoteGeneration)
+		default:
+			fmt.Fprintf(sys.Stdout, "unknown: env %s at generation %d: %s\n", r.Env, r.Generation, r.Reason)
+		}
+	}
+	switch {
+	case r.Status == "stale":
+		return childExit{statusExitStale}
+	case r.Status == "unknown" && o.Strict:
+		return childExit{statusExitUnknown}
+	}
+	return nil
+}
+
+// statusReportFor finds the running generation and the remote one.
+func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (statusReport, error) {
+	sock := o.Socket
+	if sock == "" {
+		sock = sys.Getenv(statusSocketVar)
+	}
+	if o.Env != "" {
+		return localStatus(ctx, sys, o.Env)
+	}
+	if sock != "" {
+		return askStatus(ctx, sock)
+	}
+	tok, err := tokenFromEnv(sys)
+	if err != nil {
+		return statusReport{}, err
+	}
+	if tok == nil {
+		return statusReport{}, usageErrorf("nothing to check: no $%s, no runtime token (VSYNC_CONFIG) and no --env", statusSocketVar)
+	}
+	gen := o.Generation
+	if gen == 0 {
+		if g, err := strconv.ParseUint(sys.Getenv("VSYNC_GENERATION"), 10, 64); err == nil {
+			gen = g
+		}
+	}
+	if gen == 0 {
+		// A health check beside the app: ask the vsync run of this machine.
+		if r, err := askRunningVsync(ctx, sys, tok.Env); err == nil {
+			return r, nil
+		}
+		return statusReport{}, usageErrorf("no running \"vsync run\" found for env %q and no --generation given", tok.Env)
+	}
+	st, err := tokenStore(ctx, *tok, 10*time.Second)
+	if err != nil {
+		return statusReport{}, err
+	}
+	return compareRemote(ctx, st, gen), nil
+}
+
+// compareRemote HEADs current.pgp and compares its generation with gen.
+func compareRemote(ctx context.Context, st *s3bundle.Store, gen uint64) statusReport {
+	r := statusReport{Env: st.Env, Generation: gen}
+	info, err := st.Current(ctx)
+	if err != nil {
+		r.Status, r.Reason = "unknown", statusReason(err)
+		return r
+	}
+	r.RemoteGeneration = info.Generation
+	if info.Generation > gen {
+		r.Status = "stale"
+	} else {
+		r.Status = "fresh"
+	}
+	return r
+}
+
+// statusReason says why the bucket could not be asked, without secrets.
+func statusReason(err error) string {
+	switch {
+	case errors.Is(err, s3bundle.ErrNotExist):
+		return "nothing pushed to the env"
+	case errors.Is(err, s3bundle.ErrAccessDenied):
+		return "credentials refused"
+	case errors.Is(err, s3bundle.ErrNoBucket):
+		return "bucket missing"
+	default:
+		return "bucket unreachable"
+	}
+}
+
+// localStatus compares the project's local folder of env with the remote.
+func localStatus(ctx context.Context, sys *sysEnv, env string) (statusReport, error) {
+	dir, err := sys.Getwd()
+	if err != nil {
+		return statusReport{}, err
+	}
+	v, err := openEnvVault(ctx, sys, dir, env, false)
+	if err != nil {
+		return statusReport{}, err
+	}
+	var gen uint64
+	if s, err := loadState(v.Project, env); err == nil && s != nil {
+		gen = s.Generation
+	}
+	return compareRemote(ctx, v.Store, gen), nil
+}
+
+// askStatus asks the `vsync run` listening on sock.
+func askStatus(ctx context.Context, sock string) (statusReport, error) {
+	var d net.Dialer
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "unix", sock)
+	if err != nil {
+		return statusReport{}, fmt.Errorf("status socket %q: %w", sock, err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	var r statusReport
+	if err := json.NewDecoder(conn).Decode(&r); err != nil {
+		return statusReport{}, fmt.Errorf("status socket %q: %w", sock, err)
+	}
+	return r, nil
+}
+
+// askRunningVsync looks for the status socket of a live `vsync run` of env
+// in the private-files base directory.
+func askRunningVsync(ctx context.Context, sys *sysEnv, env string) (statusReport, error) {
+	matches, _ := filepath.Glob(filepath.Join(launcher.PrivateBase(sys.Getenv), "vsync-*", statusSocketName))
+	for _, sock := range matches {
+		if r, err := askStatus(ctx, sock); err == nil && r.Env == env {
+			return r, nil
+		}
+	}
+	return statusReport{}, os.ErrNotExist
+}
+
+// serveStatus answers every connection on ln with the status of gen
+// against st, until ln is closed.
+func serveStatus(ctx context.Context, ln net.Listener, st *s3bundle.Store, gen uint64) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer conn.Close()
+			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_ = json.NewEncoder(conn).Encode(compareRemote(hctx, st, gen))
+		}()
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestComposeEnvPrecedence(t *testing.T) {
+	layers := envLayers{
+		Defaults: []string{"A=default", "B=default", "C=default", "D=default", "E=default"},
+		Process:  []string{"B=process", "C=process", "D=process", "E=process", "VSYNC_PASSPHRASE=pp", "VSYNC_CONFIG_FILE=/x", "HOME=/h"},
+		Files: []envFile{
+			{Path: "one.env", Data: []byte("C=file1\nD=file1\nE=file1\nFROM_FILE=${HOME}/x\n")},
+			{Path: "two.env", Data: []byte("D=file2\n")},
+		},
+		Vault:     []byte("E=vault\nV=${D}-${A}\nVSYNC_CONFIG=nope\n"),
+		VaultName: "vault:prod/.env.prod",
+		Extra:     []envVar{{Key: "VSYNC_ENV", Value: "prod", Source: srcVsync}},
+	}
+	vars, err := composeEnv(layers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]envVar{}
+	for _, v := range vars {
+		got[v.Key] = v
+	}
+	want := map[string][2]string{
+		"A":         {"default", srcDefault},
+		"B":         {"process", srcProcess},
+		"C":         {"file1", srcFile},
+		"D":         {"file2", srcFile},
+		"E":         {"vault", srcVault},
+		"V":         {"file2-default", srcVault},
+		"FROM_FILE": {"/h/x", srcFile},
+		"VSYNC_ENV": {"prod", srcVsync},
+	}
+	for k, w := range want {
+		if got[k].Value != w[0] || got[k].Source != w[1] {
+			t.Errorf("%s = %q from %s, want %q from %s", k, got[k].Value, got[k].Source, w[0], w[1])
+		}
+	}
+	for _, k := range scrubbed {
+		if _, ok := got[k]; ok {
+			t.Errorf("%s reached the child", k)
+		}
+	}
+	for i := 1; i < len(vars); i++ {
+		if vars[i-1].Key >= vars[i].Key {
+			t.Fatalf("not sorted at %s", vars[i].Key)
+		}
+	}
+}
+
+func TestComposeEnvPreserve(t *testing.T) {
+	base := envLayers{
+		Process: []string{"A=process", "B=process"},
+		Files:   []envFile{{Path: "f", Data: []byte("A=file\nB=file\nC=file\n")}},
+		Vault:   []byte("A=vault\nB=vault\nC=vault\n"),
+	}
+	for _, tc := range []struct {
+		name    string
+		all     bool
+		keys    map[string]bool
+		a, b, c string
+	}{
+		{"none", false, nil, "vault", "vault", "vault"},
+		{"all", true, nil, "process", "process", "vault"},
+		{"named", false, map[string]bool{"B": true, "C": true}, "vault", "process", "vault"},
+	} {
+		l := base
+		l.PreserveAll, l.Preserve = tc.all, tc.keys
+		vars, err := composeEnv(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(environ(vars), " ")
+		want := "A=" + tc.a + " B=" + tc.b + " C=" + tc.c
+		if got != want {
+			t.Errorf("%s: got %s, want %s", tc.name, got, want)
+		}
+	}
+}
+
+func TestComposeEnvBadDefault(t *testing.T) {
+	if _, err := composeEnv(envLayers{Defaults: []string{"NOEQUALS"}}); err == nil {
+		t.Fatal("want an error for a --default without '='")
+	}
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// runtimeOptions are the flags shared by run, env and status: where the
+// variables come from and how they are layered.
+type runtimeOptions struct {
+	Env          string   // --env: an env of the project in the working directory
+	Local        bool     // --local: read infra/vault/ENV/ itself, no network
+	EnvFiles     []string // -e, in order
+	Defaults     []string // --default K=V
+	PreserveAll  bool     // --preserve-env with no list
+	Preserve     []string // --preserve-env=K,...
+	FileEnv      []string // --file-env SRC=NAME
+	FetchTimeout time.Duration
+}
+
+// runtimeFlags are the cli flags behind runtimeOptions.
+func runtimeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "env", Usage: "use env `ENV` of the project in the working directory (its profile and the local passphrase)"},
+		&cli.BoolFlag{Name: "local", Usage: "with --env: read infra/vault/ENV/ itself, no network"},
+		&cli.StringSliceFlag{Name: "env-file", Aliases: []string{"e"}, Usage: "read variables from dotenv `FILE` (repeatable; later files win; a missing file is an error)"},
+		&cli.StringSliceFlag{Name: "default", Usage: "`KEY=VALUE` used when no other source sets KEY (repeatable)"},
+		&cli.StringFlag{Name: "preserve-env", Usage: "let the process environment win over env files and the vault: for all keys (--preserve-env=all) or the listed `KEYS` (comma-separated)"},
+		&cli.StringSliceFlag{Name: "file-env", Usage: "also point variable NAME at vault file SRC (`SRC=NAME`, repeatable)"},
+		&cli.DurationFlag{Name: "fetch-timeout", Value: 30 * time.Second, Usage: "give up reading the vault after `DURATION` (retries with backoff included)"},
+	}
+}
+
+// runtimeOptionsFrom copies the flags of runtimeFlags.
+func runtimeOptionsFrom(c *cli.Context) runtimeOptions {
+	o := runtimeOptions{
+		Env:          c.String("env"),
+		Local:        c.Bool("local"),
+		EnvFiles:     c.StringSlice("env-file"),
+		Defaults:     c.StringSlice("default"),
+		FileEnv:      c.StringSlice("file-env"),
+		FetchTimeout: c.Duration("fetch-timeout"),
+	}
+	if c.IsSet("preserve-env") {
+		switch v := c.String("preserve-env"); v {
+		case "", "all", "true":
+			o.PreserveAll = true
+		default:
+			for _, k := range strings.Split(v, ",") {
+				if k = strings.TrimSpace(k); k != "" {
+					o.Preserve = append(o.Preserve, k)
+				}
+			}
+		}
+	}
+	return o
+}
+
+// loadedVault is a vault read and verified for a runtime command.
+type loadedVault struct {
+	Env        string
+	Generation uint64
+	Dotenv     []byte       // the env's .env.ENV, nil when the bundle has none
+	Files      []vault.File // every other file, to be written as private files
+	Store      *s3bundle.Store
+	Source     string // "token", "profile" or "local", for messages
+}
+
+// loadVault finds and reads the vault by the discovery order of SPEC.md:
+// a runtime token (VSYNC_CONFIG or VSYNC_CONFIG_FILE) with VSYNC_PASSPHRASE
+// or VSYNC_PASSPHRASE_FILE; else --env in a project; else none (nil, nil):
+// the dotenv-only mode. At runtime with a token it makes exactly one GET.
+func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault, error) {
+	tok, err := tokenFromEnv(sys)
+	if err != nil {
+		return nil, err
+	}
+	if tok != nil && o.Env != "" && o.Env != tok.Env {
+		return nil, usageErrorf("--env %q does not match the runtime token's env %q", o.Env, tok.Env)
+	}
+	if tok != nil {
+		pass, err := passphraseFromEnv(sys)
+		if err != nil {
+			return nil, err
+		}
+		if pass == nil {
+			return nil, withCode(configErrorf("VSYNC_CONFIG is set but VSYNC_PASSPHRASE is not"), exitConfig,
+				"set VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE to the env's passphrase")
+		}
+		st, err := tokenStore(ctx, *tok, o.FetchTimeout)
+		if err != nil {
+			return nil, err
+		}
+		return fetchLoaded(ctx, st, pass, "token", o.FetchTimeout)
+	}
+	if o.Env == "" {
+		if o.Local {
+			return nil, usageErrorf("--local needs --env ENV")
+		}
+		return nil, nil
+	}
+	dir, err := sys.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	if o.Local {
+		return loadLocal(dir, o.Env)
+	}
+	v, err := openEnvVault(ctx, sys, dir, o.Env, true)
+	if err != nil {
+		return nil, err
+	}
+	return fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout)
+}
+
+// tokenFromEnv parses VSYNC_CONFIG, or the file VSYNC_CONFIG_FILE names;
+// nil when neither is set.
+func tokenFromEnv(sys *sysEnv) (*s3bundle.Token, error) {
+	raw, from := sys.Getenv("VSYNC_CONFIG"), "VSYNC_CONFIG"
+	if raw == "" {
+		f := sys.Getenv("VSYNC_CONFIG_FILE")
+		if f == "" {
+			return nil, nil
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, withCode(fmt.Errorf("VSYNC_CONFIG_FILE: %w", err), exitNotFound, "")
+		}
+		raw, from = string(data), "VSYNC_CONFIG_FILE"
+	}
+	t, err := s3bundle.ParseToken(raw)
+	if err != nil {
+		return nil, withCode(fmt.Errorf("%s: %w", from, err), exitDataErr,
+			"mint a token with \"vsync runtime-token --env ENV\" and pass it whole")
+	}
+	return &t, nil
+}
+
+// tokenStore builds the Store a token points at. Without a key in the token
+// the standard AWS credential chain is used.
+func tokenStore(ctx context.Context, t s3bundle.Token, timeout time.Duration) (*s3bundle.Store, error) {
+	be, err := s3bundle.NewS3(ctx, s3bundle.S3Config{
+		Bucket:       t.Bucket,
+		Region:       t.Region,
+		Endpoint:     t.Endpoint,
+		PathStyle:    t.PathStyle,
+		AccessKey:    t.AccessKey,
+		SecretKey:    t.SecretKey,
+		SessionToken: t.SessionToken,
+		Timeout:      timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3bundle.Store{Backend: be, Prefix: t.Prefix, Env: t.Env}, nil
+}
+
+// fetchLoaded reads current.pgp once, decrypts and verifies it, and splits
+// it into the dotenv and the private files.
+func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration) (*loadedVault, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	b, _, err := fetchBundle(ctx, st, pass, 0)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, withCode(err, exitUnreachable, "the vault did not answer within --fetch-timeout")
+		}
+		return nil, err
+	}
+	lv := splitBundle(st.Env, b.Manifest.Generation, b.Files)
+	lv.Store, lv.Source = st, source
+	return lv, nil
+}
+
+// loadLocal reads infra/vault/ENV/ of the project at or above dir, with no
+// network. Its generation is the one the folder was last pulled or pushed
+// as (0 when never).
+func loadLocal(dir, env string) (*loadedVault, error) {
+	if err := checkEnvName(env); err != nil {
+		return nil, err
+	}
+	proj, err := findProject(dir)
+	if err != nil {
+		return nil, err
+	}
+	files, err := readLocal(proj, env)
+	if err != nil {
+		return nil, err
+	}
+	var gen uint64
+	if st, err := loadState(proj, env); err == nil && st != nil {
+		gen = st.Generation
+	}
+	lv := splitBundle(env, gen, files)
+	lv.Source = "local"
+	return lv, nil
+}
+
+// splitBundle separates the env's top-level .env.ENV from the other files.
+func splitBundle(env string, gen uint64, files []vault.File) *loadedVault {
+	lv := &loadedVault{Env: env, Generation: gen}
+	for _, f := range files {
+		if f.Path == dotenvRel(env) {
+			lv.Dotenv = f.Data
+			continue
+		}
+		lv.Files = append(lv.Files, f)
+	}
+	return lv
+}
+
+// fileEnvMap parses --file-env SRC=NAME and checks that every SRC is a file
+// of the vault.
+func fileEnvMap(specs []string, lv *loadedVault) (map[string][]string, error) {
+	m := map[string][]string{}
+	for _, s := range specs {
+		src, name, ok := strings.Cut(s, "=")
+		src = path.Clean(strings.TrimPrefix(src, "./"))
+		if !ok || src == "" || name == "" || strings.ContainsAny(name, "= \t\n") {
+			return nil, usageErrorf("--file-env %q: want SRC=NAME", s)
+		}
+		m[src] = append(m[src], name)
+	}
+	for src := range m {
+		found := false
+		if lv != nil {
+			for _, f := range lv.Files {
+				if f.Path == src {
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			return nil, withCode(fmt.Errorf("--file-env: the vault has no file %q", src), exitNotFound,
+				"list the vault's files with \"vsync env\"")
+		}
+	}
+	return m, nil
+}
+
+// normalizeArgs turns a bare --preserve-env (before any "--") into
+// --preserve-env=all, so the flag can be given with or without a list as
+// SPEC.md writes it (--preserve-env[=K,...]).
+func normalizeArgs(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if a == "--preserve-env" || a == "-preserve-env" {
+			out[i] = "--preserve-env=all"
+		}
+	}
+	return out
+}

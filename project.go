@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -129,10 +130,18 @@ func loadProject(dir string) (*project, error) {
 
 // save writes vsync.toml atomically.
 func (p *project) save() error {
+	// Written by hand for a stable, readable file; every value was
+	// validated, so %q quoting is valid TOML.
 	var buf bytes.Buffer
 	buf.WriteString("# vsync project: where each env's encrypted vault lives. Commit this file.\n")
-	if err := toml.NewEncoder(&buf).Encode(p.Config); err != nil {
-		return err
+	fmt.Fprintf(&buf, "prefix = %q\n", p.Config.Prefix)
+	names := make([]string, 0, len(p.Config.Envs))
+	for n := range p.Config.Envs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&buf, "\n[envs.%s]\nprofile = %q\n", n, p.Config.Envs[n].Profile)
 	}
 	return writeFileAtomic(filepath.Join(p.Dir, projectFileName), buf.Bytes(), 0o600)
 }

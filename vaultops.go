@@ -114,18 +114,33 @@ func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint6
 	defer rc.Close()
 	b, sum, err := vault.Open(rc, pass, info.Size)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s of env %q: %w", what, st.Env, err)
+		return nil, "", bundleHint(fmt.Errorf("%s of env %q: %w", what, st.Env, err), st.Env)
 	}
 	m := b.Manifest
 	switch {
 	case m.Env != st.Env:
-		return nil, "", fmt.Errorf("%s of env %q holds env %q: %w", what, st.Env, m.Env, vault.ErrManifest)
+		err = fmt.Errorf("%s of env %q holds env %q: %w", what, st.Env, m.Env, vault.ErrManifest)
 	case gen != 0 && m.Generation != gen:
-		return nil, "", fmt.Errorf("generation %d of env %q holds generation %d: %w", gen, st.Env, m.Generation, vault.ErrManifest)
+		err = fmt.Errorf("generation %d of env %q holds generation %d: %w", gen, st.Env, m.Generation, vault.ErrManifest)
 	case info.Generation != 0 && info.Generation != m.Generation:
-		return nil, "", fmt.Errorf("%s of env %q is labelled generation %d but holds %d: %w", what, st.Env, info.Generation, m.Generation, vault.ErrManifest)
+		err = fmt.Errorf("%s of env %q is labelled generation %d but holds %d: %w", what, st.Env, info.Generation, m.Generation, vault.ErrManifest)
+	}
+	if err != nil {
+		return nil, "", bundleHint(err, st.Env)
 	}
 	return b, sum, nil
+}
+
+// bundleHint adds the env's name to the hint of a bundle that could not be
+// opened.
+func bundleHint(err error, env string) error {
+	switch {
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return withHint(err, fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with \"vsync passphrase set %s\"", env))
+	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath), errors.Is(err, vault.ErrManifest):
+		return withHint(err, fmt.Sprintf("nothing was written; the stored bundle is damaged or was tampered with (\"vsync verify %s\" checks every generation)", env))
+	}
+	return err
 }
 
 // readLocal reads the env's folder. A missing folder is fs.ErrNotExist.

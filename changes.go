@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 
 	"vsync/vault"
@@ -62,7 +63,7 @@ func diffEnv(old, new []vault.File, fromName, toName string) ([]fileChange, erro
 			c = fileChange{Op: '-', Path: p}
 		case !inOld && inNew:
 			c = fileChange{Op: '+', Path: p}
-		case bytes.Equal(o.Data, n.Data) && o.Mode.Perm() == n.Mode.Perm():
+		case bytes.Equal(o.Data, n.Data) && pulledMode(o.Mode) == pulledMode(n.Mode):
 			continue
 		default:
 			c = fileChange{Op: '~', Path: p, Mode: bytes.Equal(o.Data, n.Data)}
@@ -84,6 +85,10 @@ func diffEnv(old, new []vault.File, fromName, toName string) ([]fileChange, erro
 	}
 	return out, nil
 }
+
+// pulledMode is the mode a file gets when pulled (vault.WriteDir keeps
+// only the owner's bits), so that a pull does not show up as a mode change.
+func pulledMode(m fs.FileMode) fs.FileMode { return m.Perm() & 0o700 }
 
 // diffDotenv compares two dotenv files key by key.
 func diffDotenv(old, new []byte, oldName, newName string) ([]keyChange, error) {

@@ -33,6 +33,7 @@ import (
 //	segv          really die of SIGSEGV
 //	printenv      print the environment, one entry a line
 //	sleep         print "ready", then do nothing until killed
+//	stopped       print its pid, stop itself (SIGSTOP), then idle
 //	orphan        start a "sleep" grandchild (in a new session when
 //	              LAUNCHER_ARG=setsid-ignore, ignoring TERM), print its pid,
 //	              and exit 0 without waiting for it
@@ -63,6 +64,10 @@ func helperMain(mode string) int {
 		return 0
 	case "sleep":
 		fmt.Println("ready")
+		idle()
+	case "stopped":
+		fmt.Println(os.Getpid())
+		_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
 		idle()
 	case "orphan":
 		sub := "sleep"

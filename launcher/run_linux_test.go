@@ -363,3 +363,19 @@ func assertGone(t *testing.T, pid int) {
 		t.Fatalf("grandchild %d still exists (state %s)", pid, procState(pid))
 	}
 }
+
+// A stopped child still acts on the stop signal: Run follows it with
+// SIGCONT. With a one-hour KillTimeout, 143 can only come from SIGTERM.
+func TestStopSignalReachesStoppedChild(t *testing.T) {
+	rn := start(t, "stopped", "", launcher.Config{KillTimeout: time.Hour})
+	pid, _ := strconv.Atoi(rn.next())
+	deadline := time.Now().Add(failAfter)
+	for procState(pid) != "T" {
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d never stopped (state %q)", pid, procState(pid))
+		}
+		time.Sleep(time.Millisecond) // polling a condition, with a deadline
+	}
+	rn.sigs <- syscall.SIGTERM
+	rn.waitCode(128 + 15)
+}

@@ -40,9 +40,15 @@ const rescanInterval = 25 * time.Millisecond
 //
 // Signals: each of ForwardedSignals arriving on cfg.Signals is sent to the
 // child's process group. SIGTERM, SIGINT and SIGQUIT are stop signals: the
-// first starts KillTimeout, after which SIGKILL goes to the group; a second
-// one sends SIGKILL at once. Cancelling ctx acts as a stop signal carrying
-// KillSignal.
+// first (followed by SIGCONT, so that a stopped process acts on it) starts
+// KillTimeout, after which SIGKILL goes to the group; a second one sends
+// SIGKILL at once. Cancelling ctx acts as a stop signal carrying
+// KillSignal. With the terminal handed to the child, keys such as Ctrl-C
+// reach the child's group from the kernel and never pass through vsync, so
+// a second Ctrl-C is the child's business, not an escalation.
+//
+// Job control is not relayed: a child stopped by Ctrl-Z stays stopped while
+// vsync keeps waiting; vsync itself does not stop.
 //
 // Reaping: when the process is PID 1 or cfg.Subreaper is set (and
 // supported), Run reaps every child of the process with wait4(-1), as tini
@@ -232,6 +238,7 @@ func (s *supervisor) supervise(ctx context.Context) (code int, lost, escalated b
 		}
 		stopping = true
 		_ = unix.Kill(-s.pid, sig)
+		_ = unix.Kill(-s.pid, syscall.SIGCONT) // a stopped process acts on it only once continued
 		t := time.NewTimer(s.timeout)
 		killC = t.C
 	}
@@ -296,6 +303,10 @@ func (s *supervisor) teardown(escalated bool) {
 			groupSent = sig
 			if unix.Kill(-s.pid, sig) == unix.ESRCH {
 				groupGone = true
+			} else if sig != syscall.SIGKILL {
+				// Members may be stopped (SIGTTIN once the terminal
+				// is back with vsync): let them see the signal.
+				_ = unix.Kill(-s.pid, syscall.SIGCONT)
 			}
 		}
 		if s.reapAll {
@@ -303,6 +314,9 @@ func (s *supervisor) teardown(escalated bool) {
 				if sent[c] != sig {
 					sent[c] = sig
 					_ = unix.Kill(c, sig)
+					if sig != syscall.SIGKILL {
+						_ = unix.Kill(c, syscall.SIGCONT)
+					}
 				}
 			}
 		}

@@ -30,12 +30,24 @@ import (
 
 // TestMain makes the test binary double as the vsync binary for the
 // scripts: "exec vsync ..." runs main with the test hooks set.
+//
+// The Go tests of the runtime (run_test.go) use the helper-process
+// pattern instead: "TESTBIN __child MODE" is the helper child, and the test
+// binary with VSYNC_TEST_AS_VSYNC=1 is vsync.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "__child" {
+		os.Exit(childMain(os.Args[2:]))
+	}
+	if os.Getenv("VSYNC_TEST_AS_VSYNC") == "1" {
+		setTestHooks()
+		main()
+	}
 	testscript.Main(m, map[string]func(){
 		"vsync": func() {
 			setTestHooks()
 			main()
 		},
+		"vsynchild": func() { os.Exit(childMain(os.Args[1:])) },
 	})
 }
 
@@ -90,6 +102,7 @@ func TestScripts(t *testing.T) {
 			"snapshot":   cmdSnapshot,
 			"nocanary":   cmdNocanary,
 			"deadport":   cmdDeadport,
+			"hangport":   cmdHangport,
 			"evilbundle": cmdEvilbundle,
 			"s3get":      cmdS3get,
 			"s3put":      cmdS3put,
@@ -278,6 +291,35 @@ func cmdDeadport(ts *testscript.TestScript, neg bool, args []string) {
 	addr := l.Addr().String()
 	l.Close()
 	ts.Setenv(args[0], "http://"+addr)
+}
+
+// hangport VAR: set VAR to an http://127.0.0.1:PORT URL whose server
+// accepts connections and never answers. Closed when the script ends.
+func cmdHangport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hangport VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	done := make(chan struct{})
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+			close(done)
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	ts.Defer(func() { l.Close(); <-done })
+	ts.Setenv(args[0], "http://"+l.Addr().String())
 }
 
 // snapshotBucket lists a bucket on $MINIO_ENDPOINT with its ETags.

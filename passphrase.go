@@ -17,12 +17,14 @@ import (
 // bucket do. The file holds the passphrase and a newline, so it can be
 // given to gpg --passphrase-file or VSYNC_PASSPHRASE_FILE as it is.
 
-// vaultKey names a vault for the passphrase store and for messages.
+// vaultKey names a vault for the passphrase store and for messages:
+// "s3://bucket/prefix/env at https://endpoint", "dir:/path/prefix/env".
 func vaultKey(p profile, prefix, env string) string {
-	if prefix == "" {
-		return p.location() + " " + env
+	k := p.location() + "/"
+	if prefix != "" {
+		k += prefix + "/"
 	}
-	return p.location() + " " + prefix + "/" + env
+	return k + env + p.endpointNote()
 }
 
 // passphraseStorePath is the store file of a vault.

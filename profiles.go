@@ -163,17 +163,21 @@ func (p profile) check() error {
 	return nil
 }
 
-// location names where a profile's vaults are, for messages and as part of
-// the passphrase store's key: "dir:/abs/path", "s3://bucket" or
-// "s3://bucket at https://endpoint". It contains no credential.
+// location names where a profile's vaults are: "dir:/abs/path" or
+// "s3://bucket". It contains no credential.
 func (p profile) location() string {
 	if p.Dir != "" {
 		return "dir:" + filepath.Clean(p.Dir)
 	}
-	if p.Endpoint != "" {
-		return "s3://" + p.Bucket + " at " + strings.TrimRight(p.Endpoint, "/")
-	}
 	return "s3://" + p.Bucket
+}
+
+// endpointNote is " at ENDPOINT" for an S3 profile with its own endpoint.
+func (p profile) endpointNote() string {
+	if p.Dir != "" || p.Endpoint == "" {
+		return ""
+	}
+	return " at " + strings.TrimRight(p.Endpoint, "/")
 }
 
 // describe is a one-line summary for "profile list", without secrets.

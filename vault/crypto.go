@@ -40,6 +40,9 @@ const (
 	literalOldTagMin = 0xAC // old-format literal data header bytes: 0xAC..0xAF
 )
 
+// encryptChunk is the size of the writes Encrypt makes.
+const encryptChunk = 64 << 10
+
 // maxSizeHint caps the buffer Decrypt allocates up front from sizeHint.
 const maxSizeHint = 1 << 30
 
@@ -75,8 +78,15 @@ func Encrypt(w io.Writer, payload []byte, passphrase []byte, opts SealOptions) e
 	if err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
-	if _, err := pw.Write(payload); err != nil {
-		return fmt.Errorf("encrypting the bundle: %w", err)
+	// go-crypto buffers a whole Write before emitting partial-length
+	// chunks; writing in slices keeps its buffers small and avoids copying
+	// the payload twice.
+	for rest := payload; len(rest) > 0; {
+		n := min(len(rest), encryptChunk)
+		if _, err := pw.Write(rest[:n]); err != nil {
+			return fmt.Errorf("encrypting the bundle: %w", err)
+		}
+		rest = rest[n:]
 	}
 	if err := pw.Close(); err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
@@ -104,7 +114,7 @@ func integrityError(reason string) error {
 // quick-check bytes of the SEIPD prefix; those bytes are looked at only
 // after the MDC already failed, so they never make a message acceptable.
 func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, int(min(max(sizeHint, 4<<10), 64<<10)))
 
 	op, err := packet.NewOpaqueReader(br).Next()
 	if err != nil {

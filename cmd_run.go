@@ -206,7 +206,10 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		go serveStatus(ctx, p.status, p.Vault.Store, p.Vault.Generation)
 	}
 	stdin, _ := sys.Stdin.(*os.File)
-	code, err := launcher.Run(ctx, launcher.Config{
+	// From here on signals are the launcher's business: they are forwarded
+	// from sigs, so the ctx main cancels on SIGINT/SIGTERM must not also
+	// stop the child (that would count as a second stop signal).
+	code, err := launcher.Run(context.WithoutCancel(ctx), launcher.Config{
 		Args:        o.Command,
 		Env:         environ(p.Vars),
 		Stdin:       stdin,

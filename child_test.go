@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// childMain is the helper child of the runtime tests, the way dumb-init's
+// print_signals.py and os/exec's helper process are used. It is reached as
+// "vsynchild MODE ARGS" from scripts and as "TESTBIN __child MODE ARGS" from
+// Go tests. Modes:
+//
+//	printenv KEY...      print KEY=value, or KEY unset, one per line
+//	exit N               exit with N
+//	kill SIG             kill itself with signal SIG (TERM, KILL, SEGV ...)
+//	trap [ignore] [FILE] print "ready" (and create FILE), then the name of
+//	                     each signal it gets, one per line; exit 128+N on
+//	                     TERM or INT unless "ignore"
+//	fileinfo VAR         print the mode of $VAR, of its directory, and its
+//	                     content's length and first line
+//	orphan FILE          start a grandchild that outlives it (sleep 300),
+//	                     write its pid to FILE, exit 0
+func childMain(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "vsynchild: no mode")
+		return 2
+	}
+	switch mode, rest := args[0], args[1:]; mode {
+	case "printenv":
+		for _, k := range rest {
+			if v, ok := os.LookupEnv(k); ok {
+				fmt.Printf("%s=%s\n", k, v)
+			} else {
+				fmt.Printf("%s unset\n", k)
+			}
+		}
+		return 0
+	case "exit":
+		n, _ := strconv.Atoi(rest[0])
+		return n
+	case "kill":
+		// A shell that kills itself: the Go runtime would turn a SIGSEGV
+		// into a panic exit (2) instead of dying of it.
+		err := syscall.Exec("/bin/sh", []string{"sh", "-c", "kill -" + rest[0] + " $$"}, os.Environ())
+		fmt.Println(err)
+		return 99
+	case "trap":
+		return childTrap(rest)
+	case "fileinfo":
+		p := os.Getenv(rest[0])
+		fi, err := os.Stat(p)
+		if err != nil {
+			fmt.Println("stat:", err)
+			return 1
+		}
+		di, _ := os.Stat(filepath.Dir(p))
+		data, _ := os.ReadFile(p)
+		first, _, _ := strings.Cut(string(data), "\n")
+		fmt.Printf("file %#o dir %#o len %d first %s\n", fi.Mode().Perm(), di.Mode().Perm(), len(data), first)
+		return 0
+	case "orphan":
+		attr := &os.ProcAttr{Files: []*os.File{nil, nil, nil}}
+		p, err := os.StartProcess("/bin/sleep", []string{"sleep", "300"}, attr)
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		_ = os.WriteFile(rest[0], []byte(strconv.Itoa(p.Pid)), 0o600)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "vsynchild: unknown mode %q\n", args[0])
+	return 2
+}
+
+func childTrap(args []string) int {
+	ignore := false
+	if len(args) > 0 && args[0] == "ignore" {
+		ignore, args = true, args[1:]
+	}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	out := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(out, "ready")
+	out.Flush()
+	if len(args) > 0 {
+		_ = os.WriteFile(args[0], []byte("ready\n"), 0o600)
+	}
+	for s := range sigs {
+		sig := s.(syscall.Signal)
+		fmt.Fprintln(out, signalName(sig))
+		out.Flush()
+		if !ignore && (sig == syscall.SIGTERM || sig == syscall.SIGINT) {
+			return 128 + int(sig)
+		}
+	}
+	return 0
+}
+
+var signalNames = map[string]syscall.Signal{
+	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "QUIT": syscall.SIGQUIT,
+	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "WINCH": syscall.SIGWINCH,
+	"KILL": syscall.SIGKILL, "SEGV": syscall.SIGSEGV,
+}
+
+func signalByName(n string) syscall.Signal { return signalNames[strings.TrimPrefix(n, "SIG")] }
+
+func signalName(s syscall.Signal) string {
+	for n, v := range signalNames {
+		if v == s {
+			return n
+		}
+	}
+	return s.String()
+}

@@ -169,8 +169,9 @@ func (b *S3) Bucket() string { return b.bucket }
 
 func (b *S3) where(key string) string { return "s3://" + b.bucket + "/" + key }
 
-// Head returns the object's info, or ErrNotExist. A HEAD answers a missing
-// key and a missing bucket alike (404 without a body), so on a 404 it asks
+// Head returns the object's info, or ErrNotExist. S3 answers a HEAD on a
+// missing key and on a missing bucket alike (404 without a body); MinIO
+// tells them apart in X-Minio-Error-Code, and for other servers Head asks
 // HeadBucket which one it was: ErrNoBucket or ErrNotExist.
 func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	if err := checkKey(key); err != nil {
@@ -181,7 +182,7 @@ func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &key})
 	if err != nil {
 		err = b.mapErr(ctx, "head", key, err)
-		if errors.Is(err, ErrNotExist) && !errors.Is(err, ErrNoBucket) && b.bucketMissing(ctx) {
+		if errors.Is(err, ErrNotExist) && minioErrorCode(err) == "" && b.bucketMissing(ctx) {
 			return ObjectInfo{}, b.opErr("head", key, ErrNoBucket, nil)
 		}
 		return ObjectInfo{}, err

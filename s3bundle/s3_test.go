@@ -116,6 +116,7 @@ func closedAddr(t *testing.T) string {
 }
 
 func TestS3Unreachable(t *testing.T) {
+	t.Parallel() // about 2s per operation: three attempts with backoff
 	cfg := s3bundle.S3Config{
 		Bucket: "vault", Endpoint: "http://" + closedAddr(t), PathStyle: true,
 		AccessKey: "k", SecretKey: "s",
@@ -130,6 +131,7 @@ func TestS3Unreachable(t *testing.T) {
 // TestS3Hang: a server that accepts connections and never answers fails
 // with ErrUnreachable once the operation timeout passes.
 func TestS3Hang(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -80,6 +80,9 @@ func classify(ctx context.Context, err error) error {
 		if errors.As(err, &ae) {
 			code = ae.ErrorCode()
 		}
+		if mc := minioErrorCode(err); mc != "" {
+			code = mc // more precise than HEAD's bare "NotFound"
+		}
 		if kind := classifyCode(code); kind != nil {
 			return kind
 		}
@@ -139,6 +142,17 @@ func httpStatus(err error) int {
 	return 0
 }
 
+// minioErrorCode is the X-Minio-Error-Code header MinIO sends with error
+// responses, including those to HEAD, which have no body to carry a code.
+// Empty from other servers.
+func minioErrorCode(err error) string {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.Header.Get("X-Minio-Error-Code")
+	}
+	return ""
+}
+
 // errDetail is a short description of an SDK error: the HTTP status and the
 // service's error code, or the network error. The SDK's own message adds
 // request IDs and operation names that only make lines longer.
@@ -146,7 +160,9 @@ func errDetail(err error) string {
 	if status := httpStatus(err); status != 0 {
 		d := fmt.Sprintf("HTTP %d", status)
 		var ae smithy.APIError
-		if errors.As(err, &ae) && ae.ErrorCode() != "" {
+		if mc := minioErrorCode(err); mc != "" {
+			d += " " + mc
+		} else if errors.As(err, &ae) && ae.ErrorCode() != "" {
 			d += " " + ae.ErrorCode()
 		}
 		return d

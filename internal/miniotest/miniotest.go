@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Root credentials of every server this package starts. They are test
@@ -205,7 +207,7 @@ func (s *Server) Restart() error {
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
-	if err := waitReady(s.Endpoint, p); err != nil {
+	if err := s.waitReady(p); err != nil {
 		stopProcess(p)
 		return fmt.Errorf("minio on %s: %w; log %s:\n%s", s.addr, err, logPath, tail(logPath))
 	}
@@ -213,23 +215,23 @@ func (s *Server) Restart() error {
 	return nil
 }
 
-// waitReady polls the liveness endpoint until it answers 200, the process
-// exits, or readyTimeout passes.
-func waitReady(endpoint string, p *process) error {
-	client := &http.Client{Timeout: time.Second}
+// waitReady polls until the server serves a signed S3 request, the process
+// exits, or readyTimeout passes. /minio/health/live (and even .../ready)
+// answer 200 while the S3 API still says XMinioServerNotInitialized, so
+// liveness is only the first step.
+func (s *Server) waitReady(p *process) error {
+	httpClient := &http.Client{Timeout: time.Second}
+	s3Client := s.Client()
 	deadline := time.Now().Add(readyTimeout)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	var last error
 	for {
-		resp, err := client.Get(endpoint + "/minio/health/live")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if last = s.probe(httpClient, s3Client); last == nil {
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %v", readyTimeout)
+			return fmt.Errorf("not ready after %v: %w", readyTimeout, last)
 		}
 		select {
 		case <-p.done:
@@ -237,6 +239,22 @@ func waitReady(endpoint string, p *process) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// probe is one readiness check: liveness, then ListBuckets without retries.
+func (s *Server) probe(hc *http.Client, c *s3.Client) error {
+	resp, err := hc.Get(s.Endpoint + "/minio/health/live")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("liveness: %s", resp.Status)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = c.ListBuckets(ctx, &s3.ListBucketsInput{}, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	return err
 }
 
 // Stop stops the server: SIGTERM, then SIGKILL after a grace period, and

@@ -80,6 +80,10 @@ func TestScripts(t *testing.T) {
 			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			e.Setenv("NO_COLOR", "1")
 			e.Setenv(miniotest.RequireEnv, os.Getenv(miniotest.RequireEnv))
+			if os.Getenv("GORACE") == "" {
+				// Under -race every vsync process would sleep 1s at exit.
+				e.Setenv("GORACE", "atexit_sleep_ms=10")
+			}
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

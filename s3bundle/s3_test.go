@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +228,41 @@ func TestS3Interop(t *testing.T) {
 func TestNewS3NeedsBucket(t *testing.T) {
 	if _, err := s3bundle.NewS3(t.Context(), s3bundle.S3Config{AccessKey: "k"}); err == nil {
 		t.Error("NewS3 without bucket succeeded")
+	}
+}
+
+// TestS3CredentialChain: without static keys the standard chain is used:
+// environment variables, or a named profile of the shared files.
+func TestS3CredentialChain(t *testing.T) {
+	srv := miniotest.Start(t)
+	srv.MakeBucket(t, "vault")
+	home := t.TempDir()
+	creds := filepath.Join(home, "credentials")
+	conf := filepath.Join(home, "config")
+	os.WriteFile(creds, []byte("[vsynctest]\naws_access_key_id = "+srv.AccessKey+"\naws_secret_access_key = "+srv.SecretKey+"\n"), 0o600)
+	os.WriteFile(conf, []byte("[profile vsynctest]\nregion = us-east-1\n"), 0o600)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_CONFIG_FILE", conf)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+		t.Setenv(k, "")
+	}
+	cfg := s3bundle.S3Config{Bucket: "vault", Endpoint: srv.Endpoint, PathStyle: true, AWSProfile: "vsynctest"}
+	if _, err := mustS3(t, cfg).List(t.Context(), ""); err != nil {
+		t.Errorf("with --aws-profile: %v", err)
+	}
+
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	cfg.AWSProfile = ""
+	if _, err := mustS3(t, cfg).List(t.Context(), ""); err != nil {
+		t.Errorf("with environment variables: %v", err)
+	}
+
+	cfg.AWSProfile = "no-such-profile"
+	if _, err := s3bundle.NewS3(t.Context(), cfg); err == nil {
+		t.Error("NewS3 with a missing profile succeeded")
+	} else if strings.Contains(err.Error(), srv.SecretKey) {
+		t.Errorf("error shows a secret: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package s3bundle_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -287,4 +288,40 @@ func TestStoreRace(t *testing.T) {
 			t.Errorf("current = %q, want generation %d's", data, racers)
 		}
 	})
+}
+
+// failingPuts is a Backend whose Puts to one key fail.
+type failingPuts struct {
+	s3bundle.Backend
+	key string
+	err error
+}
+
+func (f *failingPuts) Put(ctx context.Context, key string, data []byte, opts s3bundle.PutOptions) (s3bundle.ObjectInfo, error) {
+	if key == f.key {
+		return s3bundle.ObjectInfo{}, f.err
+	}
+	return f.Backend.Put(ctx, key, data, opts)
+}
+
+// TestStoreNotPublished: the second PUT of a Commit fails; the error says
+// the generation is stored, and the next Tip publishes it.
+func TestStoreNotPublished(t *testing.T) {
+	d := newDir(t)
+	good := &s3bundle.Store{Backend: d, Env: "prod"}
+	bad := &s3bundle.Store{Backend: &failingPuts{Backend: d, key: good.CurrentKey(), err: s3bundle.ErrUnreachable}, Env: "prod"}
+	err := bad.Commit(t.Context(), 1, []byte("one"), s3bundle.ObjectInfo{})
+	if !errors.Is(err, s3bundle.ErrNotPublished) || !errors.Is(err, s3bundle.ErrUnreachable) {
+		t.Fatalf("Commit: %v, want ErrNotPublished and the cause", err)
+	}
+	if _, err := good.Current(t.Context()); !errors.Is(err, s3bundle.ErrNotExist) {
+		t.Fatalf("current.pgp exists: %v", err)
+	}
+	if gen, cur := tip(t, good); gen != 1 || cur.Generation != 1 {
+		t.Fatalf("Tip = %d %+v", gen, cur)
+	}
+	// Retrying the same generation is a conflict, not a second copy.
+	if err := good.Commit(t.Context(), 1, []byte("again"), s3bundle.ObjectInfo{}); !errors.Is(err, s3bundle.ErrConflict) {
+		t.Fatalf("re-Commit(1): %v", err)
+	}
 }

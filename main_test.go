@@ -110,6 +110,13 @@ func TestScripts(t *testing.T) {
 			"evilbundle": cmdEvilbundle,
 			"s3get":      cmdS3get,
 			"s3put":      cmdS3put,
+
+			// runtime_script_test.go
+			"mktoken":     cmdMktoken,
+			"decodetoken": cmdDecodetoken,
+			"setfrom":     cmdSetfrom,
+			"rokey":       cmdRokey,
+			"emptydir":    cmdEmptydir,
 		},
 	})
 }

@@ -73,7 +73,10 @@ Exit codes:
    72  push conflict: lost a race, or based on an older generation than the remote
    73  pull (or use) would overwrite local files that were never pushed
    74  push found nothing changed; nothing pushed
-   78  malformed vsync.toml or profiles.toml, missing profile, project or passphrase`
+   78  malformed vsync.toml or profiles.toml, missing profile, project or passphrase
+   126 run: the command cannot be executed
+   127 run: the command was not found
+   otherwise "vsync run" exits with its child's code (128+N after signal N)`
 
 func newApp(sys *sysEnv) *cli.App {
 	app := &cli.App{

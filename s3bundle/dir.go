@@ -257,7 +257,7 @@ func (d *Dir) List(ctx context.Context, prefix string) ([]string, error) {
 		return nil, err
 	}
 	start := d.root
-	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+	if i := strings.LastIndex(prefix, "/"); i > 0 {
 		dirPart := prefix[:i]
 		if err := checkKey(dirPart); err != nil {
 			return nil, err

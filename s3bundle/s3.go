@@ -24,9 +24,9 @@ import (
 
 // Defaults of S3Config.
 const (
-	DefaultRegion      = "us-east-1"
-	DefaultMaxAttempts = 3
-	DefaultTimeout     = 30 * time.Second
+	DefaultRegion      = "us-east-1"      // S3Config.Region when empty and the AWS chain names none
+	DefaultMaxAttempts = 3                // S3Config.MaxAttempts when zero: the first try and two retries
+	DefaultTimeout     = 30 * time.Second // S3Config.Timeout when zero
 )
 
 // Transport limits: a host that does not answer fails in seconds, not

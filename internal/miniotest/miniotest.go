@@ -29,8 +29,8 @@ import (
 // Root credentials of every server this package starts. They are test
 // values, good for loopback only.
 const (
-	AccessKey = "vsynctestadmin"
-	SecretKey = "vsynctestadmin-secret"
+	AccessKey = "vsynctestadmin"        // MINIO_ROOT_USER
+	SecretKey = "vsynctestadmin-secret" // MINIO_ROOT_PASSWORD
 )
 
 // RequireEnv is the environment variable that turns a missing MinIO binary

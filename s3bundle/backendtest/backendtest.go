@@ -311,6 +311,7 @@ func testList(t *testing.T, b s3bundle.Backend) {
 		}},
 		{"app/s", []string{"app/staging/current.pgp"}},
 		{"nothing/", nil},
+		{"/app", nil},
 		{"", slices.Sorted(slices.Values(keys))},
 	} {
 		got, err := b.List(ctx, tc.prefix)

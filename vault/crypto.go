@@ -113,6 +113,8 @@ func integrityError(reason string) error {
 // times in 256), or, when that check passes by chance, by the RFC 4880
 // quick-check bytes of the SEIPD prefix; those bytes are looked at only
 // after the MDC already failed, so they never make a message acceptable.
+// A damaged passphrase packet (salt, count, encrypted session key) cannot be
+// told from a wrong passphrase and is reported as one.
 func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
 	br := bufio.NewReaderSize(r, int(min(max(sizeHint, 4<<10), 64<<10)))
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -189,4 +190,32 @@ func TestEncryptRejectsNothingSilently(t *testing.T) {
 	if !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("empty input: %v", err)
 	}
+}
+
+// TestWrongPassphraseQuickCheck covers the 1-in-256 case where a wrong
+// passphrase decrypts the session key packet to a plausible AES-256 key:
+// the MDC fails, and the quick-check bytes must still call it a wrong
+// passphrase rather than tampering.
+func TestWrongPassphraseQuickCheck(t *testing.T) {
+	var ct bytes.Buffer
+	if err := Encrypt(&ct, bytes.Repeat([]byte("CANARY"), 1000), []byte(testPass), SealOptions{HighEntropy: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := packet.Read(bytes.NewReader(ct.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ske := p.(*packet.SymmetricKeyEncrypted)
+	for i := 0; i < 20000; i++ {
+		wrong := []byte("wrong-" + strconv.Itoa(i))
+		if _, _, err := ske.Decrypt(wrong); err != nil {
+			continue
+		}
+		_, err := Decrypt(bytes.NewReader(ct.Bytes()), wrong, 0)
+		if !errors.Is(err, ErrWrongPassphrase) {
+			t.Fatalf("err = %v, want ErrWrongPassphrase", err)
+		}
+		return
+	}
+	t.Fatal("no wrong passphrase passed the session key check")
 }

@@ -61,12 +61,14 @@ func MarshalPayload(b *Bundle) ([]byte, error) {
 	if err := checkDescribes(&b.Manifest, files); err != nil {
 		return nil, err
 	}
-	size := 3 * 512
+	// Room for the manifest (about 200 bytes a file, and the notes) and
+	// for each entry a header, padding and perhaps a PAX header.
+	size := 4096 + 2*(len(b.Manifest.Note)+len(b.Manifest.Author)+len(b.Manifest.Env))
 	for _, f := range files {
-		size += 2*512 + len(f.Data) + len(f.Path)
+		size += 3*512 + 200 + len(f.Data) + 3*len(f.Path)
 	}
 	var buf bytes.Buffer
-	buf.Grow(size + 1024*len(b.Manifest.Note+b.Manifest.Author) + 200*len(files) + 4096)
+	buf.Grow(size)
 	if err := writePayload(&buf, &b.Manifest, files); err != nil {
 		return nil, err
 	}

@@ -44,7 +44,10 @@ const (
 	pollInterval = 20 * time.Millisecond
 )
 
-// Server is one running (or stopped) MinIO process.
+// Server is one running (or stopped) MinIO process. A literal with only
+// Endpoint, AccessKey and SecretKey reaches a server started elsewhere (say
+// by a testscript command): Client, CreateBucket and ReadOnlyCredentials
+// need nothing else, and Stop does nothing.
 type Server struct {
 	// Endpoint is the S3 API's URL, "http://127.0.0.1:PORT".
 	Endpoint string

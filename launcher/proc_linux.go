@@ -29,9 +29,43 @@ func setSubreaper(on bool) (prev bool, err error) {
 	return cur != 0, nil
 }
 
-// childrenOf lists the live (not zombie) children of pid by scanning
-// /proc/*/stat. Errors (a process vanishing mid-scan) are skipped.
+// childrenOf lists the live (not zombie) children of pid. It reads the
+// kernel's per-thread lists /proc/pid/task/*/children (a handful of small
+// files, since a process's children hang off the thread that made them or
+// that they were reparented to), and falls back to scanning every
+// /proc/*/stat where those lists are missing (CONFIG_PROC_CHILDREN off).
+// Errors (a process vanishing mid-scan) are skipped.
 func childrenOf(pid int) []int {
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return nil
+	}
+	var kids []int
+	listed := false
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		listed = true
+		for _, f := range bytes.Fields(b) {
+			p, err := strconv.Atoi(string(f))
+			if err != nil {
+				continue
+			}
+			if state, _, ok := procStat(p); ok && state != 'Z' && state != 'X' {
+				kids = append(kids, p)
+			}
+		}
+	}
+	if !listed {
+		return scanChildren(pid)
+	}
+	return kids
+}
+
+// scanChildren is childrenOf by scanning /proc/*/stat.
+func scanChildren(pid int) []int {
 	d, err := os.Open("/proc")
 	if err != nil {
 		return nil

@@ -32,7 +32,9 @@ workload identity). The token is a secret: it holds the key.
 and cannot write there (a conditional PUT that must be refused with 403, not
 412), and reports on stderr.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "env", Required: true, Usage: "the env `ENV` of the project in the working directory"},
+			// Not Required: urfave/cli would print the help on stdout, which
+			// holds the token and nothing else, and exit 1, not 64.
+			&cli.StringFlag{Name: "env", Usage: "the env `ENV` of the project in the working directory (required)"},
 			&cli.StringFlag{Name: "access-key", Usage: "access key `ID` the runtime uses (read-only)"},
 			&cli.StringFlag{Name: "secret-key", Usage: "secret access `KEY` of --access-key"},
 			&cli.StringFlag{Name: "session-token", Usage: "session `TOKEN` for temporary credentials"},
@@ -41,6 +43,9 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usageErrorf("runtime-token takes no arguments (the env is --env ENV)")
+			}
+			if c.String("env") == "" {
+				return usageErrorf("runtime-token needs --env ENV")
 			}
 			return runRuntimeToken(c.Context, sys, tokenOptions{
 				Env:          c.String("env"),

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"vsync/s3bundle"
 )
 
 func verifyCommand(sys *sysEnv) *cli.Command {
@@ -70,6 +73,10 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 	}
 	last := gens[len(gens)-1]
 	b, sum, err := v.fetch(ctx, 0)
+	if errors.Is(err, s3bundle.ErrNotExist) {
+		return withHint(fmt.Errorf("env %q: current.pgp is missing but generation %d exists: %w", env, last, errChain),
+			fmt.Sprintf("an interrupted first push leaves this; \"vsync pull %s\" rolls it forward", env))
+	}
 	if err != nil {
 		return err
 	}

@@ -186,7 +186,7 @@ func operatorFiles(env string) map[string][]byte {
 		bin = append(bin, byte(i*7))
 	}
 	return map[string][]byte{
-		".env." + env:    []byte("DATABASE_URL=postgres://u:p@db/app\nDEBUG=false\nMULTI=\"a b\"\n"),
+		".env." + env:     []byte("DATABASE_URL=postgres://u:p@db/app\nDEBUG=false\nMULTI=\"a b\"\n"),
 		"gcp-sa.json":     []byte(`{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"}`),
 		"blob.bin":        bin,
 		"tls/server.crt":  []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),

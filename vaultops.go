@@ -103,10 +103,10 @@ func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint6
 	if err != nil {
 		if errors.Is(err, s3bundle.ErrNotExist) {
 			if gen == 0 {
-				return nil, "", withCode(fmt.Errorf("nothing was pushed to env %q yet (%s)", st.Env, st.Backend), exitNotFound,
+				return nil, "", withCode(quietWrap(err, "nothing was pushed to env %q yet (%s)", st.Env, st.Backend), exitNotFound,
 					fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", st.Env))
 			}
-			return nil, "", withCode(fmt.Errorf("env %q has no generation %d", st.Env, gen), exitNotFound,
+			return nil, "", withCode(quietWrap(err, "env %q has no generation %d", st.Env, gen), exitNotFound,
 				fmt.Sprintf("list the generations with \"vsync log %s\"", st.Env))
 		}
 		return nil, "", fmt.Errorf("reading %s of env %q: %w", what, st.Env, err)
@@ -129,6 +129,21 @@ func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint6
 		return nil, "", bundleHint(err, st.Env)
 	}
 	return b, sum, nil
+}
+
+// wrapped is an error with its own message that still matches its cause
+// with errors.Is/As.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }
+
+// quietWrap wraps err under a message that does not repeat err's.
+func quietWrap(err error, format string, a ...any) error {
+	return &wrapped{msg: fmt.Sprintf(format, a...), err: err}
 }
 
 // bundleHint adds the env's name to the hint of a bundle that could not be

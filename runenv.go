@@ -94,7 +94,7 @@ func composeEnv(l envLayers) ([]envVar, error) {
 	for _, kv := range l.Defaults {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("--default %q: want KEY=VALUE", k)
+			return nil, usageErrorf("--default %q: want KEY=VALUE", k)
 		}
 		s.set(envVar{Key: k, Value: v, Source: srcDefault})
 	}

@@ -93,9 +93,16 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	if err := replaceDir(v.Project.vaultDir(), dir, env, b.Files, exists); err != nil {
 		return err
 	}
-	written, err := vault.ReadDir(dir)
-	if err != nil {
-		return err
+	// Record what is on disk now: the bundle's content with the modes the
+	// files got (a stat each, rather than reading them all back).
+	written := make([]vault.File, len(b.Files))
+	for i, f := range b.Files {
+		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return err
+		}
+		f.Mode = fi.Mode().Perm()
+		written[i] = f
 	}
 	if err := saveState(v.Project, &localState{
 		Env: env, Vault: v.Key, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: hashFiles(written),

@@ -37,12 +37,13 @@ printf 'bundle: %s bytes\n' "$(stat -c %s current.pgp)"
 # The runtime environment: nothing but the token and the passphrase.
 export VSYNC_CONFIG=$token VSYNC_PASSPHRASE=$pass
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-hyperfine -N --warmup 5 --runs 100 --export-markdown "$BENCH_DIR/run.md" \
+hyperfine -N --warmup 5 --runs 100 --export-json "$BENCH_DIR/run.json" \
   -n 'true' 'true' \
   -n 'vsync run -- true' "$VSYNC run -- true" \
   -n 'foreman run true' 'foreman run true' \
   -n 'gpg -d | tar -x' "sh -c 'gpg --batch --quiet --passphrase-file pf -d current.pgp | tar -xf - -C out'"
-cat "$BENCH_DIR/run.md"
+  >/dev/null
+medians "$BENCH_DIR/run.json"
 
 # Resident memory of the wrapper while its child sleeps: start it, wait for
 # the child to exist, read VmRSS, stop it.

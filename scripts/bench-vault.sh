@@ -23,18 +23,22 @@ echo "== push (hyperfine, each run pushes a new generation)"
 hyperfine -N --warmup 1 --runs 20 \
   --prepare "sh -c 'echo BUMP=\$(date +%s%N) >> infra/vault/small/.env.small'" \
   "$VSYNC push small --note bench" \
-  --export-markdown "$BENCH_DIR/push-small.md" | sed -n '/Time/,/Range/p'
+  -n 'push 20 KB' "$VSYNC push small --note bench" --export-json "$BENCH_DIR/push-small.json" >/dev/null
+medians "$BENCH_DIR/push-small.json"
 hyperfine -N --runs 5 \
   --prepare "sh -c 'echo BUMP=\$(date +%s%N) >> infra/vault/big/.env.big'" \
-  "$VSYNC push big --note bench" | sed -n '/Time/,/Range/p'
+  -n 'push 20 MB' "$VSYNC push big --note bench" --export-json "$BENCH_DIR/push-big.json" >/dev/null
+medians "$BENCH_DIR/push-big.json"
 
 echo "== pull into an empty folder (fresh process each run)"
 hyperfine -N --warmup 3 --runs 50 \
   --prepare "rm -rf $proj/infra/vault/small $proj/infra/vault/.vsync/small.json" \
-  "$VSYNC pull small" | sed -n '/Time/,/Range/p'
+  -n 'pull 20 KB' "$VSYNC pull small" --export-json "$BENCH_DIR/pull-small.json" >/dev/null
+medians "$BENCH_DIR/pull-small.json"
 hyperfine -N --warmup 1 --runs 5 \
   --prepare "rm -rf $proj/infra/vault/big $proj/infra/vault/.vsync/big.json" \
-  "$VSYNC pull big" | sed -n '/Time/,/Range/p'
+  -n 'pull 20 MB' "$VSYNC pull big" --export-json "$BENCH_DIR/pull-big.json" >/dev/null
+medians "$BENCH_DIR/pull-big.json"
 
 echo "== peak memory of a 20 MB pull"
 rm -rf infra/vault/big infra/vault/.vsync/big.json

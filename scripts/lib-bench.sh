@@ -63,3 +63,13 @@ make_env() {
     head -c $((kb * 1024)) /dev/urandom >"$dir/file$n.bin"
   done
 }
+
+# medians FILE.json: one line per command of a hyperfine JSON export, with
+# the median (what the targets are stated in), mean and min in ms.
+medians() {
+  python3 - "$1" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"  {r['command']:<60} median {r['median']*1e3:7.2f} ms  mean {r['mean']*1e3:7.2f} ms  min {r['min']*1e3:7.2f} ms")
+PY
+}

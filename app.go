@@ -112,6 +112,8 @@ func newApp(sys *sysEnv) *cli.App {
 			envCommand(sys),
 			statusCommand(sys),
 			runtimeTokenCommand(sys),
+			startCommand(sys),
+			checkCommand(sys),
 		},
 	}
 	for _, c := range app.Commands {

@@ -198,11 +198,19 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 // there is nothing left to wait for: when reaping all, at ECHILD; otherwise
 // once the child itself has been reaped.
 func (s *supervisor) reap() {
-	defer close(s.events)
-	target := s.pid
 	if s.reapAll {
-		target = -1
+		reapChildren(-1, 0, s.events)
+	} else {
+		reapChildren(s.pid, s.pid, s.events)
 	}
+}
+
+// reapChildren waits for target (a pid, or -1 for any child of the
+// process) and reports each child that exited or died on events. It closes
+// events when wait4 fails (ECHILD: nothing left to wait for) or once the
+// child last (when not 0) has been reported.
+func reapChildren(target, last int, events chan<- exitEvent) {
+	defer close(events)
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(target, &ws, 0, nil)
@@ -215,8 +223,8 @@ func (s *supervisor) reap() {
 		if !ws.Exited() && !ws.Signaled() {
 			continue
 		}
-		s.events <- exitEvent{pid: pid, status: ws}
-		if !s.reapAll && pid == s.pid {
+		events <- exitEvent{pid: pid, status: ws}
+		if last != 0 && pid == last {
 			return
 		}
 	}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+const checkDescription = `Parses the Procfile and lists its process types in order, one per line with
+the line it is defined on. Every bad line is reported, each on its own
+"vsync: error:" line with its number, not only the first.
+
+Exit codes: 0 valid; 65 bad lines (all of them listed) or no process defined;
+66 the Procfile is missing.`
+
+// checkOptions are the flags of `vsync check`.
+type checkOptions struct {
+	Procfile string
+}
+
+func checkCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:        "check",
+		Usage:       "check a Procfile and list its process types",
+		UsageText:   "vsync check [-f FILE]",
+		Description: checkDescription,
+		Flags:       []cli.Flag{procfileFlag()},
+		Action: func(c *cli.Context) error {
+			if _, err := args(c, 0, 0, "[-f FILE]"); err != nil {
+				return err
+			}
+			return runCheck(sys, checkOptions{Procfile: c.String("procfile")})
+		},
+	}
+}
+
+// runCheck is `vsync check`.
+func runCheck(sys *sysEnv, o checkOptions) error {
+	pf, err := loadProcfile(o.Procfile)
+	if err != nil {
+		return reportProcfileErrors(sys, err)
+	}
+	fmt.Fprintf(sys.Stdout, "valid Procfile %q: %s\n", o.Procfile, strings.Join(pf.Names(), ", "))
+	return nil
+}

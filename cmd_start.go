@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/launcher"
+	"vsync/procfile"
+)
+
+const startDescription = `Runs the processes of a Procfile side by side, as Foreman and Honcho do, each
+with the same environment as "vsync run" would give it (same sources,
+precedence, scrubbing and private files, shared by every process and removed
+when vsync exits), plus PORT and PS (the instance name, "web.1").
+
+PORT is BASE + 100 x the type's position in the Procfile + instance - 1, so
+it does not change when only some types run. BASE is -p, else PORT from the
+composed environment (process, -e files, vault), else 5000.
+
+Every line is printed whole as "HH:MM:SS web.1 | text", never split or mixed
+with another process's line, a last line without a newline included; colour
+only on a terminal and never with NO_COLOR set.
+
+Each process leads its own process group. When any process exits, or at
+Ctrl-C or SIGTERM, every group gets SIGTERM at once, then SIGKILL after
+--timeout; a second Ctrl-C kills at once. vsync is a child subreaper, so no
+descendant outlives it, and its children die with it even if it is SIGKILLed.
+
+Exit codes: that of the first process to fail, or 128+N when vsync was
+stopped by signal N (130 for Ctrl-C, 143 for SIGTERM), else 0; 127 (126) when
+a command is not found (not executable), reported on its own line; and
+vsync's own, with nothing started:
+   64  bad flags: unknown process name (argument or -c), bad count or port
+   65  malformed Procfile (every bad line, with its number) or dotenv
+   66  Procfile or -e file missing
+   and those of "vsync run" for the vault (67, 68, 69, 71, 78)`
+
+// startOptions are the flags of `vsync start`.
+type startOptions struct {
+	runtimeOptions
+	Procfile    string
+	Root        string // -d; empty: the Procfile's directory
+	Port        string // -p; empty: PORT of the environment, else 5000
+	Concurrency string
+	Timeout     time.Duration
+	Redact      bool
+	Names       []string
+}
+
+// procfileFlag is -f, shared by start, check and export.
+func procfileFlag() cli.Flag {
+	return &cli.StringFlag{Name: "procfile", Aliases: []string{"f"}, Value: "Procfile", Usage: "read the processes from `FILE`"}
+}
+
+func startCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:        "start",
+		Usage:       "run the processes of a Procfile with the vault's secrets",
+		UsageText:   "vsync start [flags] [PROCESS...]",
+		Description: startDescription,
+		Flags: append(runtimeFlags(),
+			procfileFlag(),
+			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "run the processes in `DIR` (default: the Procfile's directory)"},
+			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Usage: "base `PORT` (default: $PORT, else 5000)"},
+			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (all=N for every type)"},
+			&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: launcher.DefaultGroupKillTimeout, Usage: "after SIGTERM, wait `DURATION` before SIGKILL"},
+			&cli.BoolFlag{Name: "redact", Usage: "print *** in place of the vault's values in the output"},
+		),
+		Action: func(c *cli.Context) error {
+			return runStart(c.Context, sys, startOptions{
+				runtimeOptions: runtimeOptionsFrom(c),
+				Procfile:       c.String("procfile"),
+				Root:           c.String("root"),
+				Port:           c.String("port"),
+				Concurrency:    c.String("concurrency"),
+				Timeout:        c.Duration("timeout"),
+				Redact:         c.Bool("redact"),
+				Names:          c.Args().Slice(),
+			})
+		},
+	}
+}
+
+// loadProcfile reads and parses the Procfile at path. A missing file is
+// exitNotFound; bad lines are a procfileErrors (exitDataErr).
+func loadProcfile(path string) (*procfile.Procfile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, withCode(fmt.Errorf("Procfile %q: %w", path, fs.ErrNotExist), exitNotFound,
+				"give the Procfile with -f FILE")
+		}
+		return nil, fmt.Errorf("Procfile %q: %w", path, err)
+	}
+	defer f.Close()
+	pf, err := procfile.Parse(f)
+	var se procfile.SyntaxErrors
+	switch {
+	case errors.As(err, &se):
+		return nil, procfileErrors{path: path, errs: se}
+	case errors.Is(err, procfile.ErrNoProcesses):
+		return nil, withCode(fmt.Errorf("Procfile %q: %w", path, err), exitDataErr,
+			`add a line "NAME: COMMAND"`)
+	case err != nil:
+		return nil, fmt.Errorf("Procfile %q: %w", path, err)
+	}
+	return pf, nil
+}
+
+// procfileErrors is every bad line of a Procfile. printProcfileErrors
+// prints one "vsync: error:" line for each.
+type procfileErrors struct {
+	path string
+	errs procfile.SyntaxErrors
+}
+
+func (e procfileErrors) Error() string {
+	return fmt.Sprintf("Procfile %q: %d bad lines", e.path, len(e.errs))
+}
+
+// reportProcfileErrors prints err when it is a procfileErrors, one
+// `vsync: error: "Procfile" line N: reason` line per bad line and a hint,
+// and returns a silent error carrying exitDataErr; other errors are
+// returned as they are.
+func reportProcfileErrors(sys *sysEnv, err error) error {
+	var pe procfileErrors
+	if !errors.As(err, &pe) {
+		return err
+	}
+	for _, e := range pe.errs {
+		fmt.Fprintf(sys.Stderr, "vsync: error: %q line %d: %s\n", pe.path, e.Line, e.Reason)
+	}
+	fmt.Fprintf(sys.Stderr, "vsync: hint: each line is \"NAME: COMMAND\" (NAME of letters, digits, '_' and '-') or a \"#\" comment\n")
+	return childExit{exitDataErr} // printed already: main adds nothing
+}
+
+// plannedStart is what start (and export) derive from the Procfile and
+// flags before anything runs.
+type plannedStart struct {
+	pf        *procfile.Procfile
+	formation map[string]int
+	selected  []string
+}
+
+// planStart reads the Procfile, the concurrency and the process names.
+func planStart(path, concurrency string, names []string) (*plannedStart, error) {
+	pf, err := loadProcfile(path)
+	if err != nil {
+		return nil, err
+	}
+	formation, err := procfile.ParseFormation(concurrency, pf)
+	if err != nil {
+		return nil, usageErrorf("-c %q: %w", concurrency, err)
+	}
+	selected, err := pf.Select(names)
+	if err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	return &plannedStart{pf: pf, formation: formation, selected: selected}, nil
+}
+
+// runStart is `vsync start`.
+func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, launcher.ForwardedSignals()...)
+	defer signal.Stop(sigs)
+
+	plan, err := planStart(o.Procfile, o.Concurrency, o.Names)
+	if err != nil {
+		return reportProcfileErrors(sys, err)
+	}
+	base := 0
+	if o.Port != "" {
+		if base, err = procfile.ParsePort(o.Port); err != nil {
+			return usageErrorf("-p: %w", err)
+		}
+	}
+	root := o.Root
+	if root == "" {
+		root = filepath.Dir(o.Procfile)
+	}
+	if fi, err := os.Stat(root); err != nil {
+		return withCode(fmt.Errorf("root directory %q: %w", root, fs.ErrNotExist), exitNotFound, "")
+	} else if !fi.IsDir() {
+		return usageErrorf("root %q is not a directory", root)
+	}
+
+	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	env := environ(p.Vars)
+	if base == 0 {
+		base = procfile.DefaultBasePort
+		for _, v := range p.Vars {
+			if v.Key == "PORT" && v.Value != "" {
+				if base, err = procfile.ParsePort(v.Value); err != nil {
+					return usageErrorf("PORT from the %s: %w", v.Source, err)
+				}
+			}
+		}
+	}
+	instances, err := procfile.Instances(plan.pf, plan.formation, plan.selected, base)
+	if err != nil {
+		return usageErrorf("%w", err)
+	}
+	if len(instances) == 0 {
+		return usageErrorf("nothing to start: every selected process has a count of 0")
+	}
+
+	procs := make([]launcher.Proc, 0, len(instances))
+	names := []string{"system"}
+	for _, in := range instances {
+		penv := withoutKeys(env, "PORT", "PS")
+		penv = append(penv, in.Environ()...)
+		argv, err := in.Argv(penv)
+		if err != nil {
+			return withCode(fmt.Errorf("%s: %w", in.Name, err), exitDataErr, "")
+		}
+		procs = append(procs, launcher.Proc{Name: in.Name, Args: argv, Env: penv, Dir: root})
+		names = append(names, in.Name)
+	}
+	var redact []string
+	if o.Redact {
+		for _, v := range p.Vars {
+			if v.Source == srcVault {
+				redact = append(redact, v.Value)
+			}
+		}
+	}
+	stdout, _ := sys.Stdout.(*os.File)
+	out := launcher.NewMux(sys.Stdout, launcher.MuxOptions{
+		Color:  stdout != nil && launcher.ColorWanted(stdout),
+		Width:  launcher.MuxWidth(names...),
+		Redact: redact,
+	})
+	if p.status != nil {
+		go serveStatus(ctx, p.status, p.Vault.Store, p.Vault.Generation)
+	}
+	// Signals are the group's business from here, as in runRun.
+	code, err := launcher.RunGroup(context.WithoutCancel(ctx), launcher.GroupConfig{
+		Procs:       procs,
+		Out:         out,
+		KillTimeout: o.Timeout,
+		Signals:     sigs,
+	})
+	if cerr := p.Close(); cerr != nil && err == nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return childExit{code}
+	}
+	return nil
+}
+
+// withoutKeys returns env without the entries for keys.
+func withoutKeys(env []string, keys ...string) []string {
+	out := make([]string, 0, len(env)+len(keys))
+next:
+	for _, kv := range env {
+		for _, k := range keys {
+			if len(kv) > len(k) && kv[len(k)] == '=' && kv[:len(k)] == k {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}

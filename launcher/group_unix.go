@@ -1,0 +1,478 @@
+//go:build unix
+
+package launcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultGroupKillTimeout is the grace period RunGroup gives its processes
+// between SIGTERM and SIGKILL when GroupConfig.KillTimeout is zero, as
+// Foreman does.
+const DefaultGroupKillTimeout = 5 * time.Second
+
+// copyBufferSize is the read size of a process's output pipe: large reads
+// mean few Mux writes when a process prints fast.
+const copyBufferSize = 256 << 10
+
+// Proc is one process of a group.
+type Proc struct {
+	// Name is printed before each of its lines ("web.1").
+	Name string
+	// Path, Args, Env and Dir are as in Config: Args[0] is resolved
+	// against the PATH in Env when Path is empty, Env is the complete
+	// environment, Dir the working directory (empty: vsync's).
+	Path string
+	Args []string
+	Env  []string
+	Dir  string
+}
+
+// GroupConfig describes the processes RunGroup runs together.
+type GroupConfig struct {
+	// Procs are started in this order; Procs[i] takes colour i.
+	Procs []Proc
+	// Out receives every line the processes write, stdout and stderr
+	// together (one pipe per process, so their order is kept), and
+	// vsync's own lines: a process's exit under its name, the stop and
+	// kill announcements under "system". It must not be nil.
+	Out *Mux
+	// KillTimeout is the one grace period shared by every process between
+	// SIGTERM and SIGKILL; zero means DefaultGroupKillTimeout.
+	KillTimeout time.Duration
+	// Signals carries the signals vsync received, as Config.Signals does.
+	Signals <-chan os.Signal
+}
+
+// RunGroup runs the processes of cfg side by side, Foreman style, and
+// returns when all of them and all of their descendants are gone.
+//
+// Starting: every command is resolved first (as Run does); when one cannot
+// be, a line "vsync: ..." and "exited with code 127" (126 when not
+// executable) is printed under its name and nothing is started. Each
+// process leads its own process group, reads /dev/null, and writes into a
+// pipe that RunGroup copies to Out line by line. On Linux each process
+// gets SIGKILL should vsync die (PR_SET_PDEATHSIG, set from a thread that
+// lives as long as RunGroup), and the process is a child subreaper while
+// RunGroup runs, so that orphaned descendants are re-parented to it.
+// RunGroup reaps every child of the process with wait4(-1): nothing else
+// in the process may start or wait for children while it runs.
+//
+// Stopping: when any process exits, or at the first stop signal (SIGTERM,
+// SIGINT, SIGQUIT) on cfg.Signals, or when ctx is done, RunGroup prints
+// "sending SIGTERM to all processes" and sends SIGTERM (then SIGCONT) to
+// every process group at once, and to every other child of the process;
+// KillTimeout later, or at a second stop signal, SIGKILL. Other forwarded
+// signals (SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH) go to every group.
+//
+// Output: each process's lines go to Out as they come; once the process
+// has exited and its pipe is drained, its last line without a newline is
+// printed, then "exited with code N" (or "killed by SIGNAME") under its
+// name. Every byte a process wrote is printed before that line.
+//
+// Exit code: that of the first process that failed (a non-zero exit, or
+// 128+N for death by signal N) before the stop began; else 128+N when a
+// stop signal N stopped the group; else 0. Processes that die of the stop
+// itself do not count. An error is returned only when RunGroup could not
+// do its job (no processes, a pipe could not be made); its code is then 1.
+func RunGroup(ctx context.Context, cfg GroupConfig) (int, error) {
+	if len(cfg.Procs) == 0 {
+		return 1, errors.New("launcher: no processes")
+	}
+	if cfg.Out == nil {
+		return 1, errors.New("launcher: no output")
+	}
+	g := &group{cfg: &cfg, timeout: cfg.KillTimeout}
+	if g.timeout <= 0 {
+		g.timeout = DefaultGroupKillTimeout
+	}
+	paths := make([]string, len(cfg.Procs))
+	code := 0
+	for i, p := range cfg.Procs {
+		if len(p.Args) == 0 {
+			return 1, fmt.Errorf("launcher: %s: empty command", p.Name)
+		}
+		path, err := p.Path, error(nil)
+		if p.Dir != "" {
+			if fi, serr := os.Stat(p.Dir); serr != nil {
+				err = fmt.Errorf("working directory: %w", serr)
+			} else if !fi.IsDir() {
+				err = fmt.Errorf("working directory %q is not a directory: %w", p.Dir, ErrNotFound)
+			}
+		}
+		if err == nil && path == "" {
+			path, err = lookPath(p.Args[0], p.Env, p.Dir)
+		}
+		if err != nil {
+			c := codeFor(err)
+			if c == 1 {
+				c = ExitNotFound
+			}
+			g.cannotStart(p.Name, err, c)
+			if code == 0 {
+				code = c
+			}
+		}
+		paths[i] = path
+	}
+	if code != 0 {
+		return code, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 1, err
+	}
+	return g.run(ctx, paths)
+}
+
+// group is the state of one RunGroup call.
+type group struct {
+	cfg     *GroupConfig
+	timeout time.Duration
+	members []*member
+	byPid   map[int]*member
+	events  chan exitEvent
+	reports sync.WaitGroup
+}
+
+// member is one started process.
+type member struct {
+	name   string
+	pid    int // also its process group id
+	out    io.WriteCloser
+	r      *os.File      // vsync's end of its output pipe
+	copied chan struct{} // closed when the pipe is drained
+	gone   bool          // its process group is empty
+}
+
+// cannotStart reports a process that could not be started.
+func (g *group) cannotStart(name string, err error, code int) {
+	g.cfg.Out.System(name, "vsync: "+err.Error())
+	g.cfg.Out.System(name, "exited with code "+strconv.Itoa(code))
+}
+
+// startResult is what the starting thread reports for one process.
+type startResult struct {
+	m   *member
+	err error
+}
+
+func (g *group) run(ctx context.Context, paths []string) (int, error) {
+	if prev, err := setSubreaper(true); err == nil && !prev {
+		defer func() { _, _ = setSubreaper(false) }()
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDONLY, 0)
+	if err != nil {
+		return 1, fmt.Errorf("launcher: %w", err)
+	}
+	defer null.Close()
+
+	// The parent-death signal fires when the thread that forked the child
+	// exits, not the process: fork every child from one locked thread that
+	// stays alive until the group is gone.
+	results := make(chan startResult)
+	release := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		for i, p := range g.cfg.Procs {
+			m, err := g.start(p, paths[i], i, null)
+			results <- startResult{m, err}
+			if err != nil {
+				break
+			}
+		}
+		close(results)
+		<-release
+		runtime.UnlockOSThread()
+	}()
+	defer close(release)
+
+	g.byPid = map[int]*member{}
+	code := 0
+	var fatal error
+	for res := range results {
+		if res.err != nil {
+			var se *startErr
+			if errors.As(res.err, &se) {
+				code = codeFor(se.err)
+				if code == 1 {
+					code = ExitNotFound
+				}
+				g.cannotStart(se.name, se.err, code)
+			} else {
+				fatal = res.err
+			}
+			continue
+		}
+		g.members = append(g.members, res.m)
+		g.byPid[res.m.pid] = res.m
+	}
+	if len(g.members) == 0 {
+		if fatal != nil {
+			return 1, fatal
+		}
+		return code, nil
+	}
+	g.events = make(chan exitEvent, 64)
+	go reapChildren(-1, 0, g.events)
+
+	c := g.supervise(ctx, code != 0 || fatal != nil)
+	if code == 0 {
+		code = c
+	}
+	g.drain()
+	g.reports.Wait()
+	if fatal != nil {
+		return 1, fatal
+	}
+	return code, nil
+}
+
+// startErr is a process that could not be executed, reported on its line.
+type startErr struct {
+	name string
+	err  error
+}
+
+func (e *startErr) Error() string { return e.name + ": " + e.err.Error() }
+
+// start starts one process with its output pipe and the copy from it.
+func (g *group) start(p Proc, path string, color int, null *os.File) (*member, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("launcher: %w", err)
+	}
+	growPipe(w)
+	env := p.Env
+	if env == nil {
+		env = []string{}
+	}
+	proc, err := os.StartProcess(path, p.Args, &os.ProcAttr{
+		Dir:   p.Dir,
+		Env:   env,
+		Files: []*os.File{null, w, w},
+		Sys:   groupSysProcAttr(),
+	})
+	_ = w.Close()
+	if err != nil {
+		_ = r.Close()
+		return nil, &startErr{p.Name, startError(p.Args[0], err)}
+	}
+	pid := proc.Pid
+	_ = proc.Release() // reaped with wait4(-1); Release clears Pid
+	m := &member{
+		name:   p.Name,
+		pid:    pid,
+		out:    g.cfg.Out.Writer(p.Name, color),
+		r:      r,
+		copied: make(chan struct{}),
+	}
+	go func() {
+		defer close(m.copied)
+		buf := make([]byte, copyBufferSize)
+		_, _ = io.CopyBuffer(m.out, onlyReader{r}, buf)
+	}()
+	return m, nil
+}
+
+// onlyReader hides the WriterTo of *os.File, so that io.CopyBuffer uses
+// the large buffer it is given.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// supervise waits for the first exit or stop signal, stops every process,
+// and returns when the process has no children left. stopNow starts the
+// stop at once (a process could not be started).
+func (g *group) supervise(ctx context.Context, stopNow bool) int {
+	var (
+		sigs      = g.cfg.Signals
+		done      = ctx.Done()
+		stopping  = false
+		sig       = syscall.SIGTERM
+		failCode  = 0
+		sigCode   = 0
+		killC     <-chan time.Time
+		tickC     <-chan time.Time
+		sentOther = map[int]syscall.Signal{}
+	)
+	send := func() {
+		for _, m := range g.members {
+			if m.gone {
+				continue
+			}
+			if unix.Kill(-m.pid, sig) == unix.ESRCH {
+				m.gone = true
+			} else if sig != syscall.SIGKILL {
+				_ = unix.Kill(-m.pid, syscall.SIGCONT)
+			}
+		}
+		// Descendants that left their group and were re-parented to vsync.
+		for _, c := range childrenOf(os.Getpid()) {
+			if g.byPid[c] == nil && sentOther[c] != sig {
+				sentOther[c] = sig
+				_ = unix.Kill(c, sig)
+				if sig != syscall.SIGKILL {
+					_ = unix.Kill(c, syscall.SIGCONT)
+				}
+			}
+		}
+	}
+	var tick *time.Ticker
+	stop := func() {
+		if stopping {
+			if sig != syscall.SIGKILL {
+				sig = syscall.SIGKILL
+				g.cfg.Out.System("system", "sending SIGKILL to all processes")
+				send()
+			}
+			return
+		}
+		stopping = true
+		g.cfg.Out.System("system", "sending SIGTERM to all processes")
+		send()
+		killC = time.After(g.timeout)
+		tick = time.NewTicker(rescanInterval)
+		tickC = tick.C
+	}
+	defer func() {
+		if tick != nil {
+			tick.Stop()
+		}
+	}()
+	exited := func(ev exitEvent) {
+		m := g.byPid[ev.pid]
+		if m == nil {
+			delete(sentOther, ev.pid)
+			return
+		}
+		if !stopping && failCode == 0 {
+			failCode = exitStatus(ev.status)
+		}
+		g.report(m, ev.status)
+	}
+	if stopNow {
+		stop()
+	}
+	for {
+		select {
+		case ev, ok := <-g.events:
+			if !ok {
+				if failCode != 0 {
+					return failCode
+				}
+				return sigCode
+			}
+			exited(ev)
+			if !stopping {
+				// Exits already waiting happened before the stop.
+				for more := true; more; {
+					select {
+					case ev, ok := <-g.events:
+						if ok {
+							exited(ev)
+						} else {
+							more = false
+							g.events = closedEvents()
+						}
+					default:
+						more = false
+					}
+				}
+				stop()
+			} else {
+				send()
+			}
+		case s, ok := <-sigs:
+			if !ok {
+				sigs = nil
+				continue
+			}
+			if !isForwarded(s) {
+				continue
+			}
+			ss := s.(syscall.Signal)
+			if !isStopSignal(ss) {
+				for _, m := range g.members {
+					if !m.gone {
+						_ = unix.Kill(-m.pid, ss)
+					}
+				}
+				continue
+			}
+			if !stopping && failCode == 0 && sigCode == 0 {
+				sigCode = 128 + int(ss)
+			}
+			stop()
+		case <-done:
+			done = nil
+			stop()
+		case <-killC:
+			killC = nil
+			stop() // escalates to SIGKILL
+		case <-tickC:
+			send()
+		}
+	}
+}
+
+// closedEvents returns a closed channel, to stand for an events channel
+// whose close was consumed.
+func closedEvents() chan exitEvent {
+	c := make(chan exitEvent)
+	close(c)
+	return c
+}
+
+// report prints m's last partial line and its exit once its pipe is drained.
+func (g *group) report(m *member, ws unix.WaitStatus) {
+	g.reports.Add(1)
+	go func() {
+		defer g.reports.Done()
+		<-m.copied
+		_ = m.out.Close()
+		if ws.Signaled() {
+			g.cfg.Out.System(m.name, "killed by "+signalName(ws.Signal()))
+		} else {
+			g.cfg.Out.System(m.name, "exited with code "+strconv.Itoa(ws.ExitStatus()))
+		}
+	}()
+}
+
+// drain waits, for at most drainLimit, for every output pipe to reach EOF,
+// then closes the read ends (which ends a copy still blocked: a process
+// outside vsync's tree holds its pipe).
+func (g *group) drain() {
+	expired := make(chan struct{})
+	t := time.AfterFunc(drainLimit, func() { close(expired) })
+	defer t.Stop()
+	for _, m := range g.members {
+		select {
+		case <-m.copied:
+		case <-expired:
+		}
+	}
+	for _, m := range g.members {
+		_ = m.r.Close()
+		<-m.copied
+	}
+}
+
+// signalName is "SIGTERM" for SIGTERM, or "signal N" for a signal without
+// a name.
+func signalName(s syscall.Signal) string {
+	if n := unix.SignalName(s); n != "" {
+		return n
+	}
+	return "signal " + strconv.Itoa(int(s))
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/s3bundle"
 	"vsync/vault"
 )
 
@@ -60,19 +61,15 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	if err != nil {
 		return err
 	}
-	gen := opts.Generation
-	if gen == 0 {
-		// Tip rolls current.pgp forward after an interrupted push, so
-		// that the newest generation is what we get.
-		if gen, _, err = v.Store.Tip(ctx); err != nil {
-			return fmt.Errorf("reading the history of %s: %w", v.Key, err)
-		}
-		if gen == 0 {
-			return errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", env),
-				"nothing was pushed to env %q yet (%s)", env, v.Key)
-		}
+	var (
+		b   *vault.Bundle
+		sum string
+	)
+	if opts.Generation != 0 {
+		b, sum, err = v.fetch(ctx, opts.Generation)
+	} else {
+		b, sum, err = pullNewest(ctx, v)
 	}
-	b, sum, err := v.fetch(ctx, gen)
 	if err != nil {
 		return err
 	}
@@ -111,6 +108,60 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%d files)\n", env, b.Manifest.Generation, len(b.Files))
 	return nil
+}
+
+// pullNewest fetches the newest generation in one round trip of wall time:
+// it GETs current.pgp while it LISTs generations/, and uses current.pgp
+// when it is at least as new as the newest listed generation. A
+// current.pgp that does not decrypt or check out is an error, never
+// bypassed. Only when the history holds a newer generation (or current.pgp
+// is missing while generations exist: a push died between its two PUTs)
+// does it fall back to Store.Tip, which rolls current.pgp forward, and
+// fetch that generation.
+func pullNewest(ctx context.Context, v *envVault) (*vault.Bundle, string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type listing struct {
+		gens []uint64
+		err  error
+	}
+	listed := make(chan listing, 1)
+	go func() {
+		gens, err := v.Store.Generations(ctx)
+		listed <- listing{gens, err}
+	}()
+
+	b, sum, err := v.fetch(ctx, 0)
+	missing := errors.Is(err, s3bundle.ErrNotExist) // fetchBundle keeps the cause
+	if err != nil && !missing {
+		return nil, "", err // unreadable, undecryptable or damaged: never bypassed
+	}
+	l := <-listed
+	if l.err != nil {
+		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, l.err)
+	}
+	var newest uint64
+	if n := len(l.gens); n > 0 {
+		newest = l.gens[n-1]
+	}
+	if !missing && b.Manifest.Generation >= newest {
+		return b, sum, nil
+	}
+	if missing && newest == 0 {
+		return nil, "", errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", v.Env),
+			"nothing was pushed to env %q yet (%s)", v.Env, v.Key)
+	}
+	// Tip rolls current.pgp forward after an interrupted push, so that
+	// the newest generation is what we get.
+	gen, _, err := v.Store.Tip(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, err)
+	}
+	if gen == 0 {
+		return nil, "", errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", v.Env),
+			"nothing was pushed to env %q yet (%s)", v.Env, v.Key)
+	}
+	return v.fetch(ctx, gen)
 }
 
 // replaceDir puts files at dir atomically: it writes them into a staging

@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The process contract of `vsync start`, with the test binary as vsync
+// (VSYNC_TEST_AS_VSYNC=1) and /bin/sh or the helper child as processes.
+
+// startCmd returns `vsync start ARGS...` in dir, where the test writes the
+// Procfile.
+func startCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"start"}, args...)...)
+	cmd.Env = append(os.Environ(), "VSYNC_TEST_AS_VSYNC=1", "GORACE=atexit_sleep_ms=0", "NO_COLOR=1")
+	cmd.Dir = dir
+	return cmd
+}
+
+// writeProcfile writes content into dir/Procfile; TESTBIN in it becomes the
+// helper child ("TESTBIN __child").
+func writeProcfile(t *testing.T, dir, content string) {
+	t.Helper()
+	content = strings.ReplaceAll(content, "TESTBIN", os.Args[0]+" __child")
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// running is a started `vsync start` whose output is read line by line.
+type running struct {
+	cmd   *exec.Cmd
+	lines chan string
+	all   *bytes.Buffer // every line, once done is closed
+	done  chan error
+	start time.Time
+}
+
+func startRunning(t *testing.T, cmd *exec.Cmd) *running {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	r := &running{cmd: cmd, lines: make(chan string, 1024), all: &bytes.Buffer{}, done: make(chan error, 1), start: time.Now()}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			r.all.WriteString(sc.Text() + "\n")
+			r.lines <- sc.Text()
+		}
+		close(r.lines)
+		err := cmd.Wait()
+		r.all.WriteString(stderr.String())
+		r.done <- err
+	}()
+	return r
+}
+
+// waitLines waits for lines whose name and text, after the time, are
+// "NAME TEXT" (or whose text is TEXT when want has no space), in any order;
+// a want given twice needs two lines.
+func (r *running) waitLines(t *testing.T, want ...string) {
+	t.Helper()
+	left := map[string]int{}
+	for _, w := range want {
+		left[w]++
+	}
+	timeout := time.After(20 * time.Second)
+	for len(left) > 0 {
+		select {
+		case l, ok := <-r.lines:
+			if !ok {
+				t.Fatalf("output ended before lines %q", want)
+			}
+			m := muxLine.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			for _, k := range []string{m[1] + " " + m[2], m[2]} {
+				if left[k] > 0 {
+					if left[k]--; left[k] == 0 {
+						delete(left, k)
+					}
+					break
+				}
+			}
+		case <-timeout:
+			t.Fatalf("no lines %q within 20s", want)
+		}
+	}
+}
+
+// wait returns vsync's exit code and its whole output.
+func (r *running) wait(t *testing.T) (int, string) {
+	t.Helper()
+	go func() {
+		for range r.lines {
+		}
+	}()
+	select {
+	case err := <-r.done:
+		return exitCodeOf(t, err), r.all.String()
+	case <-time.After(30 * time.Second):
+		t.Fatal("vsync start did not exit within 30s")
+	}
+	return -1, ""
+}
+
+// forker is a Procfile command that starts two grandchildren, records the
+// pids of all three processes in PIDFILE, then says "ready" and waits.
+const forker = `sleep 100 & echo $! >> PIDFILE; sleep 100 & echo $! >> PIDFILE; echo $$ >> PIDFILE; echo ready; wait`
+
+// readPids reads the pids a forker recorded.
+func readPids(t *testing.T, file string) []int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(data)) {
+		p, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, p)
+	}
+	if len(pids) != 3 {
+		t.Fatalf("%s holds %d pids, want 3", file, len(pids))
+	}
+	return pids
+}
+
+// checkGone fails for each pid that is still a live process (a zombie
+// whose parent never reaps it counts as left behind too).
+func checkGone(t *testing.T, pids []int) {
+	t.Helper()
+	for _, p := range pids {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(p)); err == nil {
+			stat, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/stat")
+			t.Errorf("pid %d is still there after vsync exited: %s", p, stat)
+		}
+	}
+}
+
+// TestStartLeavesNothingRunning: a process that forks grandchildren leaves
+// nothing behind, however the group is stopped.
+func TestStartLeavesNothingRunning(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	for _, tc := range []struct {
+		name     string
+		procfile string
+		signal   syscall.Signal // sent to vsync after every "ready"; 0: none
+		want     int
+		minTime  time.Duration
+	}{
+		{
+			name: "one-process-exits",
+			procfile: "web: " + strings.ReplaceAll(forker, "PIDFILE", "web.pids") + "\n" +
+				"worker: " + strings.ReplaceAll(forker, "PIDFILE", "worker.pids") + "\n" +
+				// quit exits once both others have recorded their pids.
+				`quit: while [ "$(cat web.pids worker.pids 2>/dev/null | wc -l)" -lt 6 ]; do sleep 0.01; done; exit 4` + "\n",
+			want: 4,
+		},
+		{
+			name: "vsync-gets-sigterm",
+			procfile: "web: " + strings.ReplaceAll(forker, "PIDFILE", "web.pids") + "\n" +
+				"worker: " + strings.ReplaceAll(forker, "PIDFILE", "worker.pids") + "\n",
+			signal: syscall.SIGTERM,
+			want:   143,
+		},
+		{
+			name: "child-ignores-sigterm",
+			procfile: "web: " + strings.ReplaceAll(forker, "PIDFILE", "web.pids") + "\n" +
+				// Ignored signals stay ignored across fork and exec:
+				// the grandchildren ignore SIGTERM too.
+				"worker: trap '' TERM; " + strings.ReplaceAll(forker, "PIDFILE", "worker.pids") + "\n",
+			signal:  syscall.SIGTERM,
+			want:    143,
+			minTime: 500 * time.Millisecond,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeProcfile(t, dir, tc.procfile)
+			r := startRunning(t, startCmd(t, dir, "-t", "500ms"))
+			r.waitLines(t, "ready", "ready")
+			var stopAt time.Time
+			if tc.signal != 0 {
+				stopAt = time.Now()
+				if err := r.cmd.Process.Signal(tc.signal); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out := r.wait(t)
+			if code != tc.want {
+				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.want, out)
+			}
+			if tc.minTime > 0 && time.Since(stopAt) < tc.minTime {
+				t.Errorf("vsync exited %v after the signal, before the %v grace period", time.Since(stopAt), tc.minTime)
+			}
+			lines := procLines(out)
+			if !lines["system sending SIGTERM to all processes"] {
+				t.Errorf("no SIGTERM announcement in:\n%s", out)
+			}
+			if tc.minTime > 0 && !lines["system sending SIGKILL to all processes"] {
+				t.Errorf("no SIGKILL announcement in:\n%s", out)
+			}
+			checkGone(t, readPids(t, filepath.Join(dir, "web.pids")))
+			checkGone(t, readPids(t, filepath.Join(dir, "worker.pids")))
+		})
+	}
+}
+
+// TestStartExitCodes: the first process to fail decides, processes killed
+// by the stop do not count, and a signal to vsync gives 128+N.
+func TestStartExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		procfile string
+		signal   syscall.Signal
+		want     int
+		output   string // a line that must be in the output
+	}{
+		{"first-failure", "slow: TESTBIN trap\nfail: TESTBIN exit 3\n", 0, 3, "fail.1 exited with code 3"},
+		{"first-exit-zero", "slow: TESTBIN trap\nok: TESTBIN exit 0\n", 0, 0, "ok.1 exited with code 0"},
+		{"killed-by-signal", "slow: TESTBIN trap\ndie: TESTBIN kill SEGV\n", 0, 139, "die.1 killed by SIGSEGV"},
+		{"sigint", "a: TESTBIN trap\nb: TESTBIN trap\n", syscall.SIGINT, 130, "b.1 exited with code 143"},
+		{"sigterm", "a: TESTBIN trap\nb: TESTBIN trap\n", syscall.SIGTERM, 143, "a.1 exited with code 143"},
+		{"not-found", "a: TESTBIN trap\nb: no-such-command-vsync\n", 0, 127, `b.1 vsync: "no-such-command-vsync": command not found in PATH`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeProcfile(t, dir, tc.procfile)
+			r := startRunning(t, startCmd(t, dir))
+			if tc.signal != 0 {
+				r.waitLines(t, "a.1 ready", "b.1 ready")
+				if err := r.cmd.Process.Signal(tc.signal); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out := r.wait(t)
+			if code != tc.want {
+				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.want, out)
+			}
+			if !procLines(out)[tc.output] {
+				t.Errorf("no %q in the output:\n%s", tc.output, out)
+			}
+			if strings.Contains(out, "vsync: error") {
+				t.Errorf("a process's status must not print an error line:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestStartEnv: every process gets the composed environment, PORT and PS,
+// with VSYNC_CONFIG* and VSYNC_PASSPHRASE* scrubbed.
+func TestStartEnv(t *testing.T) {
+	dir := t.TempDir()
+	writeProcfile(t, dir, "web: "+together("TESTBIN printenv PORT PS FOO VSYNC_PASSPHRASE", 3)+"\n"+
+		"worker: "+together("TESTBIN printenv PORT PS FOO", 3)+"\n")
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("FOO=from-dotenv\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := startCmd(t, dir, "-c", "web=2", "-p", "6000")
+	cmd.Env = append(cmd.Env, "VSYNC_PASSPHRASE=CANARY_pass")
+	out, err := cmd.CombinedOutput()
+	if code := exitCodeOf(t, err); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	got := procLines(string(out))
+	for _, want := range []string{
+		"web.1 PORT=6000", "web.1 PS=web.1", "web.1 FOO=from-dotenv", "web.1 VSYNC_PASSPHRASE unset",
+		"web.2 PORT=6001", "web.2 PS=web.2",
+		"worker.1 PORT=6100", "worker.1 PS=worker.1", "worker.1 FOO=from-dotenv",
+	} {
+		if !got[want] {
+			t.Errorf("no %q in the output:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "CANARY_pass") {
+		t.Errorf("the passphrase reached the output:\n%s", out)
+	}
+}
+
+// muxLine is one line of `vsync start` output: time, name, text.
+var muxLine = regexp.MustCompile(`^\d\d:\d\d:\d\d (\S+)\s* \| (.*)$`)
+
+// procLines returns "NAME TEXT" for every process line of out.
+func procLines(out string) map[string]bool {
+	got := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if m := muxLine.FindStringSubmatch(l); m != nil {
+			got[m[1]+" "+m[2]] = true
+		}
+	}
+	return got
+}
+
+// together is a Procfile command that runs cmd, then waits until n
+// processes in the same directory have run theirs, so that the first to
+// finish does not stop the others before they have printed.
+func together(cmd string, n int) string {
+	return cmd + `; touch "$PS.done"; while [ "$(ls *.done | wc -l)" -lt ` + strconv.Itoa(n) + ` ]; do sleep 0.01; done`
+}

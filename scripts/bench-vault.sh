@@ -22,7 +22,6 @@ make_env infra/vault/big 50 10240 10240    # ~20 MB
 echo "== push (hyperfine, each run pushes a new generation)"
 hyperfine -N --warmup 1 --runs 20 \
   --prepare "sh -c 'echo BUMP=\$(date +%s%N) >> infra/vault/small/.env.small'" \
-  "$VSYNC push small --note bench" \
   -n 'push 20 KB' "$VSYNC push small --note bench" --export-json "$BENCH_DIR/push-small.json" >/dev/null
 medians "$BENCH_DIR/push-small.json"
 hyperfine -N --runs 5 \

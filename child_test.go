@@ -26,6 +26,9 @@ import (
 //	                     content's length and first line
 //	orphan FILE          start a grandchild that outlives it (sleep 300),
 //	                     write its pid to FILE, exit 0
+//	spew N SEED          print the N lines spewLine(SEED, 0..N-1) as fast as
+//	                     it can, the last one without a newline when SEED
+//	                     is odd
 func childMain(args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "vsynchild: no mode")
@@ -73,6 +76,22 @@ func childMain(args []string) int {
 		}
 		_ = os.WriteFile(rest[0], []byte(strconv.Itoa(p.Pid)), 0o600)
 		return 0
+	case "spew":
+		n, _ := strconv.Atoi(rest[0])
+		seed, _ := strconv.Atoi(rest[1])
+		out := bufio.NewWriterSize(os.Stdout, 64<<10)
+		var line []byte
+		for i := range n {
+			line = spewLine(line[:0], seed, i)
+			out.Write(line)
+			if i < n-1 || seed%2 == 0 {
+				out.WriteByte('\n')
+			}
+		}
+		if err := out.Flush(); err != nil {
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "vsynchild: unknown mode %q\n", args[0])
 	return 2
@@ -118,4 +137,18 @@ func signalName(s syscall.Signal) string {
 		}
 	}
 	return s.String()
+}
+
+// spewLine appends line i of the spew mode for seed to b: mostly short
+// lines of varying length, and every 50,000th (from the 7th) 1 MiB long.
+func spewLine(b []byte, seed, i int) []byte {
+	b = fmt.Appendf(b, "%d:%d:", seed, i)
+	n := (i*7 + seed*13) % 120
+	if i%50000 == 7 {
+		n = 1 << 20
+	}
+	for j := 0; j < n; j++ {
+		b = append(b, byte('a'+(i+j+seed)%26))
+	}
+	return b
 }

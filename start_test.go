@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -323,4 +324,71 @@ func procLines(out string) map[string]bool {
 // finish does not stop the others before they have printed.
 func together(cmd string, n int) string {
 	return cmd + `; touch "$PS.done"; while [ "$(ls *.done | wc -l)" -lt ` + strconv.Itoa(n) + ` ]; do sleep 0.01; done`
+}
+
+// TestStartOutputIntact: four processes printing 200,000 lines each as
+// fast as they can, four of them 1 MiB long, two with no final newline:
+// every line arrives whole, in order, never mixed with another, and each
+// process's exit line comes after all of its output.
+func TestStartOutputIntact(t *testing.T) {
+	const lines = 200000
+	dir := t.TempDir()
+	var pf strings.Builder
+	for seed := 1; seed <= 4; seed++ {
+		fmt.Fprintf(&pf, "s%d: %s\n", seed, together("TESTBIN spew "+strconv.Itoa(lines)+" "+strconv.Itoa(seed), 4))
+	}
+	writeProcfile(t, dir, pf.String())
+	cmd := startCmd(t, dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	out, err := cmd.Output()
+	if code := exitCodeOf(t, err); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.Bytes())
+	}
+	t.Logf("%d MB of output in %v", len(out)>>20, time.Since(start))
+
+	next := map[string]int{}   // name → index of the next expected line
+	exited := map[string]bool{} // name → its exit line was seen
+	var want []byte
+	for len(out) > 0 {
+		i := bytes.IndexByte(out, '\n')
+		if i < 0 {
+			t.Fatalf("output ends without a newline: %.100q", out)
+		}
+		line := out[:i]
+		out = out[i+1:]
+		// "HH:MM:SS NAME   | text", NAME padded to "system".
+		const pre = len("15:04:05 system | ")
+		if len(line) < pre || string(line[15:18]) != " | " {
+			t.Fatalf("malformed line %.200q", line)
+		}
+		name, text := strings.TrimSpace(string(line[9:15])), line[pre:]
+		if name == "system" {
+			continue
+		}
+		if exited[name] {
+			t.Fatalf("%s printed %.100q after its exit line", name, text)
+		}
+		n := next[name]
+		if n == lines {
+			if string(text) != "exited with code 0" {
+				t.Fatalf("%s: after its %d lines, %.100q", name, lines, text)
+			}
+			exited[name] = true
+			continue
+		}
+		seed, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimSuffix(name, ".1"), "s"))
+		want = spewLine(want[:0], seed, n)
+		if !bytes.Equal(text, want) {
+			t.Fatalf("%s line %d: got %d bytes %.100q, want %d bytes %.100q", name, n, len(text), text, len(want), want)
+		}
+		next[name] = n + 1
+	}
+	for seed := 1; seed <= 4; seed++ {
+		name := "s" + strconv.Itoa(seed) + ".1"
+		if next[name] != lines || !exited[name] {
+			t.Errorf("%s: %d lines, exit line %v; want %d lines and the exit line", name, next[name], exited[name], lines)
+		}
+	}
 }

@@ -114,6 +114,7 @@ func newApp(sys *sysEnv) *cli.App {
 			runtimeTokenCommand(sys),
 			startCommand(sys),
 			checkCommand(sys),
+			exportCommand(sys),
 		},
 	}
 	for _, c := range app.Commands {

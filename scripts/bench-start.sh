@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark of `vsync start` (issue #4), side by side with `foreman start`
+# (Debian ruby-foreman) in one run:
+#   output load     4 processes each printing LINES lines (default 200,000) of
+#                   about 60 bytes as fast as they can; every process waits
+#                   for the others before exiting, so the whole output is
+#                   measured
+#   start and stop  a 3-process Procfile whose processes print a line and exit
+# and vsync's resident memory: peak under the output load, and at rest with
+# 3 sleeping processes.
+# Usage: bash scripts/bench-start.sh   (needs hyperfine, foreman, /usr/bin/time)
+cd "$(dirname "$0")/.."
+# lib-bench.sh moves HOME: keep the Go caches where they are.
+export GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE) GOPATH=$(go env GOPATH)
+. scripts/lib-bench.sh
+need hyperfine foreman /usr/bin/time awk
+build_vsync
+LINES=${LINES:-200000}
+
+load=$BENCH_DIR/load && mkdir -p "$load" && cd "$load"
+procfile() { # procfile N: 4 processes printing N lines each
+  local spew wait4
+  spew='awk '\''BEGIN { for (i = 0; i < @N@; i++) printf "%s line %08d of the output load benchmark, padded\n", ENVIRON["PS"], i }'\'
+  spew=${spew/@N@/$1}
+  wait4='touch "$PS.done"; while [ "$(ls *.done | wc -l)" -lt 4 ]; do sleep 0.01; done'
+  for i in 1 2 3 4; do echo "p$i: $spew; $wait4"; done >Procfile
+}
+procfile "$LINES"
+head -1 Procfile
+hyperfine --warmup 1 --runs 5 --prepare 'rm -f *.done' --export-markdown "$BENCH_DIR/load.md" \
+  -n "vsync start (4 x $LINES lines)" "$VSYNC start" \
+  -n "foreman start (4 x $LINES lines)" 'timeout -k 5 300 foreman start'
+cat "$BENCH_DIR/load.md"
+rm -f *.done
+/usr/bin/time -f '%M' -o "$BENCH_DIR/maxrss" "$VSYNC" start >/dev/null
+echo "vsync start peak resident memory under the output load: $(( $(cat "$BENCH_DIR/maxrss") / 1024 )) MB"
+rm -f *.done
+"$VSYNC" start | awk 'END { print NR " lines printed by vsync start (want " 4 * '"$LINES"' + 5 ")" }'
+
+stop=$BENCH_DIR/stop && mkdir -p "$stop" && cd "$stop"
+printf 'web: echo web\nworker: echo worker\nclock: echo clock\n' >Procfile
+hyperfine -N --warmup 5 --runs 50 --export-markdown "$BENCH_DIR/stop.md" \
+  -n 'vsync start (3 processes print and exit)' "$VSYNC start" \
+  -n 'foreman start (3 processes print and exit)' 'foreman start'
+cat "$BENCH_DIR/stop.md"
+
+rest=$BENCH_DIR/rest && mkdir -p "$rest" && cd "$rest"
+printf 'web: sleep 30\nworker: sleep 30\nclock: sleep 30\n' >Procfile
+"$VSYNC" start >/dev/null &
+vpid=$!
+for _ in $(seq 1 200); do
+  [ "$(cat /proc/$vpid/task/*/children 2>/dev/null | wc -w)" -ge 3 ] && break
+  sleep 0.01 # polling /proc for the children, with a bound
+done
+rss=$(awk '/^VmRSS/ {print $2}' /proc/$vpid/status)
+kill -TERM $vpid; wait $vpid || true
+echo "vsync start resident memory with 3 sleeping processes: $((rss / 1024)) MB ($rss kB; target < 20 MB)"

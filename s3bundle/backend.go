@@ -31,6 +31,9 @@ var (
 	ErrNoBucket = errors.New("bucket does not exist")
 	// ErrUnreachable: the endpoint did not answer after bounded retries.
 	ErrUnreachable = errors.New("storage endpoint unreachable")
+	// ErrNotModified: a conditional read found the object unchanged (its
+	// ETag is the one given), so no body was transferred.
+	ErrNotModified = errors.New("object not modified")
 )
 
 // ObjectInfo describes one stored object.
@@ -57,6 +60,12 @@ type Backend interface {
 	// Get opens the object for reading, or returns ErrNotExist. The caller
 	// closes the reader. ObjectInfo.Size is the full length when known.
 	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
+	// GetIfNoneMatch is Get, made conditional on the ETag (HTTP
+	// If-None-Match): when the object's ETag is etag it returns
+	// ErrNotModified and no reader, after one request that transfers no
+	// body. An empty etag makes it a plain Get. A missing key is
+	// ErrNotExist, whatever etag.
+	GetIfNoneMatch(ctx context.Context, key, etag string) (io.ReadCloser, ObjectInfo, error)
 	// Put stores data at key, atomically: readers see the old object or the
 	// new one, never a part. With a condition that fails it returns
 	// ErrConflict and changes nothing.

@@ -142,6 +142,17 @@ func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, e
 	return f, info, nil
 }
 
+// GetIfNoneMatch is Get unless the content's ETag (its SHA-256) is etag:
+// then ErrNotModified.
+func (d *Dir) GetIfNoneMatch(ctx context.Context, key, etag string) (io.ReadCloser, ObjectInfo, error) {
+	rc, info, err := d.Get(ctx, key)
+	if err == nil && etag != "" && info.ETag == etag {
+		rc.Close()
+		return nil, ObjectInfo{}, d.opErr("get", key, ErrNotModified, nil)
+	}
+	return rc, info, err
+}
+
 // open opens key's file under the shared lock and describes it.
 func (d *Dir) open(ctx context.Context, op, key string) (*os.File, ObjectInfo, error) {
 	p, err := d.path(key)

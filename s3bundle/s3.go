@@ -206,13 +206,27 @@ func (b *S3) bucketMissing(ctx context.Context) bool {
 // stream; the operation timeout also bounds reading it, and Close releases
 // the connection.
 func (b *S3) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
+	return b.GetIfNoneMatch(ctx, key, "")
+}
+
+// GetIfNoneMatch is Get with If-None-Match: etag when etag is not empty.
+// The server's 304 Not Modified is ErrNotModified.
+func (b *S3) GetIfNoneMatch(ctx context.Context, key, etag string) (io.ReadCloser, ObjectInfo, error) {
 	if err := checkKey(key); err != nil {
 		return nil, ObjectInfo{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.bucket, Key: &key})
+	in := &s3.GetObjectInput{Bucket: &b.bucket, Key: &key}
+	if etag != "" {
+		in.IfNoneMatch = aws.String(etag)
+	}
+	out, err := b.client.GetObject(ctx, in)
 	if err != nil {
-		err = b.mapErr(ctx, "get", key, err)
+		if etag != "" && httpStatus(err) == http.StatusNotModified {
+			err = b.opErr("get", key, ErrNotModified, nil)
+		} else {
+			err = b.mapErr(ctx, "get", key, err)
+		}
 		cancel()
 		return nil, ObjectInfo{}, err
 	}

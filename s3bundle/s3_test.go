@@ -30,12 +30,17 @@ func everyOp(t *testing.T, b s3bundle.Backend, want error) []error {
 		rc.Close()
 	}
 	errs = append(errs, err)
+	rc, _, err = b.GetIfNoneMatch(ctx, "app/prod/current.pgp", `"some-etag"`)
+	if rc != nil {
+		rc.Close()
+	}
+	errs = append(errs, err)
 	_, err = b.Put(ctx, "app/prod/current.pgp", []byte("x"), s3bundle.PutOptions{IfNoneMatch: true})
 	errs = append(errs, err)
 	_, err = b.List(ctx, "app/prod/")
 	errs = append(errs, err)
 	for i, err := range errs {
-		op := []string{"Head", "Get", "Put", "List"}[i]
+		op := []string{"Head", "Get", "GetIfNoneMatch", "Put", "List"}[i]
 		if !errors.Is(err, want) {
 			t.Errorf("%s: got %v, want %v", op, err, want)
 		} else {

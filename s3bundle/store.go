@@ -196,3 +196,10 @@ func (s *Store) Open(ctx context.Context, gen uint64) (io.ReadCloser, ObjectInfo
 	}
 	return s.Backend.Get(ctx, s.GenerationKey(gen))
 }
+
+// OpenCurrentIfNoneMatch reads current.pgp unless its ETag is still etag,
+// in which case it returns ErrNotModified after one request that
+// transfers no body: the poll of `vsync run --watch`.
+func (s *Store) OpenCurrentIfNoneMatch(ctx context.Context, etag string) (io.ReadCloser, ObjectInfo, error) {
+	return s.Backend.GetIfNoneMatch(ctx, s.CurrentKey(), etag)
+}

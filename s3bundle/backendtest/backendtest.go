@@ -42,6 +42,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3bundle.Backend) {
 		{"IfMatchMissing", testIfMatchMissing},
 		{"IfNoneMatchRace", testIfNoneMatchRace},
 		{"IfMatchRace", testIfMatchRace},
+		{"GetIfNoneMatch", testGetIfNoneMatch},
 		{"List", testList},
 		{"BadKeys", testBadKeys},
 		{"String", testString},
@@ -271,6 +272,47 @@ func testIfMatchRace(t *testing.T, b s3bundle.Backend) {
 	if got, _ := get(t, b, "env/current.pgp"); got != fmt.Sprint("racer ", w) {
 		t.Fatalf("stored %q, but racer %d won", got, w)
 	}
+}
+
+func testGetIfNoneMatch(t *testing.T, b s3bundle.Backend) {
+	ctx := t.Context()
+	rc, _, err := b.GetIfNoneMatch(ctx, "env/current.pgp", "")
+	wantErr(t, "GetIfNoneMatch on a missing key", err, s3bundle.ErrNotExist)
+	if rc != nil {
+		rc.Close()
+		t.Error("GetIfNoneMatch on a missing key returned a reader")
+	}
+	v1 := put(t, b, "env/current.pgp", "v1", s3bundle.PutOptions{Generation: 1})
+	rc, _, err = b.GetIfNoneMatch(ctx, "env/current.pgp", v1.ETag)
+	wantErr(t, "GetIfNoneMatch with the object's ETag", err, s3bundle.ErrNotModified)
+	if rc != nil {
+		rc.Close()
+		t.Error("GetIfNoneMatch not modified returned a reader")
+	}
+
+	conditional := func(etag, want string, wantInfo s3bundle.ObjectInfo) {
+		t.Helper()
+		rc, info, err := b.GetIfNoneMatch(ctx, "env/current.pgp", etag)
+		if err != nil {
+			t.Fatalf("GetIfNoneMatch(%q): %v", etag, err)
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		if err != nil || string(data) != want {
+			t.Fatalf("GetIfNoneMatch(%q) read %q, %v; want %q", etag, data, err, want)
+		}
+		if info.ETag != wantInfo.ETag || info.Generation != wantInfo.Generation || info.Size != int64(len(want)) {
+			t.Errorf("GetIfNoneMatch(%q) info = %+v, want ETag %s generation %d", etag, info, wantInfo.ETag, wantInfo.Generation)
+		}
+	}
+	conditional("", "v1", v1)
+	conditional(`"not-the-etag"`, "v1", v1)
+	v2 := put(t, b, "env/current.pgp", "v2!", s3bundle.PutOptions{Generation: 2})
+	conditional(v1.ETag, "v2!", v2)
+	_, _, err = b.GetIfNoneMatch(ctx, "env/current.pgp", v2.ETag)
+	wantErr(t, "GetIfNoneMatch with the new ETag", err, s3bundle.ErrNotModified)
+	_, _, err = b.GetIfNoneMatch(ctx, "env/other.pgp", v2.ETag)
+	wantErr(t, "GetIfNoneMatch with an ETag on a missing key", err, s3bundle.ErrNotExist)
 }
 
 func testList(t *testing.T, b s3bundle.Backend) {

@@ -117,8 +117,20 @@ func integrityError(reason string) error {
 // told from a wrong passphrase and is reported as one.
 func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
 	br := bufio.NewReaderSize(r, int(min(max(sizeHint, 4<<10), 64<<10)))
+	key, err := unlockSKESK(br, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	return decryptData(br, key, sizeHint)
+}
 
-	op, err := packet.NewOpaqueReader(br).Next()
+// unlockSKESK reads the message's first packet from r, which must be the
+// bundle format's passphrase packet (SKESK v4, AES-256, salted or iterated
+// SHA-256 S2K), and returns the AES-256 session key it holds under
+// passphrase. It reads nothing past that packet. Errors wrap ErrIntegrity,
+// or ErrWrongPassphrase when the key does not decrypt to an AES-256 key.
+func unlockSKESK(r io.Reader, passphrase []byte) ([]byte, error) {
+	op, err := packet.NewOpaqueReader(r).Next()
 	if err != nil {
 		return nil, integrityError("cannot read the passphrase packet")
 	}
@@ -139,8 +151,15 @@ func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
 	if err != nil || cf != packet.CipherAES256 || len(key) != 32 {
 		return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
 	}
+	return key, nil
+}
 
-	p, err = packet.Read(br)
+// decryptData reads the rest of the message from br, which must be one
+// SEIPDv1 packet and nothing after it, decrypts it with the session key
+// and returns the payload once the MDC matched. A key that fails the MDC
+// and the quick check is reported as ErrWrongPassphrase.
+func decryptData(br *bufio.Reader, key []byte, sizeHint int64) ([]byte, error) {
+	p, err := packet.Read(br)
 	if err != nil {
 		return nil, integrityError("cannot read the encrypted data packet")
 	}

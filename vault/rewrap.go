@@ -1,0 +1,46 @@
+package vault
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+)
+
+// Rewrap returns ciphertext, a bundle-format message (see Decrypt),
+// readable with newPass instead of oldPass, without re-encrypting the data:
+// the passphrase packet (SKESK) is replaced by a new one that wraps the same
+// session key under newPass, with the S2K opts calls for (as Encrypt
+// chooses it), and every byte after it, the SEIPD packet, is kept
+// unchanged. The result again holds exactly one passphrase packet, as gpg
+// 2.2 tries only the first.
+//
+// Before anything is produced the whole message is decrypted and its MDC
+// checked with the session key oldPass unlocks, so a session key that a
+// wrong passphrase decrypted by chance to something AES-256-shaped can
+// never be rewrapped into an object no one can read. It returns the
+// payload it so read, to spare the caller a second decryption.
+//
+// Errors wrap ErrWrongPassphrase (oldPass does not open ciphertext) or
+// ErrIntegrity (ciphertext is not a sound bundle-format message); on error
+// no ciphertext is returned. ciphertext is not modified.
+func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) (rewrapped, payload []byte, err error) {
+	r := bytes.NewReader(ciphertext)
+	key, err := unlockSKESK(r, oldPass)
+	if err != nil {
+		return nil, nil, err
+	}
+	data := ciphertext[len(ciphertext)-r.Len():]
+	payload, err = decryptData(bufio.NewReader(bytes.NewReader(data)), key, int64(len(data)))
+	if err != nil {
+		return nil, nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data) + 64)
+	if err := packet.SerializeSymmetricKeyEncryptedAEADReuseKey(&buf, key, newPass, false, pgpConfig(opts)); err != nil {
+		return nil, nil, fmt.Errorf("wrapping the session key: %w", err)
+	}
+	buf.Write(data)
+	return buf.Bytes(), payload, nil
+}

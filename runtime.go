@@ -26,6 +26,8 @@ type runtimeOptions struct {
 	Preserve     []string // --preserve-env=K,...
 	FileEnv      []string // --file-env SRC=NAME
 	FetchTimeout time.Duration
+	Cache        string        // --cache DIR: keep the last good bundle, start from it offline
+	CacheMaxAge  time.Duration // --cache-max-age
 }
 
 // runtimeFlags are the cli flags behind runtimeOptions.
@@ -38,6 +40,8 @@ func runtimeFlags() []cli.Flag {
 		&cli.StringFlag{Name: "preserve-env", Usage: "let the process environment win over env files and the vault: for all keys (--preserve-env=all) or the listed `KEYS` (comma-separated)"},
 		&cli.StringSliceFlag{Name: "file-env", Usage: "also point variable NAME at vault file SRC (`SRC=NAME`, repeatable)"},
 		&cli.DurationFlag{Name: "fetch-timeout", Value: 30 * time.Second, Usage: "give up reading the vault after `DURATION` (retries with backoff included)"},
+		&cli.StringFlag{Name: "cache", Usage: "keep the last good (still encrypted) bundle in `DIR`, and start from it when the bucket does not answer"},
+		&cli.DurationFlag{Name: "cache-max-age", Value: defaultCacheMaxAge, Usage: "with --cache: start from a cached bundle only if fetched at most `DURATION` ago"},
 	}
 }
 
@@ -50,6 +54,8 @@ func runtimeOptionsFrom(c *cli.Context) runtimeOptions {
 		Defaults:     c.StringSlice("default"),
 		FileEnv:      c.StringSlice("file-env"),
 		FetchTimeout: c.Duration("fetch-timeout"),
+		Cache:        c.String("cache"),
+		CacheMaxAge:  c.Duration("cache-max-age"),
 	}
 	if c.IsSet("preserve-env") {
 		switch v := c.String("preserve-env"); v {
@@ -74,6 +80,11 @@ type loadedVault struct {
 	Files      []vault.File // every other file, to be written as private files
 	Store      *s3bundle.Store
 	Source     string // "token", "profile" or "local", for messages
+	// Cache is the --cache of the vault (nil without): the watch loop
+	// saves each generation it accepts with Cache.Save.
+	Cache *bundleCache
+	// FromCache: the bucket did not answer and this is the cached bundle.
+	FromCache bool
 }
 
 // loadVault finds and reads the vault by the discovery order of SPEC.md:
@@ -81,6 +92,9 @@ type loadedVault struct {
 // or VSYNC_PASSPHRASE_FILE; else --env in a project; else none (nil, nil):
 // the dotenv-only mode. At runtime with a token it makes exactly one GET.
 func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault, error) {
+	if err := checkCacheFlags(o); err != nil {
+		return nil, err
+	}
 	tok, err := tokenFromEnv(sys)
 	if err != nil {
 		return nil, err
@@ -101,7 +115,8 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		if err != nil {
 			return nil, err
 		}
-		return fetchLoaded(ctx, st, pass, "token", o.FetchTimeout)
+		key := vaultKey(profile{Bucket: tok.Bucket, Endpoint: tok.Endpoint}, tok.Prefix, tok.Env)
+		return fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, sys.Stderr))
 	}
 	if o.Env == "" {
 		if o.Local {
@@ -120,7 +135,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	if err != nil {
 		return nil, err
 	}
-	return fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout)
+	return fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, sys.Stderr))
 }
 
 // tokenFromEnv parses VSYNC_CONFIG, or the file VSYNC_CONFIG_FILE names;
@@ -166,22 +181,36 @@ func tokenStore(ctx context.Context, t s3bundle.Token, timeout time.Duration) (*
 }
 
 // fetchLoaded reads current.pgp once, decrypts and verifies it, and splits
-// it into the dotenv and the private files.
-func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration) (*loadedVault, error) {
+// it into the dotenv and the private files. With a cache (non-nil) it
+// keeps the bundle there, and when the bucket does not answer it starts
+// from the cache instead (offlineCache.start).
+func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration, cache *offlineCache) (*loadedVault, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	b, _, err := fetchBundle(ctx, st, pass, 0)
+	b, raw, info, err := fetchCurrent(ctx, st, pass, cache != nil)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, withCode(err, exitUnreachable, "the vault did not answer within --fetch-timeout")
+			err = withCode(err, exitUnreachable, "the vault did not answer within --fetch-timeout")
 		}
-		return nil, err
+		if cache == nil || !bucketDidNotAnswer(err) {
+			return nil, err
+		}
+		lv, err := cache.start(st, pass, err, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		lv.Store, lv.Source, lv.Cache, lv.FromCache = st, source, cache.bundleCache, true
+		return lv, nil
 	}
 	lv := splitBundle(st.Env, b.Manifest.Generation, b.Files)
 	lv.Store, lv.Source = st, source
+	if cache != nil {
+		cache.keep(raw, info, b.Manifest.Generation)
+		lv.Cache = cache.bundleCache
+	}
 	return lv, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -95,24 +96,49 @@ func (v *envVault) fetch(ctx context.Context, gen uint64) (*vault.Bundle, string
 
 // fetchBundle is envVault.fetch for any Store.
 func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint64) (*vault.Bundle, string, error) {
-	what := "current.pgp"
-	if gen != 0 {
-		what = fmt.Sprintf("generation %d", gen)
+	rc, info, err := openBundleObject(ctx, st, gen)
+	if err != nil {
+		return nil, "", err
 	}
+	defer rc.Close()
+	return checkBundle(rc, info, st, pass, gen, bundleName(gen))
+}
+
+// bundleName is "current.pgp" (gen 0) or "generation N", for messages.
+func bundleName(gen uint64) string {
+	if gen == 0 {
+		return "current.pgp"
+	}
+	return fmt.Sprintf("generation %d", gen)
+}
+
+// openBundleObject opens generation gen (0: current.pgp) of st for
+// reading, naming a missing one as nothing pushed yet or no such
+// generation (exitNotFound).
+func openBundleObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.ReadCloser, s3bundle.ObjectInfo, error) {
 	rc, info, err := st.Open(ctx, gen)
 	if err != nil {
 		if errors.Is(err, s3bundle.ErrNotExist) {
 			if gen == 0 {
-				return nil, "", withCode(quietWrap(err, "nothing was pushed to env %q yet (%s)", st.Env, st.Backend), exitNotFound,
+				return nil, info, withCode(quietWrap(err, "nothing was pushed to env %q yet (%s)", st.Env, st.Backend), exitNotFound,
 					fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", st.Env))
 			}
-			return nil, "", withCode(quietWrap(err, "env %q has no generation %d", st.Env, gen), exitNotFound,
+			return nil, info, withCode(quietWrap(err, "env %q has no generation %d", st.Env, gen), exitNotFound,
 				fmt.Sprintf("list the generations with \"vsync log %s\"", st.Env))
 		}
-		return nil, "", fmt.Errorf("reading %s of env %q: %w", what, st.Env, err)
+		return nil, info, fmt.Errorf("reading %s of env %q: %w", bundleName(gen), st.Env, err)
 	}
-	defer rc.Close()
-	b, sum, err := vault.Open(rc, pass, info.Size)
+	return rc, info, nil
+}
+
+// checkBundle decrypts and checks the bundle read from r (to EOF), which
+// info describes and what names in messages: generation gen of st (0:
+// current.pgp). The bundle is returned only when its integrity, its
+// manifest, its env and its generation number (against gen and against
+// info.Generation, the object's label, when not 0) all check out. It
+// returns the payload's SHA-256.
+func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, gen uint64, what string) (*vault.Bundle, string, error) {
+	b, sum, err := vault.Open(r, pass, info.Size)
 	if err != nil {
 		return nil, "", bundleHint(fmt.Errorf("%s of env %q: %w", what, st.Env, err), st.Env)
 	}

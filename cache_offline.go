@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// offlineCache is --cache DIR with --cache-max-age for one vault read from
+// its bucket: the bundle of every successful fetch is kept, and a fetch
+// the bucket does not answer falls back to it while it is young enough.
+type offlineCache struct {
+	*bundleCache
+	maxAge time.Duration
+	stderr io.Writer // the start from the cache, or a failed save, is said here
+}
+
+// cacheFor is the offline cache of the vault named key (vaultKey) when the
+// options ask for one (--cache), else nil.
+func cacheFor(o runtimeOptions, key, env string, stderr io.Writer) *offlineCache {
+	if o.Cache == "" {
+		return nil
+	}
+	return &offlineCache{bundleCache: newBundleCache(o.Cache, key, env), maxAge: o.CacheMaxAge, stderr: stderr}
+}
+
+// checkCacheFlags refuses a --cache-max-age that is not positive.
+func checkCacheFlags(o runtimeOptions) error {
+	if o.Cache != "" && o.CacheMaxAge <= 0 {
+		return usageErrorf("--cache-max-age %s: want a positive duration such as 24h", o.CacheMaxAge)
+	}
+	return nil
+}
+
+// bucketDidNotAnswer reports whether err, from fetching current.pgp, means
+// that the bucket did not answer: unreachable after retries (connection
+// refused, no answer, 5xx) or --fetch-timeout. Only then does a runtime
+// start from the cache. An answer that refuses (403, a missing bucket, an
+// env with nothing pushed) and a bundle that does not open (wrong
+// passphrase, tampered) are errors of their own, cache or not.
+func bucketDidNotAnswer(err error) bool {
+	return errors.Is(err, s3bundle.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// fetchCurrent is fetchBundle of current.pgp that also returns the
+// object's info and, when keep is true, its bytes exactly as fetched (the
+// ones that were decrypted and verified), for the cache.
+func fetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep bool) (*vault.Bundle, []byte, s3bundle.ObjectInfo, error) {
+	rc, info, err := openBundleObject(ctx, st, 0)
+	if err != nil {
+		return nil, nil, info, err
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	var raw bytes.Buffer
+	if keep {
+		r = io.TeeReader(rc, &raw)
+	}
+	b, _, err := checkBundle(r, info, st, pass, 0, bundleName(0))
+	if err != nil {
+		return nil, nil, info, err
+	}
+	return b, raw.Bytes(), info, nil
+}
+
+// keep saves a bundle just fetched and verified. A cache that cannot be
+// written is a warning, not a reason not to start.
+func (oc *offlineCache) keep(raw []byte, info s3bundle.ObjectInfo, gen uint64) {
+	info.Generation = gen
+	if err := oc.Save(raw, info); err != nil {
+		fmt.Fprintf(oc.stderr, "vsync: warning: --cache: %v\n", err)
+	}
+}
+
+// start is the fallback when the bucket did not answer (cause): the
+// cached bundle, decrypted and verified as a fetched one is, when it was
+// fetched at most maxAge before now. It says so on stderr. Otherwise the
+// error is cause's (exit 69) with why the cache could not serve, or that
+// of a cache that does not open (68 tampered, 67 wrong passphrase).
+func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now time.Time) (*loadedVault, error) {
+	raw, rec, err := oc.Load()
+	if errors.Is(err, errNoCache) {
+		return nil, withCode(fmt.Errorf("%w; no cached bundle of env %q in %q to start from", cause, st.Env, oc.dir), exitUnreachable,
+			"the cache is written by a start that reaches the bucket; check the endpoint and the network")
+	}
+	if errors.Is(err, vault.ErrIntegrity) || errors.Is(err, vault.ErrManifest) {
+		return nil, withHint(err, oc.hint(err))
+	}
+	if err != nil {
+		return nil, withCode(fmt.Errorf("%w; and the cache: %w", cause, err), exitUnreachable, "")
+	}
+	const refresh = "start once with the bucket reachable to refresh the cache, or allow an older one with --cache-max-age"
+	age := now.Sub(rec.FetchedAt)
+	switch {
+	case age < -time.Minute:
+		return nil, withCode(fmt.Errorf("%w; the cached generation %d of env %q records a fetch time %s in the future",
+			cause, rec.Generation, st.Env, (-age).Round(time.Second)), exitUnreachable, refresh)
+	case age > oc.maxAge:
+		return nil, withCode(fmt.Errorf("%w; the cached generation %d of env %q was fetched %s ago, more than --cache-max-age %s",
+			cause, rec.Generation, st.Env, roundAge(age), oc.maxAge), exitUnreachable, refresh)
+	}
+	info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
+	b, _, err := checkBundle(bytes.NewReader(raw), info, st, pass, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()))
+	if err != nil {
+		return nil, withHint(err, oc.hint(err))
+	}
+	fmt.Fprintf(oc.stderr, "vsync: bucket unreachable (%v); starting from cached generation %d fetched %s ago\n",
+		cause, b.Manifest.Generation, roundAge(age))
+	return splitBundle(st.Env, b.Manifest.Generation, b.Files), nil
+}
+
+// hint is the hint under a cache file that does not open.
+func (oc *offlineCache) hint(err error) string {
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE; a cache written before a passphrase rotation opens only with the old one"
+	}
+	return fmt.Sprintf("nothing was started; the cache file is damaged or was tampered with: remove %q, the next start that reaches the bucket writes it again", oc.Path())
+}
+
+// roundAge is an age for messages: to the second, "0s" for one in the
+// future.
+func roundAge(d time.Duration) time.Duration {
+	return max(d, 0).Round(time.Second)
+}

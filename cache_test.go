@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// sealedBundle is a real bundle of env at generation gen, encrypted under
+// pass, as a push would store it.
+func sealedBundle(t *testing.T, env string, gen uint64, pass string, files ...vault.File) []byte {
+	t.Helper()
+	m := vault.NewManifest(vault.Manifest{Env: env, Generation: gen, Parent: gen - 1, Created: time.Unix(1700000000, 0).UTC(), Author: "t", Note: "n"}, files)
+	raw, _, err := vault.Seal(&vault.Bundle{Manifest: m, Files: files}, []byte(pass), vault.SealOptions{S2KCount: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func TestBundleCacheSaveLoad(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	c := newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:1", "prod")
+	if _, _, err := c.Load(); !errors.Is(err, errNoCache) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Load of an empty cache: %v, want errNoCache", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Load created the directory: %v", err)
+	}
+	raw := sealedBundle(t, "prod", 7, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_cache\n")})
+	fetched := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"etag-7"`, Generation: 7}, fetched); err != nil {
+		t.Fatal(err)
+	}
+	got, rec, err := c.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, raw) {
+		t.Fatal("Load did not return the bundle exactly as saved")
+	}
+	want := cacheRecord{Format: cacheFormat, Vault: c.vault, Env: "prod", Generation: 7, ETag: `"etag-7"`, Size: int64(len(raw)), FetchedAt: fetched}
+	if rec != want {
+		t.Fatalf("record %+v, want %+v", rec, want)
+	}
+	for p, mode := range map[string]os.FileMode{dir: 0o700, c.Path(): 0o600} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), mode)
+		}
+	}
+	// Only the cache file: no temporary file left beside it.
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("cache directory holds %d entries, want 1", len(ents))
+	}
+	// The record is plain JSON on the first line, the bundle follows:
+	// what is in the file is still encrypted.
+	data, _ := os.ReadFile(c.Path())
+	if bytes.Contains(data, []byte("CANARY")) {
+		t.Error("the cache file holds a plaintext value")
+	}
+	if !bytes.HasSuffix(data, raw) {
+		t.Error("the cache file does not end with the bundle as fetched")
+	}
+}
+
+// Two envs, and the same env in two buckets or at two endpoints, never
+// share a cache file.
+func TestBundleCacheKeys(t *testing.T) {
+	dir := t.TempDir()
+	caches := []*bundleCache{
+		newBundleCache(dir, "s3://b/p/prod", "prod"),
+		newBundleCache(dir, "s3://b/p/staging", "staging"),
+		newBundleCache(dir, "s3://other/p/prod", "prod"),
+		newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:9000", "prod"),
+		newBundleCache(dir, "s3://b/q/prod", "prod"),
+	}
+	seen := map[string]bool{}
+	for i, c := range caches {
+		if seen[c.Path()] {
+			t.Fatalf("cache %d shares %s", i, c.Path())
+		}
+		seen[c.Path()] = true
+		if filepath.Dir(c.Path()) != dir || !strings.HasPrefix(filepath.Base(c.Path()), c.env+"-") {
+			t.Errorf("cache path %s: want DIR/ENV-HASH.vcache", c.Path())
+		}
+	}
+	// A file copied from another vault's name is refused as tampered.
+	raw := sealedBundle(t, "prod", 1, "pw")
+	if err := caches[2].Save(raw, s3bundle.ObjectInfo{Generation: 1}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(caches[2].Path())
+	if err := os.WriteFile(caches[0].Path(), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := caches[0].Load(); !errors.Is(err, vault.ErrManifest) || exitCode(err) != exitTampered {
+		t.Fatalf("Load of another vault's file: %v (exit %d), want ErrManifest (68)", err, exitCode(err))
+	}
+}
+
+// A damaged record or a bundle of another size is refused like a tampered
+// bundle (68), before anything is decrypted.
+func TestBundleCacheLoadRefuses(t *testing.T) {
+	raw := sealedBundle(t, "prod", 3, "pw")
+	for name, damage := range map[string]func([]byte) []byte{
+		"no newline":      func(b []byte) []byte { return bytes.ReplaceAll(b, []byte{'\n'}, nil)[:40] },
+		"not json":        func(b []byte) []byte { return append([]byte("garbage\n"), raw...) },
+		"other format":    func(b []byte) []byte { return bytes.Replace(b, []byte(cacheFormat), []byte("vsync-cache-v9"), 1) },
+		"truncated":       func(b []byte) []byte { return b[:len(b)-1] },
+		"appended":        func(b []byte) []byte { return append(b, 0) },
+		"other env":       func(b []byte) []byte { return bytes.Replace(b, []byte(`"env":"prod"`), []byte(`"env":"prud"`), 1) },
+		"no generation":   func(b []byte) []byte { return bytes.Replace(b, []byte(`"generation":3`), []byte(`"generation":0`), 1) },
+		"empty file":      func(b []byte) []byte { return nil },
+		"no fetched time": func(b []byte) []byte { return bytes.Replace(b, []byte(`"fetched_at"`), []byte(`"fetched_no"`), 1) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newBundleCache(t.TempDir(), "s3://b/p/prod", "prod")
+			if err := c.Save(raw, s3bundle.ObjectInfo{Generation: 3}); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(c.Path())
+			if err := os.WriteFile(c.Path(), damage(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := c.Load()
+			if exitCode(err) != exitTampered {
+				t.Fatalf("Load: %v (exit %d), want exit 68", err, exitCode(err))
+			}
+		})
+	}
+}
+
+// The fallback: within the age the cached bundle is decrypted and verified
+// and said on stderr; past it, with no cache, or with a damaged one it is
+// refused with the documented code, and no value is ever printed.
+func TestOfflineCacheStart(t *testing.T) {
+	st := &s3bundle.Store{Backend: nil, Prefix: "p", Env: "prod"}
+	cause := withCode(errors.New("GET s3://b/p/prod/current.pgp: "+s3bundle.ErrUnreachable.Error()), exitUnreachable, "")
+	raw := sealedBundle(t, "prod", 5, "pw",
+		vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_cache\n")},
+		vault.File{Path: "sa.json", Mode: 0o600, Data: []byte("CANARY_file")})
+	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
+	newCache := func(t *testing.T, stderr io.Writer) *offlineCache {
+		return &offlineCache{bundleCache: newBundleCache(t.TempDir(), "s3://b/p/prod", "prod"), maxAge: time.Hour, stderr: stderr}
+	}
+
+	t.Run("within age", func(t *testing.T) {
+		var stderr bytes.Buffer
+		oc := newCache(t, &stderr)
+		if err := oc.save(raw, s3bundle.ObjectInfo{Generation: 5}, now.Add(-59*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		lv, err := oc.start(st, []byte("pw"), cause, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lv.Generation != 5 || string(lv.Dotenv) != "K=CANARY_cache\n" || len(lv.Files) != 1 {
+			t.Fatalf("loaded generation %d, %d files", lv.Generation, len(lv.Files))
+		}
+		if got := stderr.String(); !strings.Contains(got, "starting from cached generation 5 fetched 59m0s ago") || strings.Count(got, "\n") != 1 {
+			t.Errorf("stderr %q", got)
+		}
+	})
+	for _, tc := range []struct {
+		name    string
+		fetched time.Duration // before now
+		pass    string
+		damage  int // offset from the end of the file to flip, 0 for none
+		code    int
+		msg     string
+	}{
+		{"past age", 61 * time.Minute, "pw", 0, exitUnreachable, "fetched 1h1m0s ago, more than --cache-max-age 1h0m0s"},
+		{"future", -2 * time.Hour, "pw", 0, exitUnreachable, "in the future"},
+		{"wrong passphrase", time.Minute, "other", 0, exitPassphrase, "cached current.pgp"},
+		{"flipped byte", time.Minute, "pw", 10, exitTampered, "cached current.pgp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			oc := newCache(t, &stderr)
+			if err := oc.save(raw, s3bundle.ObjectInfo{Generation: 5}, now.Add(-tc.fetched)); err != nil {
+				t.Fatal(err)
+			}
+			if tc.damage != 0 {
+				data, _ := os.ReadFile(oc.Path())
+				data[len(data)-tc.damage] ^= 0xff
+				os.WriteFile(oc.Path(), data, 0o600)
+			}
+			lv, err := oc.start(st, []byte(tc.pass), cause, now)
+			if err == nil || lv != nil {
+				t.Fatalf("start gave generation %v, want an error", lv)
+			}
+			if exitCode(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q (exit %d), want exit %d and %q", err, exitCode(err), tc.code, tc.msg)
+			}
+			if stderr.Len() != 0 || strings.Contains(err.Error()+hintFor(err), "CANARY") {
+				t.Errorf("stderr %q, error %q", stderr.String(), err)
+			}
+		})
+	}
+	t.Run("no cache", func(t *testing.T) {
+		oc := newCache(t, io.Discard)
+		_, err := oc.start(st, []byte("pw"), cause, now)
+		if exitCode(err) != exitUnreachable || !strings.Contains(err.Error(), "no cached bundle") {
+			t.Errorf("error %q (exit %d), want 69", err, exitCode(err))
+		}
+	})
+}

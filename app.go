@@ -108,6 +108,7 @@ func newApp(sys *sysEnv) *cli.App {
 			useCommand(sys),
 			verifyCommand(sys),
 			passphraseCommand(sys),
+			rotatePassphraseCommand(sys),
 			runCommand(sys),
 			envCommand(sys),
 			statusCommand(sys),

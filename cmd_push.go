@@ -93,23 +93,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 
 	gen := tip + 1
-	m := vault.Manifest{
-		Env:          env,
-		Generation:   gen,
-		Parent:       tip,
-		ParentSHA256: st.PayloadSHA256,
-		Created:      time.Now().UTC().Truncate(time.Second),
-		Author:       author(ctx, sys, v.Project.Dir),
-		Note:         opts.Note,
-	}
-	if tip == 0 {
-		m.ParentSHA256 = ""
-	}
-	b := &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
-	ct, sum, err := vault.Seal(b, v.Passphrase, vault.SealOptions{
-		HighEntropy: vault.IsGenerated(string(v.Passphrase)),
-		S2KCount:    testS2KCount,
-	})
+	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase)
 	if err != nil {
 		return fmt.Errorf("encrypting env %q: %w", env, err)
 	}
@@ -139,6 +123,34 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
 	}
 	return nil
+}
+
+// sealGeneration builds generation tip+1 of env holding files and
+// encrypts it under pass (salted S2K for a generated passphrase, iterated
+// otherwise). Its manifest names tip as the parent with parentSum, the
+// SHA-256 of tip's payload (dropped when tip is 0), and records author, note
+// and the time now. It returns the ciphertext and the payload's SHA-256.
+func sealGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File, pass []byte) ([]byte, string, error) {
+	m := vault.Manifest{
+		Env:          env,
+		Generation:   tip + 1,
+		Parent:       tip,
+		ParentSHA256: parentSum,
+		Created:      time.Now().UTC().Truncate(time.Second),
+		Author:       author,
+		Note:         note,
+	}
+	if tip == 0 {
+		m.ParentSHA256 = ""
+	}
+	b := &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
+	return vault.Seal(b, pass, sealOptions(pass))
+}
+
+// sealOptions is the S2K a passphrase calls for: salted for one vsync
+// generated, iterated for one a person chose.
+func sealOptions(pass []byte) vault.SealOptions {
+	return vault.SealOptions{HighEntropy: vault.IsGenerated(string(pass)), S2KCount: testS2KCount}
 }
 
 // author names who pushes: $VSYNC_AUTHOR, else git's user.email when git

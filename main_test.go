@@ -51,11 +51,13 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// setTestHooks makes chosen passphrases cheap to stretch and, when
-// VSYNC_TEST_S3_TIMEOUT is set, bounds S3 operations: test-only knobs,
-// never flags.
+// setTestHooks makes chosen passphrases cheap to stretch, when
+// VSYNC_TEST_S3_TIMEOUT is set bounds S3 operations, and when
+// VSYNC_TEST_ROTATE_STOP_AFTER=N is set makes rotate-passphrase SIGKILL
+// itself after N rewritten objects: test-only knobs, never flags.
 func setTestHooks() {
 	testS2KCount = 1024
+	testRotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
 	if d, err := time.ParseDuration(os.Getenv("VSYNC_TEST_S3_TIMEOUT")); err == nil {
 		testS3Timeout = d
 	}

@@ -39,11 +39,17 @@ func passphraseStorePath(sys *sysEnv, key, env string) (string, error) {
 
 // storePassphrase saves a vault's passphrase in the local store.
 func storePassphrase(sys *sysEnv, key, env string, pass []byte) error {
-	if _, err := ensureConfigDir(sys, "passphrases"); err != nil {
-		return err
-	}
 	path, err := passphraseStorePath(sys, key, env)
 	if err != nil {
+		return err
+	}
+	return writePassphraseFile(sys, path, pass)
+}
+
+// writePassphraseFile atomically writes pass and a newline to path (0600)
+// in the store's directory, creating it (0700) if needed.
+func writePassphraseFile(sys *sysEnv, path string, pass []byte) error {
+	if _, err := ensureConfigDir(sys, "passphrases"); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, append(append([]byte{}, pass...), '\n'), 0o600)
@@ -97,4 +103,72 @@ func resolvePassphrase(sys *sysEnv, key, env string) ([]byte, error) {
 			fmt.Sprintf("set VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE, or store it with \"vsync passphrase set %s\"", env))
 	}
 	return p, err
+}
+
+// A rotation in progress (vsync rotate-passphrase) keeps its new passphrase
+// as a pending entry beside the vault's store file, "<file>.pending" (0600):
+// the passphrase on the first line (so the file still works as a
+// --passphrase-file), then "base N", N being the newest generation when the
+// rotation started. It is written before the first object is rewritten and
+// removed once the rotation is complete and the new passphrase became the
+// stored one. A rerun of the rotation picks it up, so that an interrupted
+// rotation to a generated passphrase can be finished without it being typed
+// again. resolvePassphrase never reads it.
+
+// pendingRotation is the content of a pending entry.
+type pendingRotation struct {
+	Pass []byte
+	Base uint64 // the newest generation when the rotation started
+}
+
+// pendingPassphrasePath is the pending entry of a vault.
+func pendingPassphrasePath(sys *sysEnv, key, env string) (string, error) {
+	p, err := passphraseStorePath(sys, key, env)
+	if err != nil {
+		return "", err
+	}
+	return p + ".pending", nil
+}
+
+// storePendingRotation saves the pending entry of a rotation in progress.
+func storePendingRotation(sys *sysEnv, key, env string, pr pendingRotation) error {
+	path, err := pendingPassphrasePath(sys, key, env)
+	if err != nil {
+		return err
+	}
+	return writePassphraseFile(sys, path, fmt.Appendf(append([]byte{}, pr.Pass...), "\nbase %d", pr.Base))
+}
+
+// loadPendingRotation returns the pending entry of an unfinished rotation,
+// or nil when there is none.
+func loadPendingRotation(sys *sysEnv, key, env string) (*pendingRotation, error) {
+	path, err := pendingPassphrasePath(sys, key, env)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	pass, rest, _ := strings.Cut(string(data), "\n")
+	pr := &pendingRotation{Pass: []byte(strings.TrimSuffix(pass, "\r"))}
+	if _, err := fmt.Sscanf(rest, "base %d", &pr.Base); err != nil || len(pr.Pass) == 0 {
+		return nil, configErrorf("the pending passphrase entry %q is malformed", path)
+	}
+	return pr, nil
+}
+
+// removePendingRotation removes the pending entry; a missing one is fine.
+func removePendingRotation(sys *sysEnv, key, env string) error {
+	path, err := pendingPassphrasePath(sys, key, env)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/urfave/cli/v2"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// minHumanPassphrase is the fewest characters a chosen (not generated)
+// new passphrase may have without --allow-weak-passphrase.
+const minHumanPassphrase = 16
+
+// rotationNote is the note of the generation that records a rotation.
+const rotationNote = "rotate passphrase"
+
+// maxRotateRounds bounds how often the rotation starts over because other
+// pushes keep adding generations.
+const maxRotateRounds = 8
+
+// testRotateStopAfter, when not zero, makes rotate-passphrase SIGKILL
+// itself right after that many objects were rewritten (a test hook set
+// only by the test binary, from VSYNC_TEST_ROTATE_STOP_AFTER).
+var testRotateStopAfter int
+
+func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:      "rotate-passphrase",
+		Usage:     "make every object of an env readable with a new passphrase only",
+		UsageText: "vsync rotate-passphrase --env ENV [--new-passphrase X | --new-passphrase-file F] [--allow-weak-passphrase]",
+		Description: `Re-wraps every object of the env, each generation oldest first and then
+current.pgp, under the new passphrase: the session key of each OpenPGP message
+is wrapped again and the encrypted data is kept byte for byte, so the payloads
+and the hash chain do not change. Afterwards the old passphrase opens nothing,
+and a new generation (same files, note "rotate passphrase") records the
+rotation, so deployments report "stale" until they get the new passphrase.
+
+The current passphrase comes from VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE or
+the local store. Without --new-passphrase(-file) a passphrase is generated and
+printed once, before the first object is rewritten. A chosen one needs at
+least 16 characters unless --allow-weak-passphrase.
+
+Every rewrite is a conditional PUT (If-Match), so a teammate's concurrent push
+is rewrapped too, never overwritten. Interrupted at any point, every object
+still opens with the old or the new passphrase: run the same command again to
+finish. The new passphrase is kept meanwhile as a pending entry beside the
+stored one, and the rerun picks it up; the stored passphrase becomes the new
+one only when the rotation is complete.
+
+A current passphrase that opens nothing changes nothing (exit 67); a new
+passphrase equal to the current one, or a short chosen one, is refused
+(exit 64).`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "env", Usage: "the env to rotate (required)"},
+			&cli.StringFlag{Name: "new-passphrase", Usage: "the new passphrase (else the pending one, else generated)"},
+			&cli.StringFlag{Name: "new-passphrase-file", Usage: "read the new passphrase from the first line of this file"},
+			&cli.BoolFlag{Name: "allow-weak-passphrase", Usage: "accept a chosen passphrase shorter than 16 characters"},
+		},
+		Action: func(c *cli.Context) error {
+			if _, err := args(c, 0, 0, "--env ENV [--new-passphrase X]"); err != nil {
+				return err
+			}
+			if c.String("env") == "" {
+				return usageErrorf("rotate-passphrase needs --env ENV")
+			}
+			opts := rotateOptions{Env: c.String("env"), AllowWeak: c.Bool("allow-weak-passphrase")}
+			switch np, nf := c.String("new-passphrase"), c.String("new-passphrase-file"); {
+			case np != "" && nf != "":
+				return usageErrorf("give --new-passphrase or --new-passphrase-file, not both")
+			case np != "":
+				opts.NewPass = []byte(np)
+			case nf != "":
+				p, err := readPassphraseFile(nf)
+				if err != nil {
+					return fmt.Errorf("--new-passphrase-file: %w", err)
+				}
+				opts.NewPass = p
+			}
+			return runRotate(c.Context, sys, opts)
+		},
+	}
+}
+
+type rotateOptions struct {
+	Env       string
+	NewPass   []byte // nil: the pending one, else generated
+	AllowWeak bool
+}
+
+func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
+	cwd, err := sys.Getwd()
+	if err != nil {
+		return err
+	}
+	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	if err != nil {
+		return err
+	}
+	env := opts.Env
+	pending, err := loadPendingRotation(sys, v.Key, env)
+	if err != nil {
+		return err
+	}
+	newPass, generated := opts.NewPass, false
+	switch {
+	case newPass != nil:
+		if !vault.IsGenerated(string(newPass)) && utf8.RuneCount(newPass) < minHumanPassphrase && !opts.AllowWeak {
+			return withHint(usageErrorf("the new passphrase has fewer than %d characters", minHumanPassphrase),
+				"choose a longer one, leave out --new-passphrase to have one generated, or add --allow-weak-passphrase")
+		}
+	case pending != nil:
+		newPass = pending.Pass
+	default:
+		if newPass, err = generatePassphrase(); err != nil {
+			return err
+		}
+		generated = true
+	}
+	if bytes.Equal(newPass, v.Passphrase) {
+		if opts.NewPass == nil && pending != nil {
+			// The last run stored the new passphrase but died before
+			// dropping the pending entry: the rotation is complete.
+			if err := removePendingRotation(sys, v.Key, env); err != nil {
+				return err
+			}
+			fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
+			return nil
+		}
+		return usageErrorf("the new passphrase of env %q is the current one", env)
+	}
+	resuming := pending != nil && bytes.Equal(pending.Pass, newPass)
+
+	gens, err := v.Store.Generations(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the generations of %s: %w", v.Key, err)
+	}
+	if len(gens) == 0 {
+		return errorf(exitNotFound, fmt.Sprintf("with nothing pushed there is nothing to re-key: store a new passphrase with \"vsync passphrase set %s --no-check\"", env),
+			"nothing was pushed to env %q yet (%s)", env, v.Key)
+	}
+	startTip := gens[len(gens)-1]
+
+	r := &rotation{
+		Store:   v.Store,
+		OldPass: v.Passphrase,
+		NewPass: newPass,
+		NewOpts: sealOptions(newPass),
+		Out:     sys.Stdout,
+		BeforeFirstWrite: func() error {
+			base := startTip
+			if resuming {
+				base = pending.Base
+			}
+			if err := storePendingRotation(sys, v.Key, env, pendingRotation{Pass: newPass, Base: base}); err != nil {
+				return fmt.Errorf("saving the new passphrase before rotating: %w", err)
+			}
+			if generated {
+				fmt.Fprintf(sys.Stdout, "\nthe new passphrase of env %q (shown only this once; keep it in your team's password manager):\n\n    %s\n\n", env, newPass)
+			}
+			return nil
+		},
+		AfterWrite: func(n int) {
+			if testRotateStopAfter > 0 && n == testRotateStopAfter {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+		},
+	}
+	rec, err := rotateAndRecord(ctx, sys, v, r, pending, resuming)
+	if err != nil {
+		return rotateError(err, r, sys, v, env)
+	}
+
+	if err := storePassphrase(sys, v.Key, env, newPass); err != nil {
+		return fmt.Errorf("the rotation is complete, but storing the new passphrase failed (it is still in the pending entry): %w", err)
+	}
+	if err := removePendingRotation(sys, v.Key, env); err != nil {
+		return err
+	}
+	if rec.Sum != "" {
+		if err := advanceState(v, rec); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %d objects rewrapped (%d already were); generation %d records the rotation\n",
+		env, r.Rewrapped, r.Already, rec.Gen)
+	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", mustConfigDir(sys))
+	if p, _ := passphraseFromEnv(sys); p != nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
+	}
+	if !rec.Published {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", rec.Gen, env)
+	}
+	return nil
+}
+
+// rotationRecord is the generation that records a rotation.
+type rotationRecord struct {
+	Gen       uint64
+	Parent    uint64
+	Sum       string // its payload's SHA-256; empty when an earlier run pushed it
+	Published bool   // current.pgp holds it
+}
+
+// rotateAndRecord rewraps the whole history and current.pgp, then commits
+// the generation that records the rotation; when another push took that
+// generation number meanwhile (with the old passphrase), it rewraps the
+// new generations and tries again. A resumed rotation whose record an
+// earlier run already pushed (the newest generation is a rotation record
+// newer than the rotation's base, and no generation needed rewrapping)
+// pushes no second one.
+func rotateAndRecord(ctx context.Context, sys *sysEnv, v *envVault, r *rotation, pending *pendingRotation, resuming bool) (rotationRecord, error) {
+	done := map[uint64]bool{}
+	for range maxRotateRounds {
+		if err := r.rewrapHistory(ctx, done); err != nil {
+			return rotationRecord{}, err
+		}
+		tip, cur, err := v.Store.Tip(ctx)
+		if err != nil {
+			return rotationRecord{}, fmt.Errorf("reading the history of %s: %w", v.Key, err)
+		}
+		if !done[tip] {
+			continue // generations were pushed meanwhile
+		}
+		b, sum, err := fetchBundle(ctx, v.Store, r.NewPass, tip)
+		if err != nil {
+			return rotationRecord{}, err
+		}
+		switch {
+		case r.Rewrapped == 0 && !resuming:
+			return rotationRecord{}, withCode(quietWrap(vault.ErrWrongPassphrase,
+				"every object of env %q already opens with the new passphrase, so the current one opens none; nothing was changed", v.Env), exitPassphrase,
+				fmt.Sprintf("if a rotation to it was interrupted, run it again on the machine that started it; else the passphrase is already rotated: \"vsync passphrase set %s\"", v.Env))
+		case resuming && r.Rewrapped == 0 && tip > pending.Base && b.Manifest.Note == rotationNote:
+			return rotationRecord{Gen: tip, Parent: tip - 1, Published: true}, nil
+		}
+		ct, newSum, err := sealGeneration(v.Env, tip, sum, author(ctx, sys, v.Project.Dir), rotationNote, b.Files, r.NewPass)
+		if err != nil {
+			return rotationRecord{}, fmt.Errorf("encrypting env %q: %w", v.Env, err)
+		}
+		rec := rotationRecord{Gen: tip + 1, Parent: tip, Sum: newSum, Published: true}
+		err = v.Store.Commit(ctx, rec.Gen, ct, cur)
+		switch {
+		case errors.Is(err, s3bundle.ErrNotPublished):
+			rec.Published = false
+		case errors.Is(err, s3bundle.ErrConflict):
+			continue // a push with the old passphrase took the number: rewrap it too
+		case err != nil:
+			return rotationRecord{}, fmt.Errorf("recording the rotation as generation %d of env %q: %w", rec.Gen, v.Env, err)
+		}
+		if !rec.Published {
+			// current.pgp may still hold an older generation a
+			// concurrent push put there with the old passphrase.
+			if err := r.rewrapObject(ctx, v.Store.CurrentKey(), "current.pgp"); err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
+				return rotationRecord{}, err
+			}
+		}
+		return rec, nil
+	}
+	return rotationRecord{}, errorf(exitConflict, "run the same command again to finish",
+		"env %q kept getting new generations during the rotation (%d rounds)", v.Env, maxRotateRounds)
+}
+
+// rotateError explains a rotation that stopped: how far it got and how to
+// finish, or, with nothing rewritten, that nothing changed.
+func rotateError(err error, r *rotation, sys *sysEnv, v *envVault, env string) error {
+	if r.Rewrapped > 0 {
+		where, _ := pendingPassphrasePath(sys, v.Key, env)
+		return withHint(err, fmt.Sprintf("the rotation is unfinished: %d objects were rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", r.Rewrapped, where))
+	}
+	var ce *cliError
+	if errors.As(err, &ce) && ce.hint != "" {
+		return err
+	}
+	err = quietWrap(err, "%s; nothing was changed", err)
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		return withHint(err, fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE or the stored passphrase (\"vsync passphrase set %s\")", env))
+	}
+	return err
+}
+
+// advanceState moves the env's local state from the rotated generation to
+// the record, which holds the same files, so that the next push from this
+// folder is not refused as based on an old generation. A state based on
+// another generation is left alone.
+func advanceState(v *envVault, rec rotationRecord) error {
+	st, err := loadState(v.Project, v.Env)
+	if err != nil {
+		return err
+	}
+	if st.Generation != rec.Parent {
+		return nil
+	}
+	st.Generation, st.PayloadSHA256 = rec.Gen, rec.Sum
+	if err := saveState(v.Project, st); err != nil {
+		return fmt.Errorf("the rotation is complete, but recording generation %d locally failed: %w", rec.Gen, err)
+	}
+	return nil
+}

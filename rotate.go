@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// maxRewrapAttempts bounds how often one object is re-read and rewrapped
+// when its conditional PUT keeps losing to other writers.
+const maxRewrapAttempts = 8
+
+// rotation re-wraps the objects of one env's vault, one at a time, from the
+// old passphrase to the new one (vault.Rewrap: the data packets are kept).
+// Every object it leaves behind opens with one of the two passphrases: an
+// object is replaced only by a conditional PUT (If-Match the ETag it read)
+// of bytes already checked to open with the new passphrase, so a concurrent
+// writer's object is re-read and rewrapped, never overwritten.
+type rotation struct {
+	Store   *s3bundle.Store
+	OldPass []byte
+	NewPass []byte
+	NewOpts vault.SealOptions // the S2K for NewPass, as a push would choose it
+	Out     io.Writer         // one line per rewritten object
+
+	// BeforeFirstWrite runs once, before the first object is replaced: it
+	// makes the new passphrase durable (pending entry, printed).
+	BeforeFirstWrite func() error
+	// AfterWrite runs after each object written, with the count so far
+	// (a test hook; nil in production).
+	AfterWrite func(n int)
+
+	Rewrapped int // objects replaced by this run
+	Already   int // objects found to open with the new passphrase already
+}
+
+// rewrapObject makes the object at key (named what in messages) open with
+// NewPass. One that already does is left alone; a missing one is
+// s3bundle.ErrNotExist. When the old passphrase does not open it either,
+// the error wraps vault.ErrWrongPassphrase.
+func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
+	for range maxRewrapAttempts {
+		data, info, err := readObject(ctx, r.Store.Backend, key)
+		if err != nil {
+			return err
+		}
+		_, err = vault.Decrypt(bytes.NewReader(data), r.NewPass, int64(len(data)))
+		if err == nil {
+			r.Already++
+			return nil
+		}
+		if !errors.Is(err, vault.ErrWrongPassphrase) {
+			return fmt.Errorf("%s of env %q: %w", what, r.Store.Env, err)
+		}
+		out, _, err := vault.Rewrap(data, r.OldPass, r.NewPass, r.NewOpts)
+		if err != nil {
+			if errors.Is(err, vault.ErrWrongPassphrase) {
+				return quietWrap(err, "%s of env %q opens with neither the current passphrase nor the new one", what, r.Store.Env)
+			}
+			return fmt.Errorf("%s of env %q: %w", what, r.Store.Env, err)
+		}
+		if r.Rewrapped == 0 && r.BeforeFirstWrite != nil {
+			if err := r.BeforeFirstWrite(); err != nil {
+				return err
+			}
+		}
+		_, err = r.Store.Backend.Put(ctx, key, out, s3bundle.PutOptions{IfMatch: info.ETag, Generation: info.Generation})
+		if errors.Is(err, s3bundle.ErrConflict) {
+			continue // someone wrote it meanwhile: look again
+		}
+		if err != nil {
+			return fmt.Errorf("rewriting %s of env %q: %w", what, r.Store.Env, err)
+		}
+		r.Rewrapped++
+		fmt.Fprintf(r.Out, "rewrapped %s\n", what)
+		if r.AfterWrite != nil {
+			r.AfterWrite(r.Rewrapped)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s of env %q kept changing (%d attempts): %w", what, r.Store.Env, maxRewrapAttempts, s3bundle.ErrConflict)
+}
+
+// rewrapHistory rewraps, oldest first, every generation not in done, marks
+// them done, then rewraps current.pgp (absent only after an interrupted
+// first push, which the next Tip repairs from the rewrapped history).
+func (r *rotation) rewrapHistory(ctx context.Context, done map[uint64]bool) error {
+	gens, err := r.Store.Generations(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the generations of env %q: %w", r.Store.Env, err)
+	}
+	for _, g := range gens {
+		if done[g] {
+			continue
+		}
+		if err := r.rewrapObject(ctx, r.Store.GenerationKey(g), fmt.Sprintf("generation %d", g)); err != nil {
+			return err
+		}
+		done[g] = true
+	}
+	err = r.rewrapObject(ctx, r.Store.CurrentKey(), "current.pgp")
+	if errors.Is(err, s3bundle.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// readObject GETs a whole object.
+func readObject(ctx context.Context, be s3bundle.Backend, key string) ([]byte, s3bundle.ObjectInfo, error) {
+	rc, info, err := be.Get(ctx, key)
+	if err != nil {
+		return nil, s3bundle.ObjectInfo{}, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, s3bundle.ObjectInfo{}, fmt.Errorf("reading %s: %w", key, err)
+	}
+	return data, info, nil
+}

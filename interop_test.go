@@ -75,6 +75,11 @@ type user struct {
 }
 
 func newUser(t *testing.T, extra ...string) *user {
+	return newUserWith(t, vsyncBinary(t), extra...)
+}
+
+// newUserWith is newUser running bin as vsync.
+func newUserWith(t *testing.T, bin string, extra ...string) *user {
 	home := t.TempDir()
 	env := []string{
 		"HOME=" + home,
@@ -84,7 +89,7 @@ func newUser(t *testing.T, extra ...string) *user {
 		"GIT_CONFIG_NOSYSTEM=1",
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
-	return &user{t: t, bin: vsyncBinary(t), env: append(env, extra...)}
+	return &user{t: t, bin: bin, env: append(env, extra...)}
 }
 
 // run runs vsync in dir and returns stdout, stderr and the exit code.
@@ -130,7 +135,13 @@ func (u *user) storedPassphrase(env string) []byte {
 			cfg = v
 		}
 	}
-	m, _ := filepath.Glob(filepath.Join(cfg, "vsync", "passphrases", env+"-*"))
+	all, _ := filepath.Glob(filepath.Join(cfg, "vsync", "passphrases", env+"-*"))
+	var m []string
+	for _, p := range all {
+		if !strings.HasSuffix(p, ".pending") { // a rotation's pending entry
+			m = append(m, p)
+		}
+	}
 	if len(m) != 1 {
 		u.t.Fatalf("want one stored passphrase for %s, found %v", env, m)
 	}

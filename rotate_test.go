@@ -409,3 +409,115 @@ func TestRotateConcurrentPush(t *testing.T) {
 	}
 	u.must(team.proj, "verify", "prod")
 }
+
+// TestRotateRacesPushes: a rotation and four teammates' pushes (with the
+// old passphrase) start at the same moment, in a few rounds. Whatever the
+// interleaving: the rotation succeeds, each push wins or gets a conflict
+// (72), every object ends up opening with the new passphrase only, each
+// winner's change is in its generation, the newest generation is the record
+// with the files of the one before it, and verify passes.
+func TestRotateRacesPushes(t *testing.T) {
+	srv, awsEnv := minioEnv(t, "vault")
+	const mates = 4
+	const chosen = "a chosen passphrase, long enough"
+	for round := range 3 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			team := newRotTeam(t, srv, awsEnv, fmt.Sprintf("race-%d", round))
+			u := team.u
+			old := u.storedPassphrase("prod")
+			toml, err := os.ReadFile(filepath.Join(team.proj, "vsync.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dirs := make([]string, mates)
+			want := make([][]byte, mates)
+			for i := range dirs {
+				dirs[i] = t.TempDir()
+				writeFile(t, filepath.Join(dirs[i], "vsync.toml"), toml, 0o600)
+				u.must(dirs[i], "pull", "prod")
+				want[i] = fmt.Appendf(nil, "SECRET=CANARY_mate_%d\n", i)
+				writeFile(t, filepath.Join(dirs[i], "infra/vault/prod/.env.prod"), want[i], 0o600)
+			}
+			cmds := []*exec.Cmd{u.command(team.proj, "rotate-passphrase", "--env", "prod", "--new-passphrase", chosen)}
+			for i := range dirs {
+				cmds = append(cmds, u.command(dirs[i], "push", "prod", "--note", fmt.Sprint("mate ", i)))
+			}
+			outs := make([]bytes.Buffer, len(cmds))
+			for i, c := range cmds {
+				c.Stdout, c.Stderr = &outs[i], &outs[i]
+			}
+			for _, c := range cmds {
+				if err := c.Start(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			codes := make([]int, len(cmds))
+			for i, c := range cmds {
+				err := c.Wait()
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					codes[i] = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if codes[0] != 0 {
+				t.Fatalf("rotation: exit %d\n%s", codes[0], outs[0].String())
+			}
+			genRE := regexp.MustCompile(`pushed generation (\d+) `)
+			won := map[uint64]int{}
+			for i := 1; i < len(cmds); i++ {
+				switch codes[i] {
+				case 0:
+					var g uint64
+					m := genRE.FindStringSubmatch(outs[i].String())
+					if m == nil {
+						t.Fatalf("push %d: exit 0 without a generation:\n%s", i-1, outs[i].String())
+					}
+					fmt.Sscan(m[1], &g)
+					won[g] = i - 1
+				case exitConflict:
+				default:
+					t.Errorf("push %d: exit %d\n%s", i-1, codes[i], outs[i].String())
+				}
+			}
+			t.Logf("round %d: %d of %d pushes won; rotation: %s", round, len(won), mates,
+				strings.TrimSpace(outs[0].String()[strings.LastIndex(strings.TrimSpace(outs[0].String()), "\nenv ")+1:]))
+			objs := team.objects()
+			for k, data := range objs {
+				if !opens(data, []byte(chosen)) || opens(data, old) {
+					t.Errorf("%s does not open with the new passphrase only", k)
+				}
+			}
+			ctx := context.Background()
+			for g, i := range won {
+				b, _, err := fetchBundle(ctx, team.st, []byte(chosen), g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.Files[0].Path != ".env.prod" || !bytes.Equal(b.Files[0].Data, want[i]) {
+					t.Errorf("generation %d lost teammate %d's change", g, i)
+				}
+			}
+			tip, _, err := team.st.Tip(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, _, err := fetchBundle(ctx, team.st, []byte(chosen), tip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev, _, err := fetchBundle(ctx, team.st, []byte(chosen), tip-1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Manifest.Note != rotationNote || tip != uint64(3+len(won)+1) {
+				t.Errorf("newest generation %d has note %q; want the record at %d", tip, rec.Manifest.Note, 3+len(won)+1)
+			}
+			if len(rec.Files) != len(prev.Files) || !bytes.Equal(rec.Files[0].Data, prev.Files[0].Data) {
+				t.Error("the record's files differ from its parent's")
+			}
+			u.must(team.proj, "verify", "prod")
+		})
+	}
+}

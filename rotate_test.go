@@ -58,6 +58,20 @@ func newRotTeam(t *testing.T, srv *miniotest.Server, awsEnv []string, prefix str
 		st: &s3bundle.Store{Backend: minioBackend(t, srv, "vault"), Prefix: prefix, Env: "prod"}}
 }
 
+// checkout is another clone of the project (the committed vsync.toml),
+// with env prod pulled.
+func (r *rotTeam) checkout() string {
+	r.t.Helper()
+	toml, err := os.ReadFile(filepath.Join(r.proj, "vsync.toml"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	dir := r.t.TempDir()
+	writeFile(r.t, filepath.Join(dir, "vsync.toml"), toml, 0o600)
+	r.u.must(dir, "pull", "prod")
+	return dir
+}
+
 // objects returns every object of the env, by key.
 func (r *rotTeam) objects() map[string][]byte {
 	r.t.Helper()
@@ -159,14 +173,7 @@ func TestRotatePassphrase(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			team := newRotTeam(t, srv, awsEnv, "rot-"+tc.name)
 			u := team.u
-			// A second checkout, at generation 3 like a deployment.
-			other := t.TempDir()
-			toml, err := os.ReadFile(filepath.Join(team.proj, "vsync.toml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeFile(t, filepath.Join(other, "vsync.toml"), toml, 0o600)
-			u.must(other, "pull", "prod")
+			other := team.checkout() // at generation 3, like a deployment
 
 			old := u.storedPassphrase("prod")
 			before := team.objects()
@@ -359,13 +366,7 @@ func TestRotateConcurrentPush(t *testing.T) {
 	srv, awsEnv := minioEnv(t, "vault")
 	team := newRotTeam(t, srv, awsEnv, "concurrent")
 	u := team.u
-	mate := t.TempDir()
-	toml, err := os.ReadFile(filepath.Join(team.proj, "vsync.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(mate, "vsync.toml"), toml, 0o600)
-	u.must(mate, "pull", "prod")
+	mate := team.checkout()
 	old := u.storedPassphrase("prod")
 
 	const chosen = "a chosen passphrase, long enough"
@@ -425,16 +426,10 @@ func TestRotateRacesPushes(t *testing.T) {
 			team := newRotTeam(t, srv, awsEnv, fmt.Sprintf("race-%d", round))
 			u := team.u
 			old := u.storedPassphrase("prod")
-			toml, err := os.ReadFile(filepath.Join(team.proj, "vsync.toml"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			dirs := make([]string, mates)
 			want := make([][]byte, mates)
 			for i := range dirs {
-				dirs[i] = t.TempDir()
-				writeFile(t, filepath.Join(dirs[i], "vsync.toml"), toml, 0o600)
-				u.must(dirs[i], "pull", "prod")
+				dirs[i] = team.checkout()
 				want[i] = fmt.Appendf(nil, "SECRET=CANARY_mate_%d\n", i)
 				writeFile(t, filepath.Join(dirs[i], "infra/vault/prod/.env.prod"), want[i], 0o600)
 			}

@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// TestGPGDecrypts checks the normative interop promise: stock gpg decrypts a
-// bundle with the passphrase in a file, and tar extracts the files.
-func TestGPGDecrypts(t *testing.T) {
+// needGPG returns gpg's path, or skips the test when it is not installed
+// (fails it when VSYNC_TEST_REQUIRE_GPG is set).
+func needGPG(t *testing.T) string {
+	t.Helper()
 	gpg, err := exec.LookPath("gpg")
 	if err != nil {
 		if os.Getenv("VSYNC_TEST_REQUIRE_GPG") != "" {
@@ -18,6 +19,13 @@ func TestGPGDecrypts(t *testing.T) {
 		}
 		t.Skip("gpg not installed")
 	}
+	return gpg
+}
+
+// TestGPGDecrypts checks the normative interop promise: stock gpg decrypts a
+// bundle with the passphrase in a file, and tar extracts the files.
+func TestGPGDecrypts(t *testing.T) {
+	gpg := needGPG(t)
 	if _, err := exec.LookPath("tar"); err != nil {
 		t.Skip("tar not installed")
 	}

@@ -177,13 +177,7 @@ func mustRest(t *testing.T, ct []byte) []byte {
 // TestGPGDecryptsRewrapped: stock gpg reads a rewrapped message with the new
 // passphrase and refuses it with the old one.
 func TestGPGDecryptsRewrapped(t *testing.T) {
-	gpg, err := exec.LookPath("gpg")
-	if err != nil {
-		if os.Getenv("VSYNC_TEST_REQUIRE_GPG") != "" {
-			t.Fatal("gpg not found")
-		}
-		t.Skip("gpg not installed")
-	}
+	gpg := needGPG(t)
 	gen, err := GeneratePassphrase()
 	if err != nil {
 		t.Fatal(err)

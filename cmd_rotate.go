@@ -27,8 +27,9 @@ const rotationNote = "rotate passphrase"
 const maxRotateRounds = 8
 
 // testRotateStopAfter, when not zero, makes rotate-passphrase SIGKILL
-// itself right after that many objects were rewritten (a test hook set
-// only by the test binary, from VSYNC_TEST_ROTATE_STOP_AFTER).
+// itself right after that many writes to the vault (objects rewritten, then
+// the record): a test hook set only by the test binary, from
+// VSYNC_TEST_ROTATE_STOP_AFTER.
 var testRotateStopAfter int
 
 func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
@@ -247,6 +248,9 @@ func rotateAndRecord(ctx context.Context, sys *sysEnv, v *envVault, r *rotation,
 		}
 		rec := rotationRecord{Gen: tip + 1, Parent: tip, Sum: newSum, Published: true}
 		err = v.Store.Commit(ctx, rec.Gen, ct, cur)
+		if err == nil || errors.Is(err, s3bundle.ErrNotPublished) {
+			r.wrote()
+		}
 		switch {
 		case errors.Is(err, s3bundle.ErrNotPublished):
 			rec.Published = false

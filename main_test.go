@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 // setTestHooks makes chosen passphrases cheap to stretch, when
 // VSYNC_TEST_S3_TIMEOUT is set bounds S3 operations, and when
 // VSYNC_TEST_ROTATE_STOP_AFTER=N is set makes rotate-passphrase SIGKILL
-// itself after N rewritten objects: test-only knobs, never flags.
+// itself after N writes to the vault: test-only knobs, never flags.
 func setTestHooks() {
 	testS2KCount = 1024
 	testRotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
@@ -82,6 +82,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			e.Setenv("NO_COLOR", "1")
 			e.Setenv(miniotest.RequireEnv, os.Getenv(miniotest.RequireEnv))
+			e.Values[scriptMinioKey{}] = &scriptMinio{}
 			if os.Getenv("GORACE") == "" {
 				// Under -race every vsync process would sleep 1s at exit.
 				e.Setenv("GORACE", "atexit_sleep_ms=10")
@@ -119,6 +120,10 @@ func TestScripts(t *testing.T) {
 			"setfrom":     cmdSetfrom,
 			"rokey":       cmdRokey,
 			"emptydir":    cmdEmptydir,
+
+			// cache_script_test.go
+			"minioctl": cmdMinioctl,
+			"cacheage": cmdCacheage,
 		},
 	})
 }
@@ -159,6 +164,9 @@ func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
 	srv, err := miniotest.StartProcess(ts.MkAbs(".minio"))
 	ts.Check(err)
 	ts.Defer(func() { srv.Stop() })
+	if h, ok := ts.Value(scriptMinioKey{}).(*scriptMinio); ok {
+		h.srv = srv // for minioctl
+	}
 	ts.Setenv("MINIO_ENDPOINT", srv.Endpoint)
 	ts.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
 	ts.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)

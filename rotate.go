@@ -31,9 +31,11 @@ type rotation struct {
 	// BeforeFirstWrite runs once, before the first object is replaced: it
 	// makes the new passphrase durable (pending entry, printed).
 	BeforeFirstWrite func() error
-	// AfterWrite runs after each object written, with the count so far
-	// (a test hook; nil in production).
+	// AfterWrite runs after each write to the vault (each object replaced,
+	// then the record), with the count so far (a test hook; nil in
+	// production).
 	AfterWrite func(n int)
+	writes     int
 
 	Rewrapped int // objects replaced by this run
 	Already   int // objects found to open with the new passphrase already
@@ -49,19 +51,20 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 		if err != nil {
 			return err
 		}
-		_, err = vault.Decrypt(bytes.NewReader(data), r.NewPass, int64(len(data)))
-		if err == nil {
-			r.Already++
-			return nil
-		}
-		if !errors.Is(err, vault.ErrWrongPassphrase) {
-			return fmt.Errorf("%s of env %q: %w", what, r.Store.Env, err)
-		}
+		// The old passphrase first: in a rotation that was not interrupted
+		// every object needs it, and trying the new one costs another S2K.
 		out, _, err := vault.Rewrap(data, r.OldPass, r.NewPass, r.NewOpts)
-		if err != nil {
+		if errors.Is(err, vault.ErrWrongPassphrase) {
+			_, err = vault.Decrypt(bytes.NewReader(data), r.NewPass, int64(len(data)))
+			if err == nil {
+				r.Already++
+				return nil
+			}
 			if errors.Is(err, vault.ErrWrongPassphrase) {
 				return quietWrap(err, "%s of env %q opens with neither the current passphrase nor the new one", what, r.Store.Env)
 			}
+		}
+		if err != nil {
 			return fmt.Errorf("%s of env %q: %w", what, r.Store.Env, err)
 		}
 		if r.Rewrapped == 0 && r.BeforeFirstWrite != nil {
@@ -78,12 +81,18 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 		}
 		r.Rewrapped++
 		fmt.Fprintf(r.Out, "rewrapped %s\n", what)
-		if r.AfterWrite != nil {
-			r.AfterWrite(r.Rewrapped)
-		}
+		r.wrote()
 		return nil
 	}
 	return fmt.Errorf("%s of env %q kept changing (%d attempts): %w", what, r.Store.Env, maxRewrapAttempts, s3bundle.ErrConflict)
+}
+
+// wrote counts a write to the vault and runs AfterWrite.
+func (r *rotation) wrote() {
+	r.writes++
+	if r.AfterWrite != nil {
+		r.AfterWrite(r.writes)
+	}
 }
 
 // rewrapHistory rewraps, oldest first, every generation not in done, marks

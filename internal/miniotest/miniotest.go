@@ -281,6 +281,7 @@ func stopProcess(p *process) error {
 	default:
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.cmd.Process.Signal(syscall.SIGCONT) // a paused server handles TERM once continued
 	select {
 	case <-p.done:
 		return nil // exit status after SIGTERM is not a failure
@@ -289,6 +290,23 @@ func stopProcess(p *process) error {
 	_ = p.cmd.Process.Kill()
 	<-p.done
 	return fmt.Errorf("minio did not stop within %v of SIGTERM; killed", stopTimeout)
+}
+
+// Pause freezes the running server with SIGSTOP: its port still accepts
+// connections (the kernel completes them) but nothing answers, as a bucket
+// that hangs. Resume continues it; Stop also works on a paused server.
+func (s *Server) Pause() error { return s.signal(syscall.SIGSTOP) }
+
+// Resume continues a server that Pause froze.
+func (s *Server) Resume() error { return s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return errors.New("minio is not running")
+	}
+	return s.proc.cmd.Process.Signal(sig)
 }
 
 // Addr returns the S3 API's host:port.

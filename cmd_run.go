@@ -40,14 +40,25 @@ signal (TERM, INT, QUIT) the child has --kill-timeout, then its whole process
 group gets SIGKILL; a second stop signal kills at once. At a terminal the
 child is the foreground job, so Ctrl-C reaches it exactly once.
 
+Offline start: with --cache DIR each start that reads the bucket keeps the
+bundle it fetched and verified in DIR (still encrypted, no new key; one 0600
+file per vault in a 0700 DIR). When the bucket does not answer (unreachable
+after retries, or --fetch-timeout), vsync starts from that bundle if it was
+fetched at most --cache-max-age (24h) ago, decrypts and verifies it like a
+fetched one, and says so on stderr; VSYNC_GENERATION is the cached
+generation. A 403, a missing bucket, nothing pushed, a wrong passphrase or a
+bad bundle never fall back to the cache. Without --cache nothing is written
+to disk but the private files.
+
 Exit codes: the child's, or 128+N after signal N; 126 command not executable;
 127 command not found; and vsync's own (nothing is started):
    64  bad flags or an empty command
    65  malformed runtime token or dotenv (file and line)
    66  nothing pushed to the env, -e file or --file-env source missing
    67  wrong passphrase
-   68  bundle tampered or truncated
-   69  bucket unreachable (after retries or --fetch-timeout) or missing
+   68  bundle (or --cache file) tampered or truncated
+   69  bucket unreachable (after retries or --fetch-timeout) or missing, and
+       no --cache younger than --cache-max-age
    71  credentials refused (403)
    78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile`
 

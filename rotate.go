@@ -53,7 +53,7 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 		}
 		// The old passphrase first: in a rotation that was not interrupted
 		// every object needs it, and trying the new one costs another S2K.
-		out, _, err := vault.Rewrap(data, r.OldPass, r.NewPass, r.NewOpts)
+		out, err := vault.Rewrap(data, r.OldPass, r.NewPass, r.NewOpts)
 		if errors.Is(err, vault.ErrWrongPassphrase) {
 			_, err = vault.Decrypt(bytes.NewReader(data), r.NewPass, int64(len(data)))
 			if err == nil {

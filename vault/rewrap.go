@@ -19,28 +19,26 @@ import (
 // Before anything is produced the whole message is decrypted and its MDC
 // checked with the session key oldPass unlocks, so a session key that a
 // wrong passphrase decrypted by chance to something AES-256-shaped can
-// never be rewrapped into an object no one can read. It returns the
-// payload it so read, to spare the caller a second decryption.
+// never be rewrapped into an object no one can read.
 //
 // Errors wrap ErrWrongPassphrase (oldPass does not open ciphertext) or
 // ErrIntegrity (ciphertext is not a sound bundle-format message); on error
 // no ciphertext is returned. ciphertext is not modified.
-func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) (rewrapped, payload []byte, err error) {
+func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) ([]byte, error) {
 	r := bytes.NewReader(ciphertext)
 	key, err := unlockSKESK(r, oldPass)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	data := ciphertext[len(ciphertext)-r.Len():]
-	payload, err = decryptData(bufio.NewReader(bytes.NewReader(data)), key, int64(len(data)))
-	if err != nil {
-		return nil, nil, err
+	if _, err := decryptData(bufio.NewReader(bytes.NewReader(data)), key, int64(len(data))); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(data) + 64)
 	if err := packet.SerializeSymmetricKeyEncryptedAEADReuseKey(&buf, key, newPass, false, pgpConfig(opts)); err != nil {
-		return nil, nil, fmt.Errorf("wrapping the session key: %w", err)
+		return nil, fmt.Errorf("wrapping the session key: %w", err)
 	}
 	buf.Write(data)
-	return buf.Bytes(), payload, nil
+	return buf.Bytes(), nil
 }

@@ -229,6 +229,9 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		KillTimeout: o.KillTimeout,
 		Signals:     sigs,
 		Subreaper:   true,
+		// Once the child runs, vsync mostly waits: give back the pages of
+		// code and read-only data that start-up faulted in.
+		Started: func(int) { go releaseExecutablePages() },
 	})
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)

@@ -90,4 +90,10 @@ type Config struct {
 	// when Stdin is a terminal (for `vsync start`, where several children
 	// share it). The child still gets its own process group.
 	TerminalOff bool
+
+	// Started, when not nil, is called once the child has been started,
+	// with its pid, before Run waits for it (the child cannot have been
+	// reaped yet). It is called on Run's goroutine and must not block; it
+	// is not called when the child could not be started.
+	Started func(pid int)
 }

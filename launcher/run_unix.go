@@ -180,6 +180,9 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	// would race a wait4(-1) reaper); release the os.Process handle.
 	_ = proc.Release()
 	defer s.restoreTerminal()
+	if cfg.Started != nil {
+		cfg.Started(s.pid)
+	}
 
 	s.events = make(chan exitEvent, 16)
 	go s.reap()

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+// releaseExecutablePages is a Linux optimisation (see exepages_linux.go);
+// elsewhere it does nothing.
+func releaseExecutablePages() {}

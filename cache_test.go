@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -217,4 +219,28 @@ func TestOfflineCacheStart(t *testing.T) {
 			t.Errorf("error %q (exit %d), want 69", err, exitCode(err))
 		}
 	})
+}
+
+// Only silence falls back to the cache: an unreachable endpoint or the
+// fetch timeout. Every answer of the bucket, and every bundle that does
+// not open, is an error of its own.
+func TestBucketDidNotAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("get: %w", s3bundle.ErrUnreachable), true},
+		{withCode(fmt.Errorf("get: %w", context.DeadlineExceeded), exitUnreachable, ""), true},
+		{fmt.Errorf("get: %w", s3bundle.ErrAccessDenied), false},
+		{fmt.Errorf("get: %w", s3bundle.ErrNoBucket), false},
+		{fmt.Errorf("get: %w", s3bundle.ErrNotExist), false},
+		{fmt.Errorf("open: %w", vault.ErrWrongPassphrase), false},
+		{fmt.Errorf("open: %w", vault.ErrIntegrity), false},
+		{fmt.Errorf("open: %w", vault.ErrManifest), false},
+		{context.Canceled, false},
+	} {
+		if got := bucketDidNotAnswer(tc.err); got != tc.want {
+			t.Errorf("bucketDidNotAnswer(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
 }

@@ -29,9 +29,12 @@ passphrase are never written into the files:
                 VSYNC_CONFIG and VSYNC_PASSPHRASE from the Secret --secret
                 (keys "config" and "passphrase") by secretKeyRef
 
-PORT follows the rule of "vsync start" (-p base, 100 per type, 1 per
-instance), PS is the instance name ("web.1"; the type under kubernetes,
-where replicas are alike).
+-c and PORT follow the rules of "vsync start": a -c that names some types
+gives the others none unless it has all=N (-c web=2 exports two web
+instances and nothing else; kubernetes writes replicas: 0 for the others);
+PORT is -p + 100 per type + 1 per instance; PS is the instance name
+("web.1"; the type under kubernetes, where replicas are alike). With -d DIR
+and no -f, the Procfile is DIR/Procfile.
 
 Exit codes: 64 bad flags, unknown format or process; 65 malformed Procfile
 (every bad line); 66 Procfile missing; 1 DIR cannot be written.`
@@ -63,7 +66,7 @@ func exportCommand(sys *sysEnv) *cli.Command {
 			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "the processes' working `DIR` (default: the Procfile's directory)"},
 			&cli.StringFlag{Name: "app", Aliases: []string{"a"}, Usage: "application `NAME` prefixing every unit (default: the root's name)"},
 			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Value: strconv.Itoa(procfile.DefaultBasePort), Usage: "base `PORT`"},
-			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1"},
+			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (types not named: none, unless all=N)"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run the processes as `USER` (systemd, supervisord)"},
 			&cli.StringFlag{Name: "vsync", Value: "/usr/local/bin/vsync", Usage: "`PATH` of vsync on the target"},
 			&cli.StringFlag{Name: "credentials", Usage: "`DIR` holding the files vsync-config and vsync-passphrase (systemd, supervisord; default /etc/vsync/APP)"},
@@ -77,7 +80,7 @@ func exportCommand(sys *sysEnv) *cli.Command {
 			}
 			return runExport(sys, exportOptions{
 				Format: a[0], Dir: a[1],
-				Procfile:    c.String("procfile"),
+				Procfile:    procfilePath(c),
 				Root:        c.String("root"),
 				App:         c.String("app"),
 				Port:        c.String("port"),

@@ -124,7 +124,11 @@ func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool
 	if err != nil {
 		return nil, err
 	}
-	files, err := readEnvFiles(o.EnvFiles, lv == nil)
+	dotenv := "" // the default .env: only in the dotenv-only mode
+	if lv == nil {
+		dotenv = filepath.Join(o.DotenvDir, ".env")
+	}
+	files, err := readEnvFiles(o.EnvFiles, dotenv)
 	if err != nil {
 		return nil, err
 	}

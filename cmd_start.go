@@ -21,6 +21,12 @@ with the same environment as "vsync run" would give it (same sources,
 precedence, scrubbing and private files, shared by every process and removed
 when vsync exits), plus PORT and PS (the instance name, "web.1").
 
+Which processes run: every type of the Procfile once; or only the types
+named as arguments ("vsync start web worker"), once each; -c gives counts
+and, as in Foreman, names everything that runs: "-c web=2" runs two web and
+no other type, "-c web=2,all=1" runs the others once too, "-c all=2" two of
+each. A type named as an argument runs once unless -c gives its count.
+
 PORT is BASE + 100 x the type's position in the Procfile + instance - 1, so
 it does not change when only some types run. BASE is -p, else PORT from the
 composed environment (process, -e files, vault), else 5000.
@@ -68,16 +74,18 @@ func startCommand(sys *sysEnv) *cli.Command {
 		Description: startDescription,
 		Flags: append(runtimeFlags(),
 			procfileFlag(),
-			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "run the processes in `DIR` (default: the Procfile's directory)"},
+			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "run the processes in `DIR`, and read DIR/Procfile (unless -f) and DIR/.env (unless -e) (default: the Procfile's directory)"},
 			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Usage: "base `PORT` (default: $PORT, else 5000)"},
-			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (all=N for every type)"},
+			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1; types it does not name do not run, unless all=N"},
 			&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: launcher.DefaultGroupKillTimeout, Usage: "after SIGTERM, wait `DURATION` before SIGKILL"},
 			&cli.BoolFlag{Name: "redact", Usage: "print *** in place of the vault's values in the output"},
 		),
 		Action: func(c *cli.Context) error {
+			ro := runtimeOptionsFrom(c)
+			ro.DotenvDir = c.String("root")
 			return runStart(c.Context, sys, startOptions{
-				runtimeOptions: runtimeOptionsFrom(c),
-				Procfile:       c.String("procfile"),
+				runtimeOptions: ro,
+				Procfile:       procfilePath(c),
 				Root:           c.String("root"),
 				Port:           c.String("port"),
 				Concurrency:    c.String("concurrency"),
@@ -87,6 +95,15 @@ func startCommand(sys *sysEnv) *cli.Command {
 			})
 		},
 	}
+}
+
+// procfilePath is -f, else DIR/Procfile with -d DIR, else ./Procfile, as
+// in Foreman.
+func procfilePath(c *cli.Context) string {
+	if !c.IsSet("procfile") && c.String("root") != "" {
+		return filepath.Join(c.String("root"), "Procfile")
+	}
+	return c.String("procfile")
 }
 
 // loadProcfile reads and parses the Procfile at path. A missing file is
@@ -156,13 +173,17 @@ func planStart(path, concurrency string, names []string) (*plannedStart, error) 
 	if err != nil {
 		return nil, err
 	}
-	formation, err := procfile.ParseFormation(concurrency, pf)
-	if err != nil {
-		return nil, usageErrorf("-c %q: %w", concurrency, err)
-	}
 	selected, err := pf.Select(names)
 	if err != nil {
 		return nil, usageErrorf("%w", err)
+	}
+	var named []string // types named on the command line run once at least
+	if len(names) > 0 {
+		named = selected
+	}
+	formation, err := procfile.ParseFormation(concurrency, pf, named)
+	if err != nil {
+		return nil, usageErrorf("-c %q: %w", concurrency, err)
 	}
 	return &plannedStart{pf: pf, formation: formation, selected: selected}, nil
 }

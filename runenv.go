@@ -158,13 +158,13 @@ func environ(vars []envVar) []string {
 }
 
 // readEnvFiles reads each -e file; a named file that is missing is an error
-// (unlike Honcho, which skips it silently). With no -e and useDefault, ./.env
-// is read when it exists.
-func readEnvFiles(paths []string, useDefault bool) ([]envFile, error) {
-	if len(paths) == 0 && useDefault {
-		data, err := os.ReadFile(".env")
+// (unlike Honcho, which skips it silently). With no -e and a dotenv path
+// (such as ".env"), that file is read when it exists.
+func readEnvFiles(paths []string, dotenv string) ([]envFile, error) {
+	if len(paths) == 0 && dotenv != "" {
+		data, err := os.ReadFile(dotenv)
 		if err == nil {
-			return []envFile{{Path: ".env", Data: data}}, nil
+			return []envFile{{Path: dotenv, Data: data}}, nil
 		}
 		if os.IsNotExist(err) {
 			return nil, nil

@@ -28,6 +28,9 @@ type runtimeOptions struct {
 	FetchTimeout time.Duration
 	Cache        string        // --cache DIR: keep the last good bundle, start from it offline
 	CacheMaxAge  time.Duration // --cache-max-age
+	// DotenvDir is where the dotenv-only mode reads .env when no -e is
+	// given; empty: the working directory (vsync start -d sets it).
+	DotenvDir string
 }
 
 // runtimeFlags are the cli flags behind runtimeOptions.

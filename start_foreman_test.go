@@ -43,6 +43,12 @@ func TestStartMatchesForeman(t *testing.T) {
 		{"port-from-environment-named-process", []string{"worker"}, map[string]string{".env": "FOO=bar\n"}, []string{"PORT=8000"}, 1},
 		{"env-file-and-all", []string{"-e", "other.env", "-c", "all=2,clock=0"}, map[string]string{".env": "FOO=bar\n", "other.env": "FOO='other value'\nBAR=2\n"}, nil, 4},
 		{"environment-and-dotenv", []string{"-c", "all=1,clock=2"}, map[string]string{".env": "FOO=from-file\n"}, []string{"FOO=from-env", "BAR=from-env"}, 4},
+		// A -c that names some types runs only those, unless all=N.
+		// (Foreman's -c is --color and its formation -m, but it takes
+		// "web=2" as a process argument, then as the formation "web=2=1",
+		// which it reads as web=2.)
+		{"formation-names-some", []string{"-c", "worker=2"}, nil, nil, 2},
+		{"formation-names-some-and-all", []string{"-c", "worker=2,all=1"}, nil, nil, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -284,7 +284,7 @@ func TestStartEnv(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("FOO=from-dotenv\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := startCmd(t, dir, "-c", "web=2", "-p", "6000")
+	cmd := startCmd(t, dir, "-c", "web=2,worker=1", "-p", "6000")
 	cmd.Env = append(cmd.Env, "VSYNC_PASSPHRASE=CANARY_pass")
 	out, err := cmd.CombinedOutput()
 	if code := exitCodeOf(t, err); code != 0 {
@@ -348,7 +348,7 @@ func TestStartOutputIntact(t *testing.T) {
 	}
 	t.Logf("%d MB of output in %v", len(out)>>20, time.Since(start))
 
-	next := map[string]int{}   // name → index of the next expected line
+	next := map[string]int{}    // name → index of the next expected line
 	exited := map[string]bool{} // name → its exit line was seen
 	var want []byte
 	for len(out) > 0 {
@@ -392,5 +392,111 @@ func TestStartOutputIntact(t *testing.T) {
 		if next[name] != lines || !exited[name] {
 			t.Errorf("%s: %d lines, exit line %v; want %d lines and the exit line", name, next[name], exited[name], lines)
 		}
+	}
+}
+
+// TestStartRoot: with -d DIR, as in Foreman, the Procfile is DIR/Procfile
+// (unless -f), the default .env is DIR/.env (unless -e), and the processes
+// run in DIR; -f and -e stay relative to the working directory.
+func TestStartRoot(t *testing.T) {
+	dir := t.TempDir()
+	app := filepath.Join(dir, "app")
+	if err := os.Mkdir(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Decoys in the working directory, which -d must not read.
+	writeProcfile(t, dir, "decoy: touch decoy-started\n")
+	writeFile(t, filepath.Join(dir, ".env"), []byte("FOO=from-cwd-dotenv\n"), 0o644)
+	writeProcfile(t, app, "web: "+together(`echo "PWD=$(pwd -P) FOO=$FOO"`, 1)+"\n")
+	writeFile(t, filepath.Join(app, ".env"), []byte("FOO=from-root-dotenv\n"), 0o644)
+	writeFile(t, filepath.Join(dir, "other.Procfile"), []byte("other: "+together(`echo "PWD=$(pwd -P) FOO=$FOO"`, 1)+"\n"), 0o644)
+	writeFile(t, filepath.Join(dir, "other.env"), []byte("FOO=from-e-file\n"), 0o644)
+	appReal, err := filepath.EvalSymlinks(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-d", "app"}, "web.1 PWD=" + appReal + " FOO=from-root-dotenv"},
+		{[]string{"--root", app}, "web.1 PWD=" + appReal + " FOO=from-root-dotenv"},
+		{[]string{"-d", "app", "-f", "other.Procfile", "-e", "other.env"}, "other.1 PWD=" + appReal + " FOO=from-e-file"},
+	} {
+		out, err := startCmd(t, dir, tc.args...).CombinedOutput()
+		if code := exitCodeOf(t, err); code != 0 {
+			t.Fatalf("%q: exit %d:\n%s", tc.args, code, out)
+		}
+		if !procLines(string(out))[tc.want] {
+			t.Errorf("%q: no %q in:\n%s", tc.args, tc.want, out)
+		}
+	}
+	for _, f := range []string{"decoy-started", "app/decoy-started"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("the working directory's Procfile was run: %s exists", f)
+		}
+	}
+	// A root that is missing: 66, nothing started.
+	out, err := startCmd(t, dir, "-d", "nope", "-f", "Procfile").CombinedOutput()
+	if code := exitCodeOf(t, err); code != 66 || !strings.HasPrefix(string(out), `vsync: error: root directory "nope": `) {
+		t.Errorf("-d nope: exit %d, output:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "decoy-started")); err == nil {
+		t.Errorf("a process started with a missing root")
+	}
+}
+
+// TestStartCommandNotFound: a command that is not found (or not
+// executable) is reported on its own process's lines and counts as that
+// process exiting with 127 (126): the others are started and then stopped
+// as for any exit, and vsync exits with that code.
+func TestStartCommandNotFound(t *testing.T) {
+	for _, tc := range []struct {
+		name, procfile string
+		want           int
+		line           string
+	}{
+		{"not-found", "a: TESTBIN trap\nb: no-such-command-vsync --flag\nc: TESTBIN trap\n", 127,
+			`b.1 vsync: "no-such-command-vsync": command not found in PATH`},
+		{"not-executable", "a: TESTBIN trap\nb: ./notexec\nc: TESTBIN trap\n", 126,
+			`b.1 vsync: "./notexec": `},
+		{"shell-not-found", "a: TESTBIN trap\nb: no-such-command-vsync; exit $?\nc: TESTBIN trap\n", 127,
+			`no-such-command-vsync: not found`}, // the shell's own message
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeProcfile(t, dir, tc.procfile)
+			writeFile(t, filepath.Join(dir, "notexec"), []byte("#!/bin/sh\necho never\n"), 0o644)
+			code, out := startRunning(t, startCmd(t, dir, "-t", "10s")).wait(t)
+			if code != tc.want {
+				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.want, out)
+			}
+			lines := procLines(out)
+			found := false
+			for l := range lines {
+				found = found || strings.HasPrefix(l, "b.1 ") && strings.Contains(l, tc.line)
+			}
+			for _, want := range []string{
+				"b.1 exited with code " + strconv.Itoa(tc.want),
+				"system sending SIGTERM to all processes",
+			} {
+				if !lines[want] {
+					t.Errorf("no %q in the output:\n%s", want, out)
+				}
+			}
+			if !found {
+				t.Errorf("no b.1 line with %q in the output:\n%s", tc.line, out)
+			}
+			// a and c were started, then stopped by the exit of b.
+			for _, name := range []string{"a.1", "c.1"} {
+				if !lines[name+" exited with code 143"] && !lines[name+" killed by SIGTERM"] {
+					t.Errorf("%s was not started and stopped:\n%s", name, out)
+				}
+			}
+			if strings.Contains(out, "vsync: error") || strings.Contains(out, "never") {
+				t.Errorf("unexpected output:\n%s", out)
+			}
+		})
 	}
 }

@@ -60,11 +60,14 @@ type GroupConfig struct {
 // RunGroup runs the processes of cfg side by side, Foreman style, and
 // returns when all of them and all of their descendants are gone.
 //
-// Starting: every command is resolved first (as Run does); when one cannot
-// be, a line "vsync: ..." and "exited with code 127" (126 when not
-// executable) is printed under its name and nothing is started. Each
-// process leads its own process group, reads /dev/null, and writes into a
-// pipe that RunGroup copies to Out line by line. On Linux each process
+// Starting: every command is resolved first (as Run does), then the
+// processes are started in order. One that cannot be resolved or executed
+// is reported under its own name, a line "vsync: ..." then "exited with
+// code 127" (126 when not executable), and counts as a process that exited
+// with that code: the others are started all the same, then stopped as
+// for any exit, as Foreman's shell would have them. Each process leads
+// its own process group, reads /dev/null, and writes into a pipe that
+// RunGroup copies to Out line by line. On Linux each process
 // gets SIGKILL should vsync die (PR_SET_PDEATHSIG, set from a thread that
 // lives as long as RunGroup), and the process is a child subreaper while
 // RunGroup runs, so that orphaned descendants are re-parented to it.
@@ -100,7 +103,7 @@ func RunGroup(ctx context.Context, cfg GroupConfig) (int, error) {
 		g.timeout = DefaultGroupKillTimeout
 	}
 	paths := make([]string, len(cfg.Procs))
-	code := 0
+	failed := make([]error, len(cfg.Procs)) // a command that cannot run
 	for i, p := range cfg.Procs {
 		if len(p.Args) == 0 {
 			return 1, fmt.Errorf("launcher: %s: empty command", p.Name)
@@ -116,25 +119,12 @@ func RunGroup(ctx context.Context, cfg GroupConfig) (int, error) {
 		if err == nil && path == "" {
 			path, err = lookPath(p.Args[0], p.Env, p.Dir)
 		}
-		if err != nil {
-			c := codeFor(err)
-			if c == 1 {
-				c = ExitNotFound
-			}
-			g.cannotStart(p.Name, err, c)
-			if code == 0 {
-				code = c
-			}
-		}
-		paths[i] = path
-	}
-	if code != 0 {
-		return code, nil
+		paths[i], failed[i] = path, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 1, err
 	}
-	return g.run(ctx, paths)
+	return g.run(ctx, paths, failed)
 }
 
 // group is the state of one RunGroup call.
@@ -169,7 +159,9 @@ type startResult struct {
 	err error
 }
 
-func (g *group) run(ctx context.Context, paths []string) (int, error) {
+// run starts the processes, those whose failed entry is nil, and
+// supervises them; the others are reported in their place.
+func (g *group) run(ctx context.Context, paths []string, failed []error) (int, error) {
 	if prev, err := setSubreaper(true); err == nil && !prev {
 		defer func() { _, _ = setSubreaper(false) }()
 	}
@@ -187,10 +179,15 @@ func (g *group) run(ctx context.Context, paths []string) (int, error) {
 	go func() {
 		runtime.LockOSThread()
 		for i, p := range g.cfg.Procs {
+			if failed[i] != nil {
+				results <- startResult{nil, &startErr{p.Name, failed[i]}}
+				continue
+			}
 			m, err := g.start(p, paths[i], i, null)
 			results <- startResult{m, err}
-			if err != nil {
-				break
+			var se *startErr
+			if err != nil && !errors.As(err, &se) {
+				break // RunGroup cannot do its job
 			}
 		}
 		close(results)
@@ -206,11 +203,14 @@ func (g *group) run(ctx context.Context, paths []string) (int, error) {
 		if res.err != nil {
 			var se *startErr
 			if errors.As(res.err, &se) {
-				code = codeFor(se.err)
-				if code == 1 {
-					code = ExitNotFound
+				c := codeFor(se.err)
+				if c == 1 {
+					c = ExitNotFound
 				}
-				g.cannotStart(se.name, se.err, code)
+				g.cannotStart(se.name, se.err, c)
+				if code == 0 {
+					code = c // the first to fail decides
+				}
 			} else {
 				fatal = res.err
 			}

@@ -35,8 +35,12 @@
 //
 // # Formation and ports
 //
-// ParseFormation reads Foreman's "-c web=2,worker=1" and "all=N"; every type
-// runs one instance unless told otherwise. Port follows Foreman's formula,
+// ParseFormation reads Foreman's "-c web=2,worker=1" and "all=N". With no
+// spec every type runs once; a spec, as in Foreman, says everything that
+// runs: "web=2" runs two web and no other type, "web=2,all=1" runs the
+// others once too (Honcho would run the others once either way). A type
+// named on the command line runs once unless the spec says otherwise.
+// Port follows Foreman's formula,
 // base + 100 × the type's index in the Procfile + instance − 1, where the
 // index is the position in the whole Procfile, so a type keeps its ports
 // whichever other types are started (Honcho instead counts only the started

@@ -16,7 +16,7 @@ worker: celery -A app worker 2>&1 | tee worker.log
 		fmt.Println(err)
 		return
 	}
-	formation, _ := procfile.ParseFormation("web=2", pf)
+	formation, _ := procfile.ParseFormation("web=2,all=1", pf, nil)
 	instances, _ := procfile.Instances(pf, formation, nil, 5000)
 	for _, in := range instances {
 		argv, _ := in.Argv(append([]string{"HOME=/root"}, in.Environ()...))

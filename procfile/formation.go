@@ -26,16 +26,22 @@ var ErrBadPort = errors.New("bad port")
 
 // ParseFormation reads a concurrency spec such as "web=2,worker=1" or
 // "all=2,web=1" and returns the number of instances of every process type
-// in pf. Types not named run "all" instances, or 1 when "all" is not given;
-// a named type overrides "all" wherever it appears. Blanks around names,
-// counts and commas are ignored, as Foreman does; an empty spec means 1 of
-// each. A count is a decimal number from 0 to MaxInstances. Errors wrap
+// in pf. As in Foreman (whose formation is a Hash with default 0), a spec
+// says everything that runs: a type it does not name runs "all" instances,
+// or none when "all" is not given, so "web=2" runs two web and nothing
+// else, and "web=2,all=1" runs the others once. The exception is a type in
+// selected (named on the command line): when the spec gives it no count
+// and no "all", it runs once, since naming it asks for it. An empty spec
+// means one of each. A named type overrides "all" wherever it appears.
+// Blanks around names, counts and commas are ignored, as Foreman does. A
+// count is a decimal number from 0 to MaxInstances. Errors wrap
 // ErrUnknownProcess or ErrBadFormation.
-func ParseFormation(spec string, pf *Procfile) (map[string]int, error) {
+func ParseFormation(spec string, pf *Procfile, selected []string) (map[string]int, error) {
 	def := 1
 	given := map[string]int{}
 	seen := map[string]bool{}
 	if strings.TrimSpace(spec) != "" {
+		def = 0
 		for _, item := range strings.Split(spec, ",") {
 			name, count, ok := strings.Cut(item, "=")
 			name, count = strings.TrimSpace(name), strings.TrimSpace(count)
@@ -58,6 +64,13 @@ func ParseFormation(spec string, pf *Procfile) (map[string]int, error) {
 				return nil, fmt.Errorf("%w %q in concurrency (known: %s)", ErrUnknownProcess, name, strings.Join(pf.Names(), ", "))
 			}
 			given[name] = n
+		}
+	}
+	if !seen["all"] {
+		for _, n := range selected {
+			if _, ok := given[n]; !ok {
+				given[n] = 1
+			}
 		}
 	}
 	out := make(map[string]int, len(pf.Entries))

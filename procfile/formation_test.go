@@ -25,14 +25,17 @@ func TestParseFormation(t *testing.T) {
 		want map[string]int
 	}{
 		{"", map[string]int{"web": 1, "worker": 1, "clock": 1}},
-		{"web=2,worker=1", map[string]int{"web": 2, "worker": 1, "clock": 1}},
-		{" web = 3 , clock=0 ", map[string]int{"web": 3, "worker": 1, "clock": 0}},
+		// As Foreman: what the spec does not name does not run, unless
+		// all=N says otherwise.
+		{"web=2,worker=1", map[string]int{"web": 2, "worker": 1, "clock": 0}},
+		{" web = 3 , clock=0 ", map[string]int{"web": 3, "worker": 0, "clock": 0}},
 		{"all=2", map[string]int{"web": 2, "worker": 2, "clock": 2}},
 		{"web=1,all=0", map[string]int{"web": 1, "worker": 0, "clock": 0}},
 		{"all=3,worker=1", map[string]int{"web": 3, "worker": 1, "clock": 3}},
-		{"web=100", map[string]int{"web": 100, "worker": 1, "clock": 1}},
+		{"web=2,all=1", map[string]int{"web": 2, "worker": 1, "clock": 1}},
+		{"web=100", map[string]int{"web": 100, "worker": 0, "clock": 0}},
 	} {
-		got, err := ParseFormation(tc.spec, pf)
+		got, err := ParseFormation(tc.spec, pf, nil)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("ParseFormation(%q) = %v, %v; want %v", tc.spec, got, err, tc.want)
 		}
@@ -54,11 +57,34 @@ func TestParseFormation(t *testing.T) {
 		{"web=+1", ErrBadFormation},
 		{"web=1.5", ErrBadFormation},
 	} {
-		_, err := ParseFormation(tc.spec, pf)
+		_, err := ParseFormation(tc.spec, pf, nil)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("ParseFormation(%q) error = %v, want %v", tc.spec, err, tc.want)
 		} else {
 			t.Logf("%q: %v", tc.spec, err)
+		}
+	}
+}
+
+// A type named on the command line runs once when the spec gives it no
+// count and no all=N; the spec still decides for every other type.
+func TestParseFormationSelected(t *testing.T) {
+	pf := mustParse(t, threeTypes)
+	for _, tc := range []struct {
+		spec     string
+		selected []string
+		want     map[string]int
+	}{
+		{"", []string{"worker"}, map[string]int{"web": 1, "worker": 1, "clock": 1}},
+		{"web=2", []string{"worker"}, map[string]int{"web": 2, "worker": 1, "clock": 0}},
+		{"worker=3", []string{"worker"}, map[string]int{"web": 0, "worker": 3, "clock": 0}},
+		{"worker=0", []string{"worker"}, map[string]int{"web": 0, "worker": 0, "clock": 0}},
+		{"all=2", []string{"worker"}, map[string]int{"web": 2, "worker": 2, "clock": 2}},
+		{"all=0", []string{"worker"}, map[string]int{"web": 0, "worker": 0, "clock": 0}},
+	} {
+		got, err := ParseFormation(tc.spec, pf, tc.selected)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("ParseFormation(%q, %q) = %v, %v; want %v", tc.spec, tc.selected, got, err, tc.want)
 		}
 	}
 }
@@ -95,7 +121,7 @@ func TestPort(t *testing.T) {
 
 func TestInstancesStablePorts(t *testing.T) {
 	pf := mustParse(t, threeTypes)
-	formation, err := ParseFormation("web=2,clock=2", pf)
+	formation, err := ParseFormation("web=2,clock=2,worker=1", pf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,10 @@ const maxRewrapAttempts = 8
 // object is replaced only by a conditional PUT (If-Match the ETag it read)
 // of bytes already checked to open with the new passphrase, so a concurrent
 // writer's object is re-read and rewrapped, never overwritten.
+//
+// Rewrapping changes each object's bytes but not its payload, and the
+// history's hash chain (a manifest's ParentSHA256) covers payloads, not
+// ciphertext, so verify's chain check holds across a rotation unchanged.
 type rotation struct {
 	Store   *s3bundle.Store
 	OldPass []byte

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,6 +127,23 @@ func dataPackets(t *testing.T, ct []byte) []byte {
 	return ct[len(ct)-r.Len():]
 }
 
+// packetTags lists the tags of the top-level packets of ct.
+func packetTags(t *testing.T, ct []byte) []uint8 {
+	t.Helper()
+	var tags []uint8
+	r := packet.NewOpaqueReader(bytes.NewReader(ct))
+	for {
+		op, err := r.Next()
+		if err == io.EOF {
+			return tags
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags = append(tags, op.Tag)
+	}
+}
+
 // gpgDecrypt runs stock gpg on data with pass in a passphrase file.
 func gpgDecrypt(t *testing.T, gpg string, data, pass []byte) ([]byte, error) {
 	t.Helper()
@@ -210,6 +228,9 @@ func TestRotatePassphrase(t *testing.T) {
 				t.Fatalf("%d objects after, %d before: want one more, the record", len(after), len(before))
 			}
 			for _, k := range rotationOrder(after) {
+				if tags := packetTags(t, after[k]); len(tags) != 2 || tags[0] != 3 || tags[1] != 18 {
+					t.Errorf("%s: packets %v, want one passphrase packet (3) and the data (18)", k, tags)
+				}
 				got, err := gpgDecrypt(t, gpg, after[k], newPass)
 				if err != nil {
 					t.Errorf("gpg with the new passphrase on %s: %v", k, err)

@@ -50,23 +50,44 @@ func bucketDidNotAnswer(err error) bool {
 
 // fetchCurrent is fetchBundle of current.pgp that also returns the
 // object's info and, when keep is true, its bytes exactly as fetched (the
-// ones that were decrypted and verified), for the cache.
+// ones that were decrypted and verified), for the cache. A body that stops
+// arriving (the connection breaks, --fetch-timeout passes) is
+// s3bundle.ErrUnreachable with its cause, not a truncated bundle: it says
+// nothing about what is stored.
 func fetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep bool) (*vault.Bundle, []byte, s3bundle.ObjectInfo, error) {
 	rc, info, err := openBundleObject(ctx, st, 0)
 	if err != nil {
 		return nil, nil, info, err
 	}
 	defer rc.Close()
-	var r io.Reader = rc
+	body := &bodyReader{r: rc}
+	var r io.Reader = body
 	var raw bytes.Buffer
 	if keep {
-		r = io.TeeReader(rc, &raw)
+		r = io.TeeReader(body, &raw)
 	}
 	b, _, err := checkBundle(r, info, st, pass, 0, bundleName(0))
 	if err != nil {
+		if body.err != nil {
+			return nil, nil, info, fmt.Errorf("reading %s of env %q: %w (%w)", bundleName(0), st.Env, s3bundle.ErrUnreachable, body.err)
+		}
 		return nil, nil, info, err
 	}
 	return b, raw.Bytes(), info, nil
+}
+
+// bodyReader remembers the first error of reading r other than io.EOF.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
 }
 
 // keep saves a bundle just fetched and verified. A cache that cannot be

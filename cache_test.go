@@ -244,3 +244,52 @@ func TestBucketDidNotAnswer(t *testing.T) {
 		}
 	}
 }
+
+// cutBackend serves one object whose body stops after cut bytes with err
+// (io.EOF: a stored object that is short).
+type cutBackend struct {
+	s3bundle.Backend // nil: only Get and String are called
+	data             []byte
+	cut              int
+	err              error
+}
+
+func (b cutBackend) Get(context.Context, string) (io.ReadCloser, s3bundle.ObjectInfo, error) {
+	r := io.MultiReader(bytes.NewReader(b.data[:b.cut]), errReader{b.err})
+	return io.NopCloser(r), s3bundle.ObjectInfo{Size: int64(len(b.data))}, nil
+}
+
+func (cutBackend) String() string { return "test:" }
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// A body that stops arriving is the bucket not answering (69, and the
+// cache may serve); a stored bundle that is short is tampered (68).
+func TestFetchCurrentCutBody(t *testing.T) {
+	raw := sealedBundle(t, "prod", 1, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: bytes.Repeat([]byte("K=V\n"), 4096)})
+	for _, tc := range []struct {
+		err      error
+		code     int
+		fallback bool
+	}{
+		{io.EOF, exitTampered, false},
+		{io.ErrUnexpectedEOF, exitUnreachable, true},
+		{context.DeadlineExceeded, exitUnreachable, true},
+		{errors.New("read tcp: connection reset by peer"), exitUnreachable, true},
+	} {
+		for _, keep := range []bool{false, true} {
+			st := &s3bundle.Store{Backend: cutBackend{data: raw, cut: len(raw) / 2, err: tc.err}, Env: "prod"}
+			_, _, _, err := fetchCurrent(context.Background(), st, []byte("pw"), keep)
+			if exitCode(err) != tc.code || bucketDidNotAnswer(err) != tc.fallback {
+				t.Errorf("body cut with %v (keep %v): %v (exit %d), want exit %d", tc.err, keep, err, exitCode(err), tc.code)
+			}
+		}
+	}
+	st := &s3bundle.Store{Backend: cutBackend{data: raw, cut: len(raw), err: io.EOF}, Env: "prod"}
+	b, got, _, err := fetchCurrent(context.Background(), st, []byte("pw"), true)
+	if err != nil || b.Manifest.Generation != 1 || !bytes.Equal(got, raw) {
+		t.Fatalf("whole body: %v, kept %d of %d bytes", err, len(got), len(raw))
+	}
+}

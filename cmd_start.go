@@ -58,6 +58,7 @@ type startOptions struct {
 	Concurrency string
 	Timeout     time.Duration
 	Redact      bool
+	Watch       watchOptions
 	Names       []string
 }
 
@@ -71,16 +72,20 @@ func startCommand(sys *sysEnv) *cli.Command {
 		Name:        "start",
 		Usage:       "run the processes of a Procfile with the vault's secrets",
 		UsageText:   "vsync start [flags] [PROCESS...]",
-		Description: startDescription,
-		Flags: append(runtimeFlags(),
+		Description: startDescription + "\n\n" + watchHelp,
+		Flags: append(append(runtimeFlags(),
 			procfileFlag(),
 			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "run the processes in `DIR`, and read DIR/Procfile (unless -f) and DIR/.env (unless -e) (default: the Procfile's directory)"},
 			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Usage: "base `PORT` (default: $PORT, else 5000)"},
 			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1; types it does not name do not run, unless all=N"},
 			&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: launcher.DefaultGroupKillTimeout, Usage: "after SIGTERM, wait `DURATION` before SIGKILL"},
 			&cli.BoolFlag{Name: "redact", Usage: "print *** in place of the vault's values in the output"},
-		),
+		), watchFlags()...),
 		Action: func(c *cli.Context) error {
+			wo, err := watchOptionsFrom(c)
+			if err != nil {
+				return err
+			}
 			ro := runtimeOptionsFrom(c)
 			ro.DotenvDir = c.String("root")
 			return runStart(c.Context, sys, startOptions{
@@ -91,6 +96,7 @@ func startCommand(sys *sysEnv) *cli.Command {
 				Concurrency:    c.String("concurrency"),
 				Timeout:        c.Duration("timeout"),
 				Redact:         c.Bool("redact"),
+				Watch:          wo,
 				Names:          c.Args().Slice(),
 			})
 		},
@@ -219,7 +225,6 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 		return err
 	}
 	defer p.Close()
-	env := environ(p.Vars)
 	if base == 0 {
 		base = procfile.DefaultBasePort
 		for _, v := range p.Vars {
@@ -238,42 +243,63 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 		return usageErrorf("nothing to start: every selected process has a count of 0")
 	}
 
-	procs := make([]launcher.Proc, 0, len(instances))
-	names := []string{"system"}
-	for _, in := range instances {
-		penv := withoutKeys(env, "PORT", "PS")
-		penv = append(penv, in.Environ()...)
-		argv, err := in.Argv(penv)
-		if err != nil {
-			return withCode(fmt.Errorf("%s: %w", in.Name, err), exitDataErr, "")
+	// group is the configuration of one run of every process with vars
+	// (again after each restart of --watch).
+	group := func(vars []envVar, sigs <-chan os.Signal) (launcher.GroupConfig, error) {
+		env := environ(vars)
+		procs := make([]launcher.Proc, 0, len(instances))
+		names := []string{"system"}
+		for _, in := range instances {
+			penv := withoutKeys(env, "PORT", "PS")
+			penv = append(penv, in.Environ()...)
+			argv, err := in.Argv(penv)
+			if err != nil {
+				return launcher.GroupConfig{}, withCode(fmt.Errorf("%s: %w", in.Name, err), exitDataErr, "")
+			}
+			procs = append(procs, launcher.Proc{Name: in.Name, Args: argv, Env: penv, Dir: root})
+			names = append(names, in.Name)
 		}
-		procs = append(procs, launcher.Proc{Name: in.Name, Args: argv, Env: penv, Dir: root})
-		names = append(names, in.Name)
-	}
-	var redact []string
-	if o.Redact {
-		for _, v := range p.Vars {
-			if v.Source == srcVault {
-				redact = append(redact, v.Value)
+		var redact []string
+		if o.Redact {
+			for _, v := range vars {
+				if v.Source == srcVault {
+					redact = append(redact, v.Value)
+				}
 			}
 		}
+		stdout, _ := sys.Stdout.(*os.File)
+		out := launcher.NewMux(sys.Stdout, launcher.MuxOptions{
+			Color:  stdout != nil && launcher.ColorWanted(stdout),
+			Width:  launcher.MuxWidth(names...),
+			Redact: redact,
+		})
+		return launcher.GroupConfig{Procs: procs, Out: out, KillTimeout: o.Timeout, Signals: sigs}, nil
 	}
-	stdout, _ := sys.Stdout.(*os.File)
-	out := launcher.NewMux(sys.Stdout, launcher.MuxOptions{
-		Color:  stdout != nil && launcher.ColorWanted(stdout),
-		Width:  launcher.MuxWidth(names...),
-		Redact: redact,
-	})
-	if p.status != nil {
-		go serveStatus(ctx, p.status, p.Vault.Store, p.Vault.Generation)
+	cfg, err := group(p.Vars, sigs)
+	if err != nil {
+		return err
 	}
 	// Signals are the group's business from here, as in runRun.
-	code, err := launcher.RunGroup(context.WithoutCancel(ctx), launcher.GroupConfig{
-		Procs:       procs,
-		Out:         out,
-		KillTimeout: o.Timeout,
-		Signals:     sigs,
-	})
+	var code int
+	if o.Watch.Interval > 0 {
+		if err := checkWatchable(p.Vault); err != nil {
+			return err
+		}
+		code, err = runWatched(context.WithoutCancel(ctx), sys, p, o.Watch, o.FetchTimeout, sigs,
+			func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
+				cfg, err := group(vars, sigs)
+				if err != nil {
+					return 1, err
+				}
+				return launcher.RunGroup(ctx, cfg)
+			})
+	} else {
+		if p.status != nil {
+			gen := p.Vault.Generation
+			go serveStatus(ctx, p.status, p.Vault.Store, func() uint64 { return gen })
+		}
+		code, err = launcher.RunGroup(context.WithoutCancel(ctx), cfg)
+	}
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
 	}

@@ -237,9 +237,10 @@ func askRunningVsync(ctx context.Context, sys *sysEnv, env string) (statusReport
 	return statusReport{}, os.ErrNotExist
 }
 
-// serveStatus answers every connection on ln with the status of gen
+// serveStatus answers every connection on ln with the status of the
+// generation gen returns (the one applied: `vsync run --watch` moves it)
 // against st, until ln is closed.
-func serveStatus(ctx context.Context, ln net.Listener, st *s3bundle.Store, gen uint64) {
+func serveStatus(ctx context.Context, ln net.Listener, st *s3bundle.Store, gen func() uint64) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -249,7 +250,7 @@ func serveStatus(ctx context.Context, ln net.Listener, st *s3bundle.Store, gen u
 			defer conn.Close()
 			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
-			_ = json.NewEncoder(conn).Encode(compareRemote(hctx, st, gen))
+			_ = json.NewEncoder(conn).Encode(compareRemote(hctx, st, gen()))
 		}()
 	}
 }

@@ -88,6 +88,10 @@ type loadedVault struct {
 	Cache *bundleCache
 	// FromCache: the bucket did not answer and this is the cached bundle.
 	FromCache bool
+	// ETag is current.pgp's as fetched ("" from the cache), and pass the
+	// passphrase that opened it: what --watch polls with.
+	ETag string
+	pass []byte
 }
 
 // loadVault finds and reads the vault by the discovery order of SPEC.md:
@@ -206,10 +210,12 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 			return nil, err
 		}
 		lv.Store, lv.Source, lv.Cache, lv.FromCache = st, source, cache.bundleCache, true
+		lv.pass = pass
 		return lv, nil
 	}
 	lv := splitBundle(st.Env, b.Manifest.Generation, b.Files)
 	lv.Store, lv.Source = st, source
+	lv.ETag, lv.pass = info.ETag, pass
 	if cache != nil {
 		cache.keep(raw, info, b.Manifest.Generation)
 		lv.Cache = cache.bundleCache
@@ -286,7 +292,8 @@ func fileEnvMap(specs []string, lv *loadedVault) (map[string][]string, error) {
 
 // normalizeArgs turns a bare --preserve-env (before any "--") into
 // --preserve-env=all, so the flag can be given with or without a list as
-// SPEC.md writes it (--preserve-env[=K,...]).
+// SPEC.md writes it (--preserve-env[=K,...]), and a bare --watch into
+// --watch=30s (--watch[=INTERVAL]).
 func normalizeArgs(args []string) []string {
 	out := make([]string, len(args))
 	copy(out, args)
@@ -296,6 +303,9 @@ func normalizeArgs(args []string) []string {
 		}
 		if a == "--preserve-env" || a == "-preserve-env" {
 			out[i] = "--preserve-env=all"
+		}
+		if a == "--watch" || a == "-watch" {
+			out[i] = "--watch=" + defaultWatchInterval.String()
 		}
 	}
 	return out

@@ -29,6 +29,11 @@ func isForwarded(s os.Signal) bool {
 	return false
 }
 
+// IsStopSignal reports whether s is one of the stop signals of Run and
+// RunGroup (SIGTERM, SIGINT, SIGQUIT): the others of ForwardedSignals are
+// only passed on.
+func IsStopSignal(s os.Signal) bool { return isStopSignal(s) }
+
 // isStopSignal reports whether s asks the child to stop: SIGTERM, SIGINT or
 // SIGQUIT. The first starts the kill timeout; a second kills at once.
 // SIGHUP is only forwarded: daemons take it as "reload".

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"vsync/launcher"
+)
+
+// Polling of `vsync run --watch` and `vsync start --watch`.
+const (
+	defaultWatchInterval = 30 * time.Second
+	minWatchInterval     = 100 * time.Millisecond
+	// watchJitter spreads the polls of a fleet: each wait is the interval
+	// times a factor drawn uniformly from [1-watchJitter, 1+watchJitter],
+	// so instances started together drift apart instead of polling in step.
+	watchJitter = 0.10
+)
+
+// watchHelp is the part of run's and start's --help about --watch.
+const watchHelp = `Watching (--watch, --watch=INTERVAL): every INTERVAL (default 30s, at least
+100ms; each wait drawn within +-10% so that a fleet does not poll in step)
+vsync asks the bucket for current.pgp with If-None-Match and the ETag it
+holds: one request, no body while nothing changed. A new generation is
+fetched, decrypted and verified in full (passphrase, integrity, manifest,
+dotenv syntax, --file-env sources) before anything is touched; one that fails
+is refused and the running child keeps the last good secrets. Then:
+   no variable and no file changed   nothing to do;
+   only file contents changed        with --reload-signal SIG, each changed
+                                     private file is replaced in place (written
+                                     beside it, renamed over it: readers see the
+                                     old or the new content whole) and SIG goes
+                                     to the child's process group; without
+                                     --reload-signal the child is restarted;
+   variables changed (a file added   the child is restarted: stop signal (TERM),
+   or removed changes *_FILE too)    --kill-timeout, SIGKILL to its group, then
+                                     started again with the new environment.
+A restart waits for the old child to be gone, and starts with the newest
+generation accepted by then: one a newer generation made stale is skipped.
+A child that exits by itself is not restarted: vsync exits with its code.
+Each event is one line on stderr, naming generations, never values:
+   vsync: generation 8: restarted (variables changed)
+   vsync: generation 9: files replaced, sent SIGHUP
+   vsync: generation 9: restarted (files changed, no --reload-signal)
+   vsync: generation 10: nothing to reload (no variable or file changed)
+   vsync: generation 11: skipped (generation 12 is newer)
+   vsync: generation 13: refused: wrong passphrase; keeping generation 12
+   vsync: watch: cannot read current.pgp: bucket unreachable; keeping generation 12
+   vsync: watch: current.pgp readable again
+VSYNC_GENERATION is the generation the child was started with; the status
+socket (vsync status) answers with the generation applied, files replaced in
+place included, against the bucket's: stale while a refused generation is
+the newest. With "vsync start", the child is every process: a restart stops
+and starts them all, the reload signal goes to every process group.
+A bare --watch means 30s; an interval is given as --watch=10s (with "=").`
+
+// watchOptions are --watch and --reload-signal.
+type watchOptions struct {
+	Interval time.Duration  // 0: no watching
+	Reload   syscall.Signal // 0: restart for changed files too
+}
+
+// watchFlags are the cli flags behind watchOptions.
+func watchFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "watch", Usage: "poll the bucket every `INTERVAL` (bare --watch: 30s) and apply new generations (see below)"},
+		&cli.StringFlag{Name: "reload-signal", Usage: "with --watch: when only files changed, replace them in place and send `SIG` (HUP, USR1, USR2 or WINCH) instead of restarting"},
+	}
+}
+
+// watchOptionsFrom parses the flags of watchFlags. A bare --watch reaches
+// here as --watch=30s (normalizeArgs).
+func watchOptionsFrom(c *cli.Context) (watchOptions, error) {
+	var o watchOptions
+	if c.IsSet("watch") {
+		d, err := time.ParseDuration(c.String("watch"))
+		if err != nil || d < minWatchInterval {
+			return o, withHint(usageErrorf("--watch=%q: want an interval of at least %s", c.String("watch"), minWatchInterval),
+				"write --watch alone for 30s, or --watch=10s")
+		}
+		o.Interval = d
+	}
+	if c.IsSet("reload-signal") {
+		sig, err := parseReloadSignal(c.String("reload-signal"))
+		if err != nil {
+			return o, withHint(err, "a reload signal is one of HUP, USR1, USR2, WINCH (gunicorn and nginx reload on HUP)")
+		}
+		if o.Interval == 0 {
+			return o, usageErrorf("--reload-signal needs --watch")
+		}
+		o.Reload = sig
+	}
+	return o, nil
+}
+
+// parseReloadSignal accepts HUP, SIGHUP, hup, ... for the signals that
+// are forwarded but do not stop the child.
+func parseReloadSignal(name string) (syscall.Signal, error) {
+	n := strings.ToUpper(strings.TrimSpace(name))
+	if !strings.HasPrefix(n, "SIG") {
+		n = "SIG" + n
+	}
+	sig := unix.SignalNum(n)
+	if sig == 0 {
+		return 0, usageErrorf("--reload-signal %q: not a signal", name)
+	}
+	forwarded := false
+	for _, f := range launcher.ForwardedSignals() {
+		forwarded = forwarded || f == sig
+	}
+	if !forwarded || launcher.IsStopSignal(sig) {
+		return 0, usageErrorf("--reload-signal %q: %s would stop the child or is not forwarded", name, n)
+	}
+	return sig, nil
+}
+
+// checkWatchable refuses --watch where there is no bucket to poll.
+func checkWatchable(lv *loadedVault) error {
+	if lv == nil || lv.Store == nil {
+		return usageErrorf("--watch needs a vault in a bucket: a runtime token (VSYNC_CONFIG) or --env ENV without --local")
+	}
+	return nil
+}
+
+// generationLabel names a generation in a watch line: "generation 8", or
+// "new current.pgp" for an object whose label vsync did not write.
+func generationLabel(gen uint64) string {
+	if gen == 0 {
+		return "new current.pgp"
+	}
+	return fmt.Sprintf("generation %d", gen)
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// poller asks the bucket for a newer current.pgp at jittered intervals and
+// hands each generation that decrypts and verifies to the watch loop. It
+// is driven by one goroutine (run); nothing else touches its fields.
+type poller struct {
+	st       *s3bundle.Store
+	pass     []byte
+	source   string // loadedVault.Source of what it finds
+	interval time.Duration
+	timeout  time.Duration // per poll (--fetch-timeout); 0: none
+
+	// etag is current.pgp's ETag as last read, accepted or refused: the
+	// next poll sends it in If-None-Match, so an object already seen costs
+	// one request and no body, whatever it held.
+	etag string
+	// gen is the newest generation accepted: an object holding it or an
+	// older one is not handed on.
+	gen uint64
+
+	found chan *loadedVault // capacity 1, newest only: see offerNewest
+	say   func(format string, a ...any)
+	// keep, when not nil, gets each accepted bundle exactly as fetched
+	// (for --cache).
+	keep func(raw []byte, info s3bundle.ObjectInfo, gen uint64)
+	// debug, when not nil, gets one line per poll (VSYNC_DEBUG=watch).
+	debug func(format string, a ...any)
+
+	unreadable string // the last read failure said, "" once reads work
+	polls      uint64
+}
+
+// run polls until ctx is done.
+func (p *poller) run(ctx context.Context) {
+	t := time.NewTimer(jittered(p.interval))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.poll(ctx)
+		t.Reset(jittered(p.interval))
+	}
+}
+
+// jittered is d times a factor drawn uniformly from [1-watchJitter,
+// 1+watchJitter].
+func jittered(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (1 - watchJitter + 2*watchJitter*rand.Float64()))
+}
+
+// poll makes one conditional GET of current.pgp and, when it returns a new
+// object, checks it in full.
+func (p *poller) poll(ctx context.Context) {
+	p.polls++
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
+	rc, info, err := p.st.OpenCurrentIfNoneMatch(ctx, p.etag)
+	if errors.Is(err, s3bundle.ErrNotModified) {
+		p.readable()
+		p.trace("not modified")
+		return
+	}
+	if err != nil {
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			p.cannotRead(err)
+		}
+		return
+	}
+	defer rc.Close()
+	var raw bytes.Buffer
+	var r io.Reader = rc
+	if p.keep != nil {
+		r = io.TeeReader(rc, &raw)
+	}
+	b, _, err := checkBundle(r, info, p.st, p.pass, 0, bundleName(0))
+	if err != nil && !isBundleFault(err) {
+		// The body did not arrive whole: try again next time.
+		p.cannotRead(err)
+		return
+	}
+	p.readable()
+	p.etag = info.ETag
+	if err != nil {
+		p.trace("refused")
+		p.say("vsync: %s: refused: %s; keeping generation %d", generationLabel(info.Generation), refusalReason(err), p.gen)
+		return
+	}
+	gen := b.Manifest.Generation
+	p.trace("read generation %d", gen)
+	if gen <= p.gen {
+		// The same generation re-written (a passphrase rotation re-wraps
+		// it) or an older one: nothing to apply.
+		return
+	}
+	p.gen = gen
+	if p.keep != nil {
+		p.keep(raw.Bytes(), info, gen)
+	}
+	lv := splitBundle(p.st.Env, gen, b.Files)
+	lv.Store, lv.Source = p.st, p.source
+	offerNewest(p.found, lv)
+}
+
+// trace writes a debug line about the current poll.
+func (p *poller) trace(format string, a ...any) {
+	if p.debug != nil {
+		p.debug("vsync: debug: watch poll %d: "+format, append([]any{p.polls}, a...)...)
+	}
+}
+
+// cannotRead says, once until reads work again, that current.pgp could
+// not be read.
+func (p *poller) cannotRead(err error) {
+	p.trace("failed")
+	reason := statusReason(err)
+	if p.unreadable == reason {
+		return
+	}
+	p.unreadable = reason
+	p.say("vsync: watch: cannot read current.pgp: %s; keeping generation %d", reason, p.gen)
+}
+
+// readable says that reads work again after cannotRead.
+func (p *poller) readable() {
+	if p.unreadable != "" {
+		p.unreadable = ""
+		p.say("vsync: watch: current.pgp readable again")
+	}
+}
+
+// isBundleFault reports whether err says the bundle itself is bad (wrong
+// passphrase, tampered, unsafe, manifest), as opposed to a failed read.
+func isBundleFault(err error) bool {
+	return errors.Is(err, vault.ErrWrongPassphrase) || errors.Is(err, vault.ErrIntegrity) ||
+		errors.Is(err, vault.ErrUnsafePath) || errors.Is(err, vault.ErrManifest)
+}
+
+// refusalReason is why a generation was refused, in a few words and never
+// with a value.
+func refusalReason(err error) string {
+	var se *vault.SyntaxError
+	switch {
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return "wrong passphrase"
+	case errors.Is(err, vault.ErrIntegrity):
+		return "integrity check failed (tampered or truncated)"
+	case errors.Is(err, vault.ErrUnsafePath):
+		return "unsafe path in its tar"
+	case errors.Is(err, vault.ErrManifest):
+		return "manifest does not match"
+	case errors.As(err, &se):
+		return "dotenv syntax error: " + se.Error()
+	}
+	return err.Error()
+}
+
+// offerNewest puts lv on ch, a channel of capacity 1, replacing a value
+// the receiver has not taken yet: the receiver only ever sees the newest.
+// Only one goroutine may send on ch.
+func offerNewest(ch chan *loadedVault, lv *loadedVault) {
+	for {
+		select {
+		case ch <- lv:
+			return
+		default:
+		}
+		// Full: take the stale value back out, unless the receiver
+		// just did.
+		select {
+		case <-ch:
+		default:
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// runWatched is --watch for `vsync run` and `vsync start`: start runs
+// under the watch loop while a poller looks for new generations, and the
+// status socket answers with the generation applied. It returns the exit
+// code of the last incarnation. p must hold a vault from a bucket
+// (checkWatchable).
+func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, fetchTimeout time.Duration,
+	sigs <-chan os.Signal, start incarnation) (int, error) {
+	pollCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stderr := &lockedWriter{w: sys.Stderr}
+	say := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	w := newWatchLoop(p, wo.Reload, say)
+	lv := p.Vault
+	po := &poller{
+		st:       lv.Store,
+		pass:     lv.pass,
+		source:   lv.Source,
+		interval: wo.Interval,
+		timeout:  fetchTimeout,
+		etag:     lv.ETag,
+		gen:      lv.Generation,
+		found:    make(chan *loadedVault, 1),
+		say:      say,
+	}
+	if lv.Cache != nil {
+		po.keep = (&offlineCache{bundleCache: lv.Cache, stderr: stderr}).keep
+	}
+	if sys.Getenv("VSYNC_DEBUG") == "watch" {
+		po.debug = say
+	}
+	if p.status != nil {
+		go serveStatus(pollCtx, p.status, lv.Store, w.applied.Load)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { po.run(pollCtx) })
+	code, err := w.run(ctx, start, sigs, po.found)
+	cancel()
+	wg.Wait()
+	return code, err
+}
+
+// lockedWriter serialises the lines of the poller and of the watch loop.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}

@@ -29,6 +29,12 @@ import (
 //	spew N SEED          print the N lines spewLine(SEED, 0..N-1) as fast as
 //	                     it can, the last one without a newline when SEED
 //	                     is odd
+//	watch LOG VAR FVAR   append to LOG (one write per line) "start pid=P
+//	                     gen=$VSYNC_GENERATION VAR=value file=L", L the
+//	                     first line of the file $FVAR names, then on each
+//	                     HUP or USR1 "HUP pid=P file=L" with L read again;
+//	                     on TERM "TERM pid=P" and exit 143 (with "ignore"
+//	                     before LOG: stay)
 func childMain(args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "vsynchild: no mode")
@@ -55,6 +61,8 @@ func childMain(args []string) int {
 		return 99
 	case "trap":
 		return childTrap(rest)
+	case "watch":
+		return childWatch(rest)
 	case "fileinfo":
 		p := os.Getenv(rest[0])
 		fi, err := os.Stat(p)
@@ -151,4 +159,48 @@ func spewLine(b []byte, seed, i int) []byte {
 		b = append(b, byte('a'+(i+j+seed)%26))
 	}
 	return b
+}
+
+// childWatch is the watch mode: a stand-in for an app that reads its
+// environment once and re-reads its files on HUP.
+func childWatch(args []string) int {
+	ignore := len(args) > 0 && args[0] == "ignore"
+	if ignore {
+		args = args[1:]
+	}
+	if len(args) != 3 {
+		fmt.Fprintln(os.Stderr, "vsynchild: watch [ignore] LOG VAR FVAR")
+		return 2
+	}
+	logPath, key, fileVar := args[0], args[1], args[2]
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
+	log, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer log.Close()
+	firstLine := func() string {
+		data, err := os.ReadFile(os.Getenv(fileVar))
+		if err != nil {
+			return "unreadable"
+		}
+		l, _, _ := strings.Cut(string(data), "\n")
+		return l
+	}
+	pid := os.Getpid()
+	fmt.Fprintf(log, "start pid=%d gen=%s %s=%s file=%s\n", pid, os.Getenv("VSYNC_GENERATION"), key, os.Getenv(key), firstLine())
+	for s := range sigs {
+		switch s {
+		case syscall.SIGTERM:
+			fmt.Fprintf(log, "TERM pid=%d\n", pid)
+			if !ignore {
+				return 143
+			}
+		default:
+			fmt.Fprintf(log, "%s pid=%d file=%s\n", signalName(s.(syscall.Signal)), pid, firstLine())
+		}
+	}
+	return 0
 }

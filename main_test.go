@@ -124,6 +124,10 @@ func TestScripts(t *testing.T) {
 			// cache_script_test.go
 			"minioctl": cmdMinioctl,
 			"cacheage": cmdCacheage,
+
+			// watch_script_test.go
+			"waitfor":     cmdWaitfor,
+			"foreignpush": cmdForeignpush,
 		},
 	})
 }

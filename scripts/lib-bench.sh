@@ -12,6 +12,9 @@ cleanup() {
 trap cleanup EXIT
 
 export PATH="$(go env GOPATH)/bin:$PATH"
+# Go's caches stay where they are: under the throwaway HOME below every run
+# would download all modules and rebuild the standard library.
+export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)"
 export XDG_CONFIG_HOME=$BENCH_DIR/config HOME=$BENCH_DIR/home
 mkdir -p "$HOME"
 

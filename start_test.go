@@ -500,3 +500,73 @@ func TestStartCommandNotFound(t *testing.T) {
 		})
 	}
 }
+
+// TestStartSIGKILLed: when vsync itself is SIGKILLed, and so can stop
+// nothing, its processes die of their parent-death signal, and what they
+// started in their process groups (a shell's "sleep 100 &") is killed by
+// the watchdog, which then exits too: nothing is left running.
+func TestStartSIGKILLed(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	dir := t.TempDir()
+	writeProcfile(t, dir, "web: "+strings.ReplaceAll(forker, "PIDFILE", "web.pids")+"\n"+
+		"worker: "+strings.ReplaceAll(forker, "PIDFILE", "worker.pids")+"\n")
+	r := startRunning(t, startCmd(t, dir))
+	r.waitLines(t, "ready", "ready")
+	var watchdogs []int
+	for _, c := range procChildren(r.cmd.Process.Pid) {
+		if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(c) + "/cmdline"); strings.HasPrefix(string(cmdline), "vsync-watchdog\x00") {
+			watchdogs = append(watchdogs, c)
+		}
+	}
+	if len(watchdogs) != 1 {
+		t.Errorf("vsync start has %d watchdog processes, want 1", len(watchdogs))
+	}
+	if err := r.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(t)
+	pids := append(readPids(t, filepath.Join(dir, "web.pids")), readPids(t, filepath.Join(dir, "worker.pids"))...)
+	pids = append(pids, watchdogs...)
+	// Nothing reaps for vsync now: wait, with a deadline, until each is
+	// gone or a zombie (dead, waiting for init to reap it).
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range pids {
+		for alive(p) {
+			if time.Now().After(deadline) {
+				stat, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/stat")
+				t.Errorf("pid %d still runs 10s after vsync was SIGKILLed: %s", p, stat)
+				_ = syscall.Kill(p, syscall.SIGKILL)
+				break
+			}
+			time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
+		}
+	}
+}
+
+// alive reports whether pid is a process that is not a zombie.
+func alive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// "pid (comm) S ...": the state follows the last ')'.
+	i := bytes.LastIndexByte(stat, ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
+}
+
+// procChildren lists the children of pid from /proc/pid/task/*/children.
+func procChildren(pid int) []int {
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	var out []int
+	for _, f := range tasks {
+		data, _ := os.ReadFile(f)
+		for _, s := range strings.Fields(string(data)) {
+			if n, err := strconv.Atoi(s); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}

@@ -71,6 +71,11 @@ type GroupConfig struct {
 // gets SIGKILL should vsync die (PR_SET_PDEATHSIG, set from a thread that
 // lives as long as RunGroup), and the process is a child subreaper while
 // RunGroup runs, so that orphaned descendants are re-parented to it.
+// Once all are started, a watchdog (/bin/sh, in its own process group)
+// waits on a pipe from vsync: should vsync die without stopping the group
+// (SIGKILL), it sends SIGKILL to every process group, which reaches what
+// the processes started in their groups; it is released once the group is
+// gone (see startWatchdog).
 // RunGroup reaps every child of the process with wait4(-1): nothing else
 // in the process may start or wait for children while it runs.
 //
@@ -135,6 +140,10 @@ type group struct {
 	byPid   map[int]*member
 	events  chan exitEvent
 	reports sync.WaitGroup
+	// watchdog kills the process groups should vsync die first; it is
+	// released once vsync has no other child. Nil when there is none.
+	watchdog *watchdog
+	exits    int // members whose exit was reaped
 }
 
 // member is one started process.
@@ -225,6 +234,12 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 		}
 		return code, nil
 	}
+	pgids := make([]int, len(g.members))
+	for i, m := range g.members {
+		pgids[i] = m.pid
+	}
+	g.watchdog = startWatchdog(pgids, null)
+	defer g.watchdog.release()
 	g.events = make(chan exitEvent, 64)
 	go reapChildren(-1, 0, g.events)
 
@@ -321,7 +336,7 @@ func (g *group) supervise(ctx context.Context, stopNow bool) int {
 		}
 		// Descendants that left their group and were re-parented to vsync.
 		for _, c := range childrenOf(os.Getpid()) {
-			if g.byPid[c] == nil && sentOther[c] != sig {
+			if g.byPid[c] == nil && !g.watchdog.is(c) && sentOther[c] != sig {
 				sentOther[c] = sig
 				_ = unix.Kill(c, sig)
 				if sig != syscall.SIGKILL {
@@ -361,6 +376,7 @@ func (g *group) supervise(ctx context.Context, stopNow bool) int {
 		if !stopping && failCode == 0 {
 			failCode = exitStatus(ev.status)
 		}
+		g.exits++
 		g.report(m, ev.status)
 	}
 	if stopNow {
@@ -395,6 +411,7 @@ func (g *group) supervise(ctx context.Context, stopNow bool) int {
 			} else {
 				send()
 			}
+			g.releaseWatchdog()
 		case s, ok := <-sigs:
 			if !ok {
 				sigs = nil
@@ -424,8 +441,24 @@ func (g *group) supervise(ctx context.Context, stopNow bool) int {
 			stop() // escalates to SIGKILL
 		case <-tickC:
 			send()
+			g.releaseWatchdog()
 		}
 	}
+}
+
+// releaseWatchdog releases the watchdog once every member has exited and
+// vsync has no other child left but the watchdog, so that the reaper can
+// run out of children.
+func (g *group) releaseWatchdog() {
+	if g.watchdog == nil || g.exits < len(g.members) {
+		return
+	}
+	for _, c := range childrenOf(os.Getpid()) {
+		if !g.watchdog.is(c) {
+			return
+		}
+	}
+	g.watchdog.release()
 }
 
 // closedEvents returns a closed channel, to stand for an events channel

@@ -1,0 +1,35 @@
+package s3bundle_test
+
+import (
+	"errors"
+	"testing"
+
+	"vsync/internal/miniotest"
+	"vsync/s3bundle"
+)
+
+// BenchmarkGetIfNoneMatchNotModified is the poll of `vsync run --watch`
+// when nothing changed: one conditional GET answered 304 by MinIO. Its
+// allocations and the client's CPU (with -cpuprofile) are what a poll
+// costs vsync; scripts/bench-watch.sh measures the whole process.
+func BenchmarkGetIfNoneMatchNotModified(b *testing.B) {
+	srv := miniotest.Start(b)
+	srv.MakeBucket(b, "vault")
+	be, err := s3bundle.NewS3(b.Context(), s3bundle.S3Config{
+		Bucket: "vault", Endpoint: srv.Endpoint, PathStyle: true,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	info, err := be.Put(b.Context(), "app/prod/current.pgp", make([]byte, 24<<10), s3bundle.PutOptions{Generation: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := be.GetIfNoneMatch(b.Context(), "app/prod/current.pgp", info.ETag); !errors.Is(err, s3bundle.ErrNotModified) {
+			b.Fatal(err)
+		}
+	}
+}

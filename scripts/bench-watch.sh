@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Polling cost of `vsync run --watch` (issue #5) with nothing changed, for
+# a runtime token against MinIO on loopback and a 20 KB vault:
+#   requests per poll   MinIO's own request counters (metrics v3, made
+#                       public for this throwaway server), every API summed
+#   CPU time per poll   of the vsync process (the child is `sleep`): the sum
+#                       of its threads' run time from /proc/PID/task/*/schedstat
+#                       (nanoseconds), and utime+stime from /proc/PID/stat
+#                       (clock ticks) as a cross-check
+# Polls are counted from vsync's own debug lines (VSYNC_DEBUG=watch: one
+# line per poll, written when the poll is done). Snapshots are taken just
+# after a poll line appears, when the next poll is at least 90% of an
+# interval away, so no request is in flight.
+# Usage: bash scripts/bench-watch.sh [POLLS] [INTERVAL_MS]   (default 300
+# polls at --watch=100ms; needs minio, curl, python3, awscli)
+cd "$(dirname "$0")/.."
+. scripts/lib-bench.sh
+need minio curl python3 aws
+POLLS=${1:-300}
+INTERVAL_MS=${2:-100}
+INTERVAL=${INTERVAL_MS}ms
+export MINIO_PROMETHEUS_AUTH_TYPE=public
+build_vsync
+start_minio
+
+"$VSYNC" profile add bench --bucket bench --endpoint "$MINIO_ENDPOINT" --path-style >/dev/null
+proj=$BENCH_DIR/proj
+mkdir -p "$proj" && cd "$proj"
+unset VSYNC_PASSPHRASE
+"$VSYNC" init prod --profile bench --prefix bench >"$BENCH_DIR/init.out"
+make_env infra/vault/prod 50 8 8
+"$VSYNC" push prod --note bench >/dev/null
+pass=$(cat "$XDG_CONFIG_HOME"/vsync/passphrases/prod-*)
+token=$("$VSYNC" runtime-token --env prod --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY")
+
+# requests: every S3 API request MinIO has counted so far.
+requests() {
+  curl -fsS "$MINIO_ENDPOINT/minio/metrics/v3/api/requests" |
+    awk '/^minio_api_requests_total\{/ && /type="s3"/ {n += $NF} END {printf "%d\n", n}'
+}
+# cpu_ns PID: run time of all its threads, in nanoseconds.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{n += $1} END {printf "%d\n", n}'; }
+# cpu_ticks PID: utime + stime in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
+polls() { grep -c 'watch poll' "$BENCH_DIR/watch.err" || true; }
+# after_poll N: wait (bounded) until at least N polls are logged. While
+# many polls remain it sleeps through most of them, so that the checks
+# (each a grep process) do not compete with vsync for the CPU.
+after_poll() {
+  local deadline=$((SECONDS + 600)) left
+  while left=$(($1 - $(polls))); [ "$left" -gt 0 ]; do
+    [ $SECONDS -lt $deadline ] || { echo "bench: vsync stopped polling" >&2; exit 1; }
+    if [ "$left" -gt 3 ]; then
+      sleep "$(awk -v n="$left" -v ms="$INTERVAL_MS" 'BEGIN {print n * ms * 0.8 / 1000}')"
+    else
+      sleep 0.005 # polling a log file for a condition, with a deadline
+    fi
+  done
+}
+
+run_dir=$BENCH_DIR/run && mkdir -p "$run_dir" && cd "$run_dir"
+export VSYNC_CONFIG=$token VSYNC_PASSPHRASE=$pass XDG_RUNTIME_DIR=$run_dir
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+: >"$BENCH_DIR/watch.err" # before vsync starts: polls() reads it at once
+VSYNC_DEBUG=watch "$VSYNC" run --watch="$INTERVAL" -- sleep 100000 2>"$BENCH_DIR/watch.err" &
+vpid=$!
+
+# Skip the first polls (the connection is set up, the code paged in).
+after_poll 5
+p0=$(polls) r0=$(requests) c0=$(cpu_ns $vpid) t0=$(cpu_ticks $vpid)
+after_poll $((p0 + POLLS))
+p1=$(polls) r1=$(requests) c1=$(cpu_ns $vpid) t1=$(cpu_ticks $vpid)
+kill -TERM $vpid; wait $vpid || true
+
+if grep -v 'watch poll [0-9]*: not modified$' "$BENCH_DIR/watch.err" | grep -q .; then
+  echo "bench: unexpected lines from vsync:" >&2; grep -v 'not modified$' "$BENCH_DIR/watch.err" >&2; exit 1
+fi
+hz=$(getconf CLK_TCK)
+python3 - "$p0" "$p1" "$r0" "$r1" "$c0" "$c1" "$t0" "$t1" "$hz" "$INTERVAL" <<'PY'
+import sys
+p0, p1, r0, r1, c0, c1, t0, t1, hz = map(int, sys.argv[1:10])
+polls, reqs = p1 - p0, r1 - r0
+print(f"polls: {polls} at --watch={sys.argv[10]}, nothing changed")
+print(f"requests: {reqs} = {reqs / polls:.3f} per poll (target: exactly 1)")
+print(f"CPU (threads' run time): {(c1 - c0) / 1e6:.1f} ms = {(c1 - c0) / 1e6 / polls:.3f} ms per poll (target < 1 ms)")
+print(f"CPU (utime+stime, {hz} Hz ticks): {(t1 - t0) * 1000 / hz:.0f} ms = {(t1 - t0) * 1000 / hz / polls:.3f} ms per poll")
+PY

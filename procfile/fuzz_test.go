@@ -49,3 +49,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFormation: any -c value and names either fail with one of the
+// documented errors or give every type a count from 0 to MaxInstances.
+func FuzzParseFormation(f *testing.F) {
+	for _, s := range []string{"", "web=2", "web=2,all=1", " web = 3 , clock=0 ", "all=0", "web=-1", "web", "=", ",", "web=1,web=2", "web=999999999999999999999"} {
+		f.Add(s, "worker")
+	}
+	pf, err := Parse(strings.NewReader("web: a\nworker: b\nclock: c\n"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, spec, name string) {
+		var selected []string
+		if _, i := pf.Lookup(name); i >= 0 {
+			selected = []string{name}
+		}
+		got, err := ParseFormation(spec, pf, selected)
+		if err != nil {
+			if !errors.Is(err, ErrBadFormation) && !errors.Is(err, ErrUnknownProcess) {
+				t.Fatalf("ParseFormation(%q): %T %v", spec, err, err)
+			}
+			return
+		}
+		if len(got) != len(pf.Entries) {
+			t.Fatalf("ParseFormation(%q) = %v: not every type", spec, got)
+		}
+		for _, e := range pf.Entries {
+			if n, ok := got[e.Name]; !ok || n < 0 || n > MaxInstances {
+				t.Fatalf("ParseFormation(%q) = %v", spec, got)
+			}
+		}
+	})
+}

@@ -7,9 +7,10 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-const checkDescription = `Parses the Procfile and lists its process types in order, one per line with
-the line it is defined on. Every bad line is reported, each on its own
-"vsync: error:" line with its number, not only the first.
+const checkDescription = `Parses the Procfile and prints its process types in order on one line:
+   valid Procfile "Procfile": web, worker, clock
+Every bad line is reported, each on its own "vsync: error:" line with its
+file and number, not only the first; nothing is run.
 
 Exit codes: 0 valid; 65 bad lines (all of them listed) or no process defined;
 66 the Procfile is missing.`

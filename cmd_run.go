@@ -96,6 +96,13 @@ func runCommand(sys *sysEnv) *cli.Command {
 	}
 }
 
+// releaseAfter is how long the child must have run before vsync, which
+// then mostly waits, gives back the pages of its own code and read-only
+// data that start-up faulted in (releaseExecutablePages): a long-running
+// child keeps a small wrapper beside it, and a command done sooner never
+// pays the millisecond the release takes.
+const releaseAfter = 100 * time.Millisecond
+
 // childExit is the exit status of the child, returned as an error so that
 // main exits with it; it prints nothing.
 type childExit struct{ code int }
@@ -255,9 +262,7 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		KillTimeout: o.KillTimeout,
 		Signals:     sigs,
 		Subreaper:   true,
-		// Once the child runs, vsync mostly waits: give back the pages of
-		// code and read-only data that start-up faulted in.
-		Started: func(int) { go releaseExecutablePages() },
+		Started:     func(int) { time.AfterFunc(releaseAfter, releaseExecutablePages) },
 	}
 	// From here on signals are the launcher's business: they are forwarded
 	// from sigs, so the ctx main cancels on SIGINT/SIGTERM must not also

@@ -33,17 +33,23 @@ composed environment (process, -e files, vault), else 5000.
 
 Every line is printed whole as "HH:MM:SS web.1 | text", never split or mixed
 with another process's line, a last line without a newline included; colour
-only on a terminal and never with NO_COLOR set.
+only on a terminal and never with NO_COLOR set. With --redact, every value
+of the vault's dotenv that is 6 bytes or longer is printed as *** wherever it
+appears in a line (the longer of two overlapping values wins); values from
+-e files, the process environment and --default are printed as they are.
 
 Each process leads its own process group. When any process exits, or at
 Ctrl-C or SIGTERM, every group gets SIGTERM at once, then SIGKILL after
 --timeout; a second Ctrl-C kills at once. vsync is a child subreaper, so no
-descendant outlives it, and its children die with it even if it is SIGKILLed.
+descendant outlives it. Should vsync itself be SIGKILLed, its processes die
+of their parent-death signal, and a watchdog (/bin/sh, released when vsync
+exits normally) kills their process groups, grandchildren included.
 
 Exit codes: that of the first process to fail, or 128+N when vsync was
-stopped by signal N (130 for Ctrl-C, 143 for SIGTERM), else 0; 127 (126) when
-a command is not found (not executable), reported on its own line; and
-vsync's own, with nothing started:
+stopped by signal N (130 for Ctrl-C, 143 for SIGTERM), else 0. A command that
+is not found (not executable) is reported on its process's lines and counts
+as that process exiting with 127 (126): the others are stopped as for any
+exit. vsync's own codes, with nothing started:
    64  bad flags: unknown process name (argument or -c), bad count or port
    65  malformed Procfile (every bad line, with its number) or dotenv
    66  Procfile or -e file missing

@@ -267,29 +267,19 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 	// From here on signals are the launcher's business: they are forwarded
 	// from sigs, so the ctx main cancels on SIGINT/SIGTERM must not also
 	// stop the child (that would count as a second stop signal).
-	var code int
 	if o.Watch.Interval > 0 {
-		if err := checkWatchable(p.Vault); err != nil {
-			return err
-		}
 		// From here the process supervises and polls, with nothing to
 		// run in parallel: one P spares the scheduler's spinning threads
 		// at each poll (measured: 0.82 ms of CPU per poll instead of
 		// 1.02 ms, scripts/bench-watch.sh).
 		runtime.GOMAXPROCS(1)
-		code, err = runWatched(context.WithoutCancel(ctx), sys, p, o.Watch, o.FetchTimeout, sigs,
-			func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
-				c := cfg
-				c.Env, c.Signals = environ(vars), sigs
-				return launcher.Run(ctx, c)
-			})
-	} else {
-		if p.status != nil {
-			gen := p.Vault.Generation
-			go serveStatus(ctx, p.status, p.Vault.Store, func() uint64 { return gen })
-		}
-		code, err = launcher.Run(context.WithoutCancel(ctx), cfg)
 	}
+	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
+		func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
+			c := cfg
+			c.Env, c.Signals = environ(vars), sigs
+			return launcher.Run(ctx, c)
+		})
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
 	}

@@ -281,31 +281,18 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 		})
 		return launcher.GroupConfig{Procs: procs, Out: out, KillTimeout: o.Timeout, Signals: sigs}, nil
 	}
-	cfg, err := group(p.Vars, sigs)
-	if err != nil {
-		return err
+	if _, err := group(p.Vars, sigs); err != nil {
+		return err // a bad command line, before anything starts
 	}
 	// Signals are the group's business from here, as in runRun.
-	var code int
-	if o.Watch.Interval > 0 {
-		if err := checkWatchable(p.Vault); err != nil {
-			return err
-		}
-		code, err = runWatched(context.WithoutCancel(ctx), sys, p, o.Watch, o.FetchTimeout, sigs,
-			func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
-				cfg, err := group(vars, sigs)
-				if err != nil {
-					return 1, err
-				}
-				return launcher.RunGroup(ctx, cfg)
-			})
-	} else {
-		if p.status != nil {
-			gen := p.Vault.Generation
-			go serveStatus(ctx, p.status, p.Vault.Store, func() uint64 { return gen })
-		}
-		code, err = launcher.RunGroup(context.WithoutCancel(ctx), cfg)
-	}
+	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
+		func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
+			cfg, err := group(vars, sigs)
+			if err != nil {
+				return 1, err
+			}
+			return launcher.RunGroup(ctx, cfg)
+		})
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
 	}

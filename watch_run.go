@@ -9,6 +9,25 @@ import (
 	"time"
 )
 
+// runSupervised runs start once with the prepared environment, or, with
+// --watch (wo.Interval > 0), under runWatched. In both cases the status
+// socket answers, and the ctx that main cancels at SIGINT/SIGTERM never
+// reaches start (signals arrive on sigs; that would be a second stop).
+func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, fetchTimeout time.Duration,
+	sigs <-chan os.Signal, start incarnation) (int, error) {
+	if wo.Interval > 0 {
+		if err := checkWatchable(p.Vault); err != nil {
+			return 0, err
+		}
+		return runWatched(context.WithoutCancel(ctx), sys, p, wo, fetchTimeout, sigs, start)
+	}
+	if p.status != nil {
+		gen := p.Vault.Generation
+		go serveStatus(ctx, p.status, p.Vault.Store, func() uint64 { return gen })
+	}
+	return start(context.WithoutCancel(ctx), p.Vars, sigs)
+}
+
 // runWatched is --watch for `vsync run` and `vsync start`: start runs
 // under the watch loop while a poller looks for new generations, and the
 // status socket answers with the generation applied. It returns the exit

@@ -125,9 +125,19 @@ func (d *PrivateDir) WriteFile(name string, data []byte) (string, error) {
 	if err := d.mkdirs(filepath.Dir(rel)); err != nil {
 		return "", fmt.Errorf("launcher: private file %q: %w", name, err)
 	}
+	if err := createPrivate(p, data); err != nil {
+		return "", fmt.Errorf("launcher: private file %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// createPrivate creates the file p, which must not exist (and is never
+// followed if it is a symlink), with mode 0600 whatever the umask and
+// content data. On failure nothing is left at p. The error names no path.
+func createPrivate(p string, data []byte) error {
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("launcher: private file %q: %w", name, unwrapPathError(err))
+		return unwrapPathError(err)
 	}
 	err = f.Chmod(0o600)
 	if err == nil {
@@ -138,9 +148,9 @@ func (d *PrivateDir) WriteFile(name string, data []byte) (string, error) {
 	}
 	if err != nil {
 		_ = os.Remove(p)
-		return "", fmt.Errorf("launcher: private file %q: %w", name, unwrapPathError(err))
+		return unwrapPathError(err)
 	}
-	return p, nil
+	return nil
 }
 
 // mkdirs creates the relative directory rel inside d, each level 0700.

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // stagePrefix starts the name of a file Stage writes before Commit renames
@@ -79,20 +78,8 @@ func writeStaged(dir string, data []byte) (string, error) {
 		return "", err
 	}
 	tmp := filepath.Join(dir, stagePrefix+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return "", unwrapPathError(err)
-	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return "", unwrapPathError(err)
+	if err := createPrivate(tmp, data); err != nil {
+		return "", err
 	}
 	return tmp, nil
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// vsyncIn runs the test binary as vsync in dir with env and returns its
+// combined output, failing the test when it does not exit 0.
+func vsyncIn(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir, cmd.Env = dir, append(env, "VSYNC_TEST_AS_VSYNC=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("vsync %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// waitForFile waits (polling, with a deadline) until path matches re.
+func waitForFile(t *testing.T, path, re string) string {
+	t.Helper()
+	rx := regexp.MustCompile("(?m)" + re)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		if m := rx.FindStringSubmatch(string(data)); m != nil {
+			return m[len(m)-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no match for %q in %s within 20s; it holds:\n%s", re, path, data)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file with a deadline
+	}
+}
+
+// TestWatchRestartLeavesNothingOfTheOldChild: the child of generation 1
+// orphans a grandchild (reparented to vsync, a child subreaper); the
+// restart for generation 2 stops it too, before the new child starts, and
+// vsync's exit stops generation 2's. On the directory backend, so it needs
+// no MinIO.
+func TestWatchRestartLeavesNothingOfTheOldChild(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	root := t.TempDir()
+	proj := filepath.Join(root, "proj")
+	for _, d := range []string{proj, filepath.Join(root, "vaults"), filepath.Join(root, "home"), filepath.Join(root, "run")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "HOME="+filepath.Join(root, "home"), "XDG_CONFIG_HOME="+filepath.Join(root, "config"),
+		"XDG_RUNTIME_DIR="+filepath.Join(root, "run"), "VSYNC_AUTHOR=t@example.com")
+	vsyncIn(t, proj, env, "profile", "add", "local", "--dir", filepath.Join(root, "vaults"))
+	vsyncIn(t, proj, env, "init", "prod", "--profile", "local", "--prefix", "app")
+	dotenv := filepath.Join(proj, "infra", "vault", "prod", ".env.prod")
+	push := func(a string) {
+		t.Helper()
+		if err := os.WriteFile(dotenv, []byte("A="+a+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		vsyncIn(t, proj, env, "push", "prod", "--note", "A="+a)
+	}
+	push("1")
+
+	log := filepath.Join(root, "log")
+	script := `"$0" __child orphan "$1/orphan.$VSYNC_GENERATION" && exec "$0" __child watch "$1/log" A NO_FILE`
+	cmd := exec.Command(os.Args[0], "run", "--env", "prod", "--watch=200ms", "--kill-timeout", "5s", "--",
+		"/bin/sh", "-c", script, os.Args[0], root)
+	cmd.Dir, cmd.Env = proj, append(env, "VSYNC_TEST_AS_VSYNC=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	pidOf := func(file string) int {
+		t.Helper()
+		s := waitForFile(t, file, `^(\d+)$`)
+		pid, _ := strconv.Atoi(s)
+		return pid
+	}
+	waitForFile(t, log, `^start pid=\d+ gen=1 A=1 `)
+	orphan1 := pidOf(filepath.Join(root, "orphan.1"))
+	if _, err := os.Stat("/proc/" + strconv.Itoa(orphan1)); err != nil {
+		t.Fatalf("generation 1's grandchild is not running: %v", err)
+	}
+
+	push("2")
+	waitForFile(t, log, `^start pid=\d+ gen=2 A=2 `)
+	checkGone(t, []int{orphan1}) // gone before generation 2 started
+	orphan2 := pidOf(filepath.Join(root, "orphan.2"))
+	if _, err := os.Stat("/proc/" + strconv.Itoa(orphan2)); err != nil {
+		t.Fatalf("generation 2's grandchild is not running: %v", err)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if got := exitCodeOf(t, err); got != 143 {
+			t.Errorf("exit %d, want the child's 143; stderr %q", got, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("vsync did not exit")
+	}
+	checkGone(t, []int{orphan2})
+	if got, want := stderr.String(), "vsync: generation 2: restarted (variables changed)\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+	data, _ := os.ReadFile(log)
+	if n := strings.Count(string(data), "TERM pid="); n != 2 {
+		t.Errorf("the children logged %d TERMs, want one each:\n%s", n, data)
+	}
+}

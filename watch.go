@@ -42,7 +42,9 @@ is refused and the running child keeps the last good secrets. Then:
                                      started again with the new environment.
 A restart waits for the old child to be gone, and starts with the newest
 generation accepted by then: one a newer generation made stale is skipped.
-A child that exits by itself is not restarted: vsync exits with its code.
+A stop signal during a restart ends vsync instead. A child that exits by
+itself is not restarted: vsync exits with its code. With --cache, each
+generation accepted is cached as a start would cache it.
 Each event is one line on stderr, naming generations, never values:
    vsync: generation 8: restarted (variables changed)
    vsync: generation 9: files replaced, sent SIGHUP
@@ -56,7 +58,8 @@ VSYNC_GENERATION is the generation the child was started with; the status
 socket (vsync status) answers with the generation applied, files replaced in
 place included, against the bucket's: stale while a refused generation is
 the newest. With "vsync start", the child is every process: a restart stops
-and starts them all, the reload signal goes to every process group.
+and starts them all (-t is the kill timeout), the reload signal goes to
+every process group.
 A bare --watch means 30s; an interval is given as --watch=10s (with "=").`
 
 // watchOptions are --watch and --reload-signal.

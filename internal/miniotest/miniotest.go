@@ -182,6 +182,14 @@ func (s *Server) Restart() error {
 	if err := os.MkdirAll(filepath.Join(s.Dir, "data"), 0o700); err != nil {
 		return err
 	}
+	// minio listens with SO_REUSEPORT: on an address another server took
+	// while this one was stopped it would start too, and share the
+	// connections with it.
+	l, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("minio: address %s is taken: %w", s.addr, err)
+	}
+	l.Close()
 	logPath := filepath.Join(s.Dir, "minio.log")
 	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
@@ -294,8 +302,16 @@ func stopProcess(p *process) error {
 
 // Pause freezes the running server with SIGSTOP: its port still accepts
 // connections (the kernel completes them) but nothing answers, as a bucket
-// that hangs. Resume continues it; Stop also works on a paused server.
-func (s *Server) Pause() error { return s.signal(syscall.SIGSTOP) }
+// that hangs. It returns once every thread of the server is stopped (on
+// Linux). Resume continues it; Stop also works on a paused server.
+func (s *Server) Pause() error {
+	if err := s.signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return waitStopped(s.proc.cmd.Process.Pid, stopTimeout)
+}
 
 // Resume continues a server that Pause froze.
 func (s *Server) Resume() error { return s.signal(syscall.SIGCONT) }

@@ -34,7 +34,7 @@ type statusReport struct {
 	Env              string `json:"env"`
 	Generation       uint64 `json:"generation"`                  // what the app runs with (or the local folder has)
 	RemoteGeneration uint64 `json:"remote_generation,omitempty"` // current.pgp's, when known
-	Reason           string `json:"reason,omitempty"`            // why unknown; never a secret
+	Reason           string `json:"reason,omitempty"`            // why unknown, or why a --watch keeps an older generation; never a secret
 }
 
 // statusSocketVar names the status socket of the `vsync run` that started
@@ -104,7 +104,7 @@ func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
 		case "fresh":
 			fmt.Fprintf(sys.Stdout, "fresh: env %s at generation %d\n", r.Env, r.Generation)
 		case "stale":
-			fmt.Fprintf(sys.Stdout, "stale: env %s runs generation %d, the bucket has %d\n", r.Env, r.Generation, r.RemoteGeneration)
+			fmt.Fprintf(sys.Stdout, "stale: env %s runs generation %d, the bucket has %d%s\n", r.Env, r.Generation, r.RemoteGeneration, parenthesized(r.Reason))
 		default:
 			fmt.Fprintf(sys.Stdout, "unknown: env %s at generation %d: %s\n", r.Env, r.Generation, r.Reason)
 		}
@@ -237,10 +237,18 @@ func askRunningVsync(ctx context.Context, sys *sysEnv, env string) (statusReport
 	return statusReport{}, os.ErrNotExist
 }
 
-// serveStatus answers every connection on ln with the status of the
-// generation gen returns (the one applied: `vsync run --watch` moves it)
-// against st, until ln is closed.
-func serveStatus(ctx context.Context, ln net.Listener, st *s3bundle.Store, gen func() uint64) {
+// parenthesized is " (s)", or "" for an empty s.
+func parenthesized(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// serveStatus answers every connection on ln with what answer reports
+// (compareRemote of the generation running, which `vsync run --watch`
+// moves), until ln is closed.
+func serveStatus(ctx context.Context, ln net.Listener, answer func(context.Context) statusReport) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -250,7 +258,7 @@ func serveStatus(ctx context.Context, ln net.Listener, st *s3bundle.Store, gen f
 			defer conn.Close()
 			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
-			_ = json.NewEncoder(conn).Encode(compareRemote(hctx, st, gen()))
+			_ = json.NewEncoder(conn).Encode(answer(hctx))
 		}()
 	}
 }

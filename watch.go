@@ -57,7 +57,7 @@ Each event is one line on stderr, naming generations, never values:
 VSYNC_GENERATION is the generation the child was started with; the status
 socket (vsync status) answers with the generation applied, files replaced in
 place included, against the bucket's: stale while a refused generation is
-the newest. With "vsync start", the child is every process: a restart stops
+the newest, with the reason ("generation 13 refused: wrong passphrase"). With "vsync start", the child is every process: a restart stops
 and starts them all (-t is the kill timeout), the reload signal goes to
 every process group.
 A bare --watch means 30s; an interval is given as --watch=10s (with "=").`

@@ -33,6 +33,8 @@ type watchLoop struct {
 	// variables the running incarnation has (VSYNC_GENERATION aside):
 	// what the status socket reports.
 	applied atomic.Uint64
+	// refused is the newest generation refused, by the loop or the poller.
+	refused refusal
 }
 
 // newWatchLoop starts from what prepareChild made.
@@ -113,7 +115,7 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 			}
 			c, err := w.prepare(lv)
 			if err != nil {
-				w.refused(lv, err)
+				w.refuse(lv, err)
 				continue
 			}
 			switch {
@@ -122,7 +124,7 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 				stop()
 			case c.filesChanged:
 				if err := c.update.Commit(); err != nil {
-					w.refused(lv, err)
+					w.refuse(lv, err)
 					continue
 				}
 				w.accept(c)
@@ -156,7 +158,7 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 func (w *watchLoop) supersede(pending *change, lv *loadedVault) *change {
 	c, err := w.prepare(lv)
 	if err != nil {
-		w.refused(lv, err)
+		w.refuse(lv, err)
 		return pending
 	}
 	w.say("vsync: generation %d: skipped (generation %d is newer)", pending.lv.Generation, c.lv.Generation)
@@ -164,9 +166,11 @@ func (w *watchLoop) supersede(pending *change, lv *loadedVault) *change {
 	return c
 }
 
-// refused says that lv will not be applied, and why.
-func (w *watchLoop) refused(lv *loadedVault, err error) {
-	w.say("vsync: generation %d: refused: %s; keeping generation %d", lv.Generation, refusalReason(err), w.applied.Load())
+// refuse says that lv will not be applied, and why.
+func (w *watchLoop) refuse(lv *loadedVault, err error) {
+	why := refusalReason(err)
+	w.refused.set(lv.Generation, why)
+	w.say("vsync: generation %d: refused: %s; keeping generation %d", lv.Generation, why, w.applied.Load())
 }
 
 // prepare composes the environment of lv and stages its changed files.

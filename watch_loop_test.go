@@ -274,6 +274,9 @@ func TestWatchLoopRefusesWhatDoesNotCompose(t *testing.T) {
 	if strings.Contains(lines, "CANARY") {
 		t.Errorf("a value reached stderr:\n%s", lines)
 	}
+	if gen, why := f.w.refused.get(); gen != 3 || !strings.HasPrefix(why, "--file-env: ") {
+		t.Errorf("refusal recorded for the status socket: %d %q", gen, why)
+	}
 }
 
 func TestWatchLoopStopSignalDuringRestart(t *testing.T) {

@@ -37,6 +37,8 @@ type poller struct {
 	keep func(raw []byte, info s3bundle.ObjectInfo, gen uint64)
 	// debug, when not nil, gets one line per poll (VSYNC_DEBUG=watch).
 	debug func(format string, a ...any)
+	// refused, when not nil, records each generation refused.
+	refused *refusal
 
 	unreadable string // the last read failure said, "" once reads work
 	polls      uint64
@@ -100,7 +102,11 @@ func (p *poller) poll(ctx context.Context) {
 	p.etag = info.ETag
 	if err != nil {
 		p.trace("refused")
-		p.say("vsync: %s: refused: %s; keeping generation %d", generationLabel(info.Generation), refusalReason(err), p.gen)
+		why := refusalReason(err)
+		if p.refused != nil {
+			p.refused.set(info.Generation, why)
+		}
+		p.say("vsync: %s: refused: %s; keeping generation %d", generationLabel(info.Generation), why, p.gen)
 		return
 	}
 	gen := b.Manifest.Generation

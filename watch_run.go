@@ -22,8 +22,8 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 		return runWatched(context.WithoutCancel(ctx), sys, p, wo, fetchTimeout, sigs, start)
 	}
 	if p.status != nil {
-		gen := p.Vault.Generation
-		go serveStatus(ctx, p.status, p.Vault.Store, func() uint64 { return gen })
+		st, gen := p.Vault.Store, p.Vault.Generation
+		go serveStatus(ctx, p.status, func(ctx context.Context) statusReport { return compareRemote(ctx, st, gen) })
 	}
 	return start(context.WithoutCancel(ctx), p.Vars, sigs)
 }
@@ -40,7 +40,7 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 	stderr := &lockedWriter{w: sys.Stderr}
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	w := newWatchLoop(p, wo.Reload, say)
-	lv := p.Vault
+	lv, st := p.Vault, p.Vault.Store
 	po := &poller{
 		st:       lv.Store,
 		pass:     lv.pass,
@@ -51,6 +51,7 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 		gen:      lv.Generation,
 		found:    make(chan *loadedVault, 1),
 		say:      say,
+		refused:  &w.refused,
 	}
 	if lv.Cache != nil {
 		po.keep = (&offlineCache{bundleCache: lv.Cache, stderr: stderr}).keep
@@ -59,7 +60,13 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 		po.debug = say
 	}
 	if p.status != nil {
-		go serveStatus(pollCtx, p.status, lv.Store, w.applied.Load)
+		go serveStatus(pollCtx, p.status, func(ctx context.Context) statusReport {
+			r := compareRemote(ctx, st, w.applied.Load())
+			if gen, why := w.refused.get(); r.Status == "stale" && gen == r.RemoteGeneration && why != "" {
+				r.Reason = fmt.Sprintf("generation %d refused: %s", gen, why)
+			}
+			return r
+		})
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { po.run(pollCtx) })
@@ -67,6 +74,27 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 	cancel()
 	wg.Wait()
 	return code, err
+}
+
+// refusal is the newest generation the watch refused and why (the reason
+// of its stderr line), for the status socket: a stale status then says
+// why the running generation is older.
+type refusal struct {
+	mu  sync.Mutex
+	gen uint64
+	why string
+}
+
+func (r *refusal) set(gen uint64, why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gen, r.why = gen, why
+}
+
+func (r *refusal) get() (uint64, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gen, r.why
 }
 
 // lockedWriter serialises the lines of the poller and of the watch loop.

@@ -95,8 +95,8 @@ PY
 
 # Resident memory of the wrapper while its child sleeps: start it, wait for
 # the child to exist, give vsync half a second (it releases the pages
-# start-up touched just after the start, in about a millisecond), read
-# /proc/PID/status, stop it. VmHWM is the peak, during start-up.
+# start-up touched once the child has run 100 ms), read /proc/PID/status,
+# stop it. VmHWM is the peak, during start-up.
 "${RT[@]}" "$VSYNC" run -- sleep 30 &
 vpid=$!
 for _ in $(seq 1 200); do

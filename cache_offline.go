@@ -30,8 +30,12 @@ func cacheFor(o runtimeOptions, key, env string, stderr io.Writer) *offlineCache
 	return &offlineCache{bundleCache: newBundleCache(o.Cache, key, env), maxAge: o.CacheMaxAge, stderr: stderr}
 }
 
-// checkCacheFlags refuses a --cache-max-age that is not positive.
+// checkCacheFlags refuses a --cache-max-age that is not positive, or one
+// given without --cache (runtimeOptionsFrom sets it to -1 then).
 func checkCacheFlags(o runtimeOptions) error {
+	if o.Cache == "" && o.CacheMaxAge < 0 {
+		return usageErrorf("--cache-max-age needs --cache DIR")
+	}
 	if o.Cache != "" && o.CacheMaxAge <= 0 {
 		return usageErrorf("--cache-max-age %s: want a positive duration such as 24h", o.CacheMaxAge)
 	}

@@ -27,7 +27,7 @@ type runtimeOptions struct {
 	FileEnv      []string // --file-env SRC=NAME
 	FetchTimeout time.Duration
 	Cache        string        // --cache DIR: keep the last good bundle, start from it offline
-	CacheMaxAge  time.Duration // --cache-max-age
+	CacheMaxAge  time.Duration // --cache-max-age; -1 when given without --cache
 	// DotenvDir is where the dotenv-only mode reads .env when no -e is
 	// given; empty: the working directory (vsync start -d sets it).
 	DotenvDir string
@@ -59,6 +59,9 @@ func runtimeOptionsFrom(c *cli.Context) runtimeOptions {
 		FetchTimeout: c.Duration("fetch-timeout"),
 		Cache:        c.String("cache"),
 		CacheMaxAge:  c.Duration("cache-max-age"),
+	}
+	if c.IsSet("cache-max-age") && o.Cache == "" {
+		o.CacheMaxAge = -1 // checkCacheFlags refuses it
 	}
 	if c.IsSet("preserve-env") {
 		switch v := c.String("preserve-env"); v {

@@ -43,14 +43,28 @@ func waitForFile(t *testing.T, path, re string) string {
 }
 
 // TestWatchRestartLeavesNothingOfTheOldChild: the child of generation 1
-// orphans a grandchild (reparented to vsync, a child subreaper); the
-// restart for generation 2 stops it too, before the new child starts, and
-// vsync's exit stops generation 2's. On the directory backend, so it needs
-// no MinIO.
+// orphans a grandchild (reparented to vsync, a child subreaper, or PID 1
+// of a new PID namespace as a container ENTRYPOINT) and a short-lived one
+// that PID 1 must reap; the restart for generation 2 stops the grandchild
+// too, before the new child starts, and vsync's exit stops generation 2's.
+// On the directory backend, so it needs no MinIO.
 func TestWatchRestartLeavesNothingOfTheOldChild(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
 	}
+	t.Run("subreaper", func(t *testing.T) { watchRestart(t, false) })
+	t.Run("pid1", func(t *testing.T) {
+		if _, err := exec.LookPath("unshare"); err != nil {
+			t.Skip("unshare not installed")
+		}
+		if err := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "true").Run(); err != nil {
+			t.Skipf("no PID namespaces here: %v", err)
+		}
+		watchRestart(t, true)
+	})
+}
+
+func watchRestart(t *testing.T, pid1 bool) {
 	root := t.TempDir()
 	proj := filepath.Join(root, "proj")
 	for _, d := range []string{proj, filepath.Join(root, "vaults"), filepath.Join(root, "home"), filepath.Join(root, "run")} {
@@ -60,6 +74,9 @@ func TestWatchRestartLeavesNothingOfTheOldChild(t *testing.T) {
 	}
 	env := append(os.Environ(), "HOME="+filepath.Join(root, "home"), "XDG_CONFIG_HOME="+filepath.Join(root, "config"),
 		"XDG_RUNTIME_DIR="+filepath.Join(root, "run"), "VSYNC_AUTHOR=t@example.com")
+	if os.Getenv("GORACE") == "" {
+		env = append(env, "GORACE=atexit_sleep_ms=10") // under -race each vsync would sleep 1s at exit
+	}
 	vsyncIn(t, proj, env, "profile", "add", "local", "--dir", filepath.Join(root, "vaults"))
 	vsyncIn(t, proj, env, "init", "prod", "--profile", "local", "--prefix", "app")
 	dotenv := filepath.Join(proj, "infra", "vault", "prod", ".env.prod")
@@ -73,9 +90,13 @@ func TestWatchRestartLeavesNothingOfTheOldChild(t *testing.T) {
 	push("1")
 
 	log := filepath.Join(root, "log")
-	script := `"$0" __child orphan "$1/orphan.$VSYNC_GENERATION" && exec "$0" __child watch "$1/log" A NO_FILE`
-	cmd := exec.Command(os.Args[0], "run", "--env", "prod", "--watch=200ms", "--kill-timeout", "5s", "--",
-		"/bin/sh", "-c", script, os.Args[0], root)
+	script := `"$0" __child orphan "$1/orphan.$VSYNC_GENERATION" && (true &) && exec "$0" __child watch "$1/log" A NO_FILE`
+	argv := []string{os.Args[0], "run", "--env", "prod", "--watch=200ms", "--kill-timeout", "5s", "--",
+		"/bin/sh", "-c", script, os.Args[0], root}
+	if pid1 {
+		argv = append([]string{"unshare", "--pid", "--fork", "--mount-proc"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = proj, append(env, "VSYNC_TEST_AS_VSYNC=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -83,27 +104,50 @@ func TestWatchRestartLeavesNothingOfTheOldChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	vsyncPid := cmd.Process.Pid
+	if pid1 {
+		vsyncPid = onlyChild(t, cmd.Process.Pid) // unshare's child
+		if got := nsPid(t, vsyncPid); got != 1 {
+			t.Fatalf("vsync is pid %d in its namespace, want 1", got)
+		}
+	}
+	// pidOf is the host pid of the grandchild whose pid file is file.
 	pidOf := func(file string) int {
 		t.Helper()
 		s := waitForFile(t, file, `^(\d+)$`)
+		if pid1 {
+			return nsToHostChild(t, vsyncPid, s)
+		}
 		pid, _ := strconv.Atoi(s)
 		return pid
 	}
+	noZombies := func() {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for z := zombieChildren(vsyncPid); len(z) > 0; z = zombieChildren(vsyncPid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("zombies %v left under vsync", z)
+			}
+			time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
+		}
+	}
 	waitForFile(t, log, `^start pid=\d+ gen=1 A=1 `)
 	orphan1 := pidOf(filepath.Join(root, "orphan.1"))
-	if _, err := os.Stat("/proc/" + strconv.Itoa(orphan1)); err != nil {
-		t.Fatalf("generation 1's grandchild is not running: %v", err)
+	if _, err := os.Stat("/proc/" + strconv.Itoa(orphan1)); orphan1 == 0 || err != nil {
+		t.Fatalf("generation 1's grandchild %d is not running under vsync: %v", orphan1, err)
 	}
+	noZombies()
 
 	push("2")
 	waitForFile(t, log, `^start pid=\d+ gen=2 A=2 `)
 	checkGone(t, []int{orphan1}) // gone before generation 2 started
 	orphan2 := pidOf(filepath.Join(root, "orphan.2"))
-	if _, err := os.Stat("/proc/" + strconv.Itoa(orphan2)); err != nil {
-		t.Fatalf("generation 2's grandchild is not running: %v", err)
+	if _, err := os.Stat("/proc/" + strconv.Itoa(orphan2)); orphan2 == 0 || err != nil {
+		t.Fatalf("generation 2's grandchild %d is not running under vsync: %v", orphan2, err)
 	}
+	noZombies()
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := syscall.Kill(vsyncPid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

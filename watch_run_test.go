@@ -64,15 +64,19 @@ func TestWatchRestartLeavesNothingOfTheOldChild(t *testing.T) {
 	})
 }
 
-func watchRestart(t *testing.T, pid1 bool) {
-	root := t.TempDir()
-	proj := filepath.Join(root, "proj")
+// dirProject makes a project whose env prod lives in a directory-backend
+// profile, pushed once with A=1. push pushes A=a as the next generation;
+// env is the environment for the test binary as vsync.
+func dirProject(t *testing.T) (root, proj string, env []string, push func(a string)) {
+	t.Helper()
+	root = t.TempDir()
+	proj = filepath.Join(root, "proj")
 	for _, d := range []string{proj, filepath.Join(root, "vaults"), filepath.Join(root, "home"), filepath.Join(root, "run")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
-	env := append(os.Environ(), "HOME="+filepath.Join(root, "home"), "XDG_CONFIG_HOME="+filepath.Join(root, "config"),
+	env = append(os.Environ(), "HOME="+filepath.Join(root, "home"), "XDG_CONFIG_HOME="+filepath.Join(root, "config"),
 		"XDG_RUNTIME_DIR="+filepath.Join(root, "run"), "VSYNC_AUTHOR=t@example.com")
 	if os.Getenv("GORACE") == "" {
 		env = append(env, "GORACE=atexit_sleep_ms=10") // under -race each vsync would sleep 1s at exit
@@ -80,7 +84,7 @@ func watchRestart(t *testing.T, pid1 bool) {
 	vsyncIn(t, proj, env, "profile", "add", "local", "--dir", filepath.Join(root, "vaults"))
 	vsyncIn(t, proj, env, "init", "prod", "--profile", "local", "--prefix", "app")
 	dotenv := filepath.Join(proj, "infra", "vault", "prod", ".env.prod")
-	push := func(a string) {
+	push = func(a string) {
 		t.Helper()
 		if err := os.WriteFile(dotenv, []byte("A="+a+"\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -88,7 +92,11 @@ func watchRestart(t *testing.T, pid1 bool) {
 		vsyncIn(t, proj, env, "push", "prod", "--note", "A="+a)
 	}
 	push("1")
+	return root, proj, env, push
+}
 
+func watchRestart(t *testing.T, pid1 bool) {
+	root, proj, env, push := dirProject(t)
 	log := filepath.Join(root, "log")
 	script := `"$0" __child orphan "$1/orphan.$VSYNC_GENERATION" && (true &) && exec "$0" __child watch "$1/log" A NO_FILE`
 	argv := []string{os.Args[0], "run", "--env", "prod", "--watch=200ms", "--kill-timeout", "5s", "--",

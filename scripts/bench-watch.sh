@@ -80,6 +80,8 @@ python3 - "$p0" "$p1" "$r0" "$r1" "$c0" "$c1" "$t0" "$t1" "$hz" "$INTERVAL" <<'P
 import sys
 p0, p1, r0, r1, c0, c1, t0, t1, hz = map(int, sys.argv[1:10])
 polls, reqs = p1 - p0, r1 - r0
+if reqs <= 0:
+    sys.exit("bench: MinIO counted no request: does it serve /minio/metrics/v3/api/requests?")
 print(f"polls: {polls} at --watch={sys.argv[10]}, nothing changed")
 print(f"requests: {reqs} = {reqs / polls:.3f} per poll (target: exactly 1)")
 print(f"CPU (threads' run time): {(c1 - c0) / 1e6:.1f} ms = {(c1 - c0) / 1e6 / polls:.3f} ms per poll (target < 1 ms)")

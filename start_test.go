@@ -570,3 +570,48 @@ func procChildren(pid int) []int {
 	}
 	return out
 }
+
+// TestStartSecondSignalKills: a process that ignores SIGTERM holds the
+// stop for the whole grace period, unless a second Ctrl-C (or SIGTERM)
+// comes: then every group gets SIGKILL at once, and vsync exits with the
+// first signal's 128+N.
+func TestStartSecondSignalKills(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		first, second syscall.Signal
+		want          int
+	}{
+		{"int-int", syscall.SIGINT, syscall.SIGINT, 130},
+		{"term-int", syscall.SIGTERM, syscall.SIGINT, 143},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeProcfile(t, dir, "stubborn: TESTBIN trap ignore\nok: TESTBIN trap\n")
+			r := startRunning(t, startCmd(t, dir, "-t", "60s"))
+			r.waitLines(t, "stubborn.1 ready", "ok.1 ready")
+			if err := r.cmd.Process.Signal(tc.first); err != nil {
+				t.Fatal(err)
+			}
+			// The stubborn process got SIGTERM and stays.
+			r.waitLines(t, "system sending SIGTERM to all processes", "stubborn.1 TERM")
+			second := time.Now()
+			if err := r.cmd.Process.Signal(tc.second); err != nil {
+				t.Fatal(err)
+			}
+			code, out := r.wait(t)
+			if code != tc.want {
+				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.want, out)
+			}
+			if d := time.Since(second); d > 20*time.Second {
+				t.Errorf("vsync took %v after the second signal (grace period 60s)", d)
+			}
+			lines := procLines(out)
+			for _, want := range []string{"system sending SIGKILL to all processes", "stubborn.1 killed by SIGKILL"} {
+				if !lines[want] {
+					t.Errorf("no %q in the output:\n%s", want, out)
+				}
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"time"
@@ -86,18 +87,16 @@ func (p *poller) poll(ctx context.Context) {
 		}
 		return
 	}
-	defer rc.Close()
-	var raw bytes.Buffer
-	var r io.Reader = rc
-	if p.keep != nil {
-		r = io.TeeReader(rc, &raw)
-	}
-	b, _, err := checkBundle(r, info, p.st, p.pass, 0, bundleName(0))
-	if err != nil && !isBundleFault(err) {
-		// The body did not arrive whole: try again next time.
+	// Read the body whole first: the decryption reports a read that
+	// breaks off like a truncated bundle, and a broken transfer must be
+	// tried again, not refused for good.
+	raw, err := readWhole(rc, info.Size)
+	rc.Close()
+	if err != nil {
 		p.cannotRead(err)
 		return
 	}
+	b, _, err := checkBundle(bytes.NewReader(raw), info, p.st, p.pass, 0, bundleName(0))
 	p.readable()
 	p.etag = info.ETag
 	if err != nil {
@@ -118,7 +117,7 @@ func (p *poller) poll(ctx context.Context) {
 	}
 	p.gen = gen
 	if p.keep != nil {
-		p.keep(raw.Bytes(), info, gen)
+		p.keep(raw, info, gen)
 	}
 	lv := splitBundle(p.st.Env, gen, b.Files)
 	lv.Store, lv.Source = p.st, p.source
@@ -152,11 +151,18 @@ func (p *poller) readable() {
 	}
 }
 
-// isBundleFault reports whether err says the bundle itself is bad (wrong
-// passphrase, tampered, unsafe, manifest), as opposed to a failed read.
-func isBundleFault(err error) bool {
-	return errors.Is(err, vault.ErrWrongPassphrase) || errors.Is(err, vault.ErrIntegrity) ||
-		errors.Is(err, vault.ErrUnsafePath) || errors.Is(err, vault.ErrManifest)
+// readWhole reads r to EOF; size, when known (not 0), is the length the
+// object was announced with, and a body that ends short of it fails.
+func readWhole(r io.Reader, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(max(size, 0), 1<<30)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	if size > 0 && int64(buf.Len()) != size {
+		return nil, fmt.Errorf("read %d of %d bytes: %w", buf.Len(), size, io.ErrUnexpectedEOF)
+	}
+	return buf.Bytes(), nil
 }
 
 // refusalReason is why a generation was refused, in a few words and never

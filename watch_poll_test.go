@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -151,5 +152,69 @@ func TestJitteredStaysWithinTenPercent(t *testing.T) {
 	}
 	if hi-lo < 5*time.Second {
 		t.Errorf("jitter range [%v, %v] too narrow: polls would stay in step", lo, hi)
+	}
+}
+
+// breakingBackend serves the first read of each object cut short by a
+// transport error, as a connection reset in the middle of a body.
+type breakingBackend struct {
+	s3bundle.Backend
+	broken bool
+}
+
+func (b *breakingBackend) GetIfNoneMatch(ctx context.Context, key, etag string) (io.ReadCloser, s3bundle.ObjectInfo, error) {
+	rc, info, err := b.Backend.GetIfNoneMatch(ctx, key, etag)
+	if err != nil || b.broken {
+		return rc, info, err
+	}
+	b.broken = true
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(rc, info.Size/2), iotestErrReader{}), rc}, info, nil
+}
+
+type iotestErrReader struct{}
+
+func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// TestPollerRetriesABrokenTransfer: a body cut off by the network is not
+// a tampered bundle: the poll says the bucket could not be read, and the
+// next poll reads the generation again and hands it on.
+func TestPollerRetriesABrokenTransfer(t *testing.T) {
+	dir, err := s3bundle.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &s3bundle.Store{Backend: &breakingBackend{Backend: dir}, Prefix: "app", Env: "prod"}
+	raw := sealedBundle(t, "prod", 2, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("A=2\n")})
+	if err := st.Commit(t.Context(), 2, raw, s3bundle.ObjectInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	p := &poller{
+		st: st, pass: []byte("pw"), interval: time.Second, gen: 1, etag: "old",
+		found: make(chan *loadedVault, 1),
+		say:   func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
+	}
+	p.poll(t.Context())
+	select {
+	case lv := <-p.found:
+		t.Fatalf("a broken transfer was handed on as generation %d", lv.Generation)
+	default:
+	}
+	p.poll(t.Context())
+	select {
+	case lv := <-p.found:
+		if lv.Generation != 2 {
+			t.Errorf("found generation %d", lv.Generation)
+		}
+	default:
+		t.Fatal("generation 2 was not read again after the broken transfer")
+	}
+	want := "vsync: watch: cannot read current.pgp: bucket unreachable; keeping generation 1\n" +
+		"vsync: watch: current.pgp readable again"
+	if got := strings.Join(lines, "\n"); got != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
 	}
 }

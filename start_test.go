@@ -514,11 +514,16 @@ func TestStartSIGKILLed(t *testing.T) {
 		"worker: "+strings.ReplaceAll(forker, "PIDFILE", "worker.pids")+"\n")
 	r := startRunning(t, startCmd(t, dir))
 	r.waitLines(t, "ready", "ready")
+	// The watchdog starts once every process has: it may come after the
+	// "ready" lines.
 	var watchdogs []int
-	for _, c := range procChildren(r.cmd.Process.Pid) {
-		if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(c) + "/cmdline"); strings.HasPrefix(string(cmdline), "vsync-watchdog\x00") {
-			watchdogs = append(watchdogs, c)
+	for deadline := time.Now().Add(10 * time.Second); len(watchdogs) == 0 && time.Now().Before(deadline); {
+		for _, c := range procChildren(r.cmd.Process.Pid) {
+			if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(c) + "/cmdline"); strings.HasPrefix(string(cmdline), "vsync-watchdog\x00") {
+				watchdogs = append(watchdogs, c)
+			}
 		}
+		time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
 	}
 	if len(watchdogs) != 1 {
 		t.Errorf("vsync start has %d watchdog processes, want 1", len(watchdogs))

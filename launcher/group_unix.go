@@ -71,11 +71,11 @@ type GroupConfig struct {
 // gets SIGKILL should vsync die (PR_SET_PDEATHSIG, set from a thread that
 // lives as long as RunGroup), and the process is a child subreaper while
 // RunGroup runs, so that orphaned descendants are re-parented to it.
-// Once all are started, a watchdog (/bin/sh, in its own process group)
-// waits on a pipe from vsync: should vsync die without stopping the group
-// (SIGKILL), it sends SIGKILL to every process group, which reaches what
-// the processes started in their groups; it is released once the group is
-// gone (see startWatchdog).
+// Before the first process, a watchdog (/bin/sh, in its own process group)
+// is started; it is told each process group on a pipe from vsync, and
+// should vsync die without stopping the group (SIGKILL) it sends SIGKILL
+// to every one, which reaches what the processes started in their groups;
+// it is released once the group is gone (see startWatchdog).
 // RunGroup reaps every child of the process with wait4(-1): nothing else
 // in the process may start or wait for children while it runs.
 //
@@ -187,12 +187,19 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 	release := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
+		tried := false // to start the watchdog
 		for i, p := range g.cfg.Procs {
 			if failed[i] != nil {
 				results <- startResult{nil, &startErr{p.Name, failed[i]}}
 				continue
 			}
+			if !tried {
+				g.watchdog, tried = startWatchdog(null), true
+			}
 			m, err := g.start(p, paths[i], i, null)
+			if err == nil {
+				g.watchdog.watch(m.pid)
+			}
 			results <- startResult{m, err}
 			var se *startErr
 			if err != nil && !errors.As(err, &se) {
@@ -228,17 +235,14 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 		g.members = append(g.members, res.m)
 		g.byPid[res.m.pid] = res.m
 	}
+	// The starting thread is done with the watchdog (results is closed).
 	if len(g.members) == 0 {
+		g.watchdog.stop()
 		if fatal != nil {
 			return 1, fatal
 		}
 		return code, nil
 	}
-	pgids := make([]int, len(g.members))
-	for i, m := range g.members {
-		pgids[i] = m.pid
-	}
-	g.watchdog = startWatchdog(pgids, null)
 	defer g.watchdog.release()
 	g.events = make(chan exitEvent, 64)
 	go reapChildren(-1, 0, g.events)

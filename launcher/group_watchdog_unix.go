@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // watchdogShell runs the watchdog; without it there is none (see
@@ -13,10 +15,11 @@ import (
 const watchdogShell = "/bin/sh"
 
 // watchdogScript is the watchdog's whole program. Its stdin is a pipe whose
-// only write end vsync holds: a line means vsync released it, and it exits;
-// end of file means vsync died without stopping the group (SIGKILL, a
-// crash), and it sends SIGKILL to every process group in its arguments.
-const watchdogScript = `read -r _ || kill -s KILL -- "$@" 2>/dev/null`
+// only write end vsync holds, on which vsync writes the process group of
+// each process it starts, one per line, and "done" when the group is gone:
+// then it exits. End of file means vsync died without stopping the group
+// (SIGKILL, a crash): it sends SIGKILL to every process group it was given.
+const watchdogScript = `while read -r g; do [ "$g" = done ] && exit 0; set -- "$@" "-$g"; done; kill -s KILL -- "$@" 2>/dev/null`
 
 // watchdog is the process that kills a group's process groups should vsync
 // die without stopping them. The parent-death signal kills only the
@@ -28,21 +31,18 @@ type watchdog struct {
 	w   *os.File // the write end; nil once released
 }
 
-// startWatchdog starts the watchdog of pgids in its own process group (so
-// that a Ctrl-C at the terminal does not reach it) with no parent-death
-// signal (it must outlive vsync). It is best effort: nil when it cannot be
-// started (no /bin/sh), and the processes then only have their
-// parent-death signal. The watchdog is a child of vsync: RunGroup reaps it
-// once released.
-func startWatchdog(pgids []int, null *os.File) *watchdog {
+// startWatchdog starts the watchdog, before the first process, in its own
+// process group (so that a Ctrl-C at the terminal does not reach it) and
+// with no parent-death signal (it must outlive vsync). It is best effort:
+// nil when it cannot be started (no /bin/sh), and the processes then only
+// have their parent-death signal. The watchdog is a child of vsync:
+// RunGroup reaps it once released.
+func startWatchdog(null *os.File) *watchdog {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil
 	}
 	args := []string{"vsync-watchdog", "-c", watchdogScript, "vsync-watchdog"}
-	for _, p := range pgids {
-		args = append(args, "-"+strconv.Itoa(p))
-	}
 	proc, err := os.StartProcess(watchdogShell, args, &os.ProcAttr{
 		Env:   []string{},
 		Files: []*os.File{r, null, null},
@@ -58,15 +58,34 @@ func startWatchdog(pgids []int, null *os.File) *watchdog {
 	return &watchdog{pid: pid, w: w}
 }
 
+// watch gives the watchdog the process group pgid, right after its leader
+// is started.
+func (wd *watchdog) watch(pgid int) {
+	if wd == nil || wd.w == nil {
+		return
+	}
+	_, _ = wd.w.Write([]byte(strconv.Itoa(pgid) + "\n"))
+}
+
 // release lets the watchdog exit without killing anything; it is called
 // once vsync has no other child left, and again harmlessly.
 func (wd *watchdog) release() {
 	if wd == nil || wd.w == nil {
 		return
 	}
-	_, _ = wd.w.Write([]byte("\n"))
+	_, _ = wd.w.Write([]byte("done\n"))
 	_ = wd.w.Close()
 	wd.w = nil
+}
+
+// stop releases the watchdog and reaps it, for when no reaper runs (no
+// process could be started).
+func (wd *watchdog) stop() {
+	if wd == nil {
+		return
+	}
+	wd.release()
+	_, _ = unix.Wait4(wd.pid, nil, 0, nil)
 }
 
 // is reports whether pid is the watchdog's.

@@ -43,7 +43,9 @@ var ErrEmptyCommand = errors.New("empty command")
 //     ${X:-y});
 //   - it does not both quote (' or ") and refer to a variable, since the
 //     quoting decides how the reference expands;
-//   - its first word has no '=' (FOO=bar cmd is an assignment);
+//   - its first word has no '=' (FOO=bar cmd is an assignment) and no '$':
+//     the program is named in the Procfile itself, so that vsync's own
+//     "command not found" never prints a variable's value;
 //   - no variable it refers to has a value holding a blank, newline or a
 //     glob character, which sh would split or expand.
 //
@@ -67,6 +69,9 @@ func Command(e Entry, env []string) ([]string, error) {
 	words, err := split(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("process %q: %w", e.Name, err)
+	}
+	if len(words) > 0 && strings.Contains(words[0], "$") {
+		return shellArgv(cmd), nil
 	}
 	if !refs {
 		return words, nil

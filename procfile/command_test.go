@@ -26,6 +26,8 @@ func TestCommand(t *testing.T) {
 		{"run $SPACED", sh("run $SPACED")},
 		{"run $GLOB", sh("run $GLOB")},
 		{"$EMPTY", sh("$EMPTY")},
+		{"$NAME --port $PORT", sh("$NAME --port $PORT")}, // the program from a variable
+		{"${NAME}d run", sh("${NAME}d run")},
 		{`run "$PORT"`, sh(`run "$PORT"`)},
 		{`run '$PORT'`, sh(`run '$PORT'`)},
 		{"FOO=1 run", sh("FOO=1 run")},

@@ -63,7 +63,7 @@ func exportCommand(sys *sysEnv) *cli.Command {
 		Description: exportDescription,
 		Flags: []cli.Flag{
 			procfileFlag(),
-			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "the processes' working `DIR` (default: the Procfile's directory)"},
+			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "the processes' working `DIR`, and DIR/Procfile unless -f (default: the Procfile's directory)"},
 			&cli.StringFlag{Name: "app", Aliases: []string{"a"}, Usage: "application `NAME` prefixing every unit (default: the root's name)"},
 			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Value: strconv.Itoa(procfile.DefaultBasePort), Usage: "base `PORT`"},
 			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (types not named: none, unless all=N)"},

@@ -30,6 +30,9 @@ func TestStartTerminal(t *testing.T) {
 			}
 			cmd.Dir = dir
 			p := startOnPty(t, cmd)
+			// Should the test fail first: SIGKILL, and the processes die
+			// with vsync (a closed terminal's SIGHUP does not stop them).
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
 			p.waitFor(" ready\r\n", 2)
 			p.typ("\x03")
 			code, got := p.exit()

@@ -72,6 +72,10 @@ type S3 struct {
 	client  s3API
 	bucket  string
 	timeout time.Duration
+	// For Poll: the client's presigner, credentials and HTTP client.
+	presign presignAPI
+	creds   aws.CredentialsProvider
+	http    httpDoer
 }
 
 var _ Backend = (*S3)(nil)
@@ -99,7 +103,11 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &S3{client: client, bucket: cfg.Bucket, timeout: timeout}, nil
+	opts := client.Options()
+	return &S3{
+		client: client, bucket: cfg.Bucket, timeout: timeout,
+		presign: s3.NewPresignClient(client), creds: opts.Credentials, http: opts.HTTPClient,
+	}, nil
 }
 
 // awsConfig builds the SDK configuration. With static credentials it is

@@ -39,8 +39,13 @@ func everyOp(t *testing.T, b s3bundle.Backend, want error) []error {
 	errs = append(errs, err)
 	_, err = b.List(ctx, "app/prod/")
 	errs = append(errs, err)
+	rc, _, err = s3bundle.NewPoll(b, "app/prod/current.pgp").IfNoneMatch(ctx, `"some-etag"`)
+	if rc != nil {
+		rc.Close()
+	}
+	errs = append(errs, err)
 	for i, err := range errs {
-		op := []string{"Head", "Get", "GetIfNoneMatch", "Put", "List"}[i]
+		op := []string{"Head", "Get", "GetIfNoneMatch", "Put", "List", "Poll"}[i]
 		if !errors.Is(err, want) {
 			t.Errorf("%s: got %v, want %v", op, err, want)
 		} else {

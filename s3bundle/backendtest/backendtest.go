@@ -12,6 +12,7 @@ package backendtest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3bundle.Backend) {
 		{"IfNoneMatchRace", testIfNoneMatchRace},
 		{"IfMatchRace", testIfMatchRace},
 		{"GetIfNoneMatch", testGetIfNoneMatch},
+		{"Poll", testPoll},
 		{"List", testList},
 		{"BadKeys", testBadKeys},
 		{"String", testString},
@@ -275,15 +277,34 @@ func testIfMatchRace(t *testing.T, b s3bundle.Backend) {
 }
 
 func testGetIfNoneMatch(t *testing.T, b s3bundle.Backend) {
+	testConditionalGet(t, b, b.GetIfNoneMatch)
+}
+
+// testPoll is testGetIfNoneMatch through s3bundle.NewPoll, one Poll per
+// key used for all its reads.
+func testPoll(t *testing.T, b s3bundle.Backend) {
+	polls := map[string]s3bundle.Poll{}
+	testConditionalGet(t, b, func(ctx context.Context, key, etag string) (io.ReadCloser, s3bundle.ObjectInfo, error) {
+		if polls[key] == nil {
+			polls[key] = s3bundle.NewPoll(b, key)
+		}
+		return polls[key].IfNoneMatch(ctx, etag)
+	})
+}
+
+// testConditionalGet checks getIfNoneMatch against the contract of
+// Backend.GetIfNoneMatch.
+func testConditionalGet(t *testing.T, b s3bundle.Backend,
+	getIfNoneMatch func(ctx context.Context, key, etag string) (io.ReadCloser, s3bundle.ObjectInfo, error)) {
 	ctx := t.Context()
-	rc, _, err := b.GetIfNoneMatch(ctx, "env/current.pgp", "")
+	rc, _, err := getIfNoneMatch(ctx, "env/current.pgp", "")
 	wantErr(t, "GetIfNoneMatch on a missing key", err, s3bundle.ErrNotExist)
 	if rc != nil {
 		rc.Close()
 		t.Error("GetIfNoneMatch on a missing key returned a reader")
 	}
 	v1 := put(t, b, "env/current.pgp", "v1", s3bundle.PutOptions{Generation: 1})
-	rc, _, err = b.GetIfNoneMatch(ctx, "env/current.pgp", v1.ETag)
+	rc, _, err = getIfNoneMatch(ctx, "env/current.pgp", v1.ETag)
 	wantErr(t, "GetIfNoneMatch with the object's ETag", err, s3bundle.ErrNotModified)
 	if rc != nil {
 		rc.Close()
@@ -292,7 +313,7 @@ func testGetIfNoneMatch(t *testing.T, b s3bundle.Backend) {
 
 	conditional := func(etag, want string, wantInfo s3bundle.ObjectInfo) {
 		t.Helper()
-		rc, info, err := b.GetIfNoneMatch(ctx, "env/current.pgp", etag)
+		rc, info, err := getIfNoneMatch(ctx, "env/current.pgp", etag)
 		if err != nil {
 			t.Fatalf("GetIfNoneMatch(%q): %v", etag, err)
 		}
@@ -309,9 +330,9 @@ func testGetIfNoneMatch(t *testing.T, b s3bundle.Backend) {
 	conditional(`"not-the-etag"`, "v1", v1)
 	v2 := put(t, b, "env/current.pgp", "v2!", s3bundle.PutOptions{Generation: 2})
 	conditional(v1.ETag, "v2!", v2)
-	_, _, err = b.GetIfNoneMatch(ctx, "env/current.pgp", v2.ETag)
+	_, _, err = getIfNoneMatch(ctx, "env/current.pgp", v2.ETag)
 	wantErr(t, "GetIfNoneMatch with the new ETag", err, s3bundle.ErrNotModified)
-	_, _, err = b.GetIfNoneMatch(ctx, "env/other.pgp", v2.ETag)
+	_, _, err = getIfNoneMatch(ctx, "env/other.pgp", v2.ETag)
 	wantErr(t, "GetIfNoneMatch with an ETag on a missing key", err, s3bundle.ErrNotExist)
 }
 

@@ -18,6 +18,7 @@ import (
 // is driven by one goroutine (run); nothing else touches its fields.
 type poller struct {
 	st       *s3bundle.Store
+	current  s3bundle.Poll // st.PollCurrent(), made at the first poll
 	pass     []byte
 	source   string // loadedVault.Source of what it finds
 	interval time.Duration
@@ -75,7 +76,10 @@ func (p *poller) poll(ctx context.Context) {
 		ctx, cancel = context.WithTimeout(ctx, p.timeout)
 		defer cancel()
 	}
-	rc, info, err := p.st.OpenCurrentIfNoneMatch(ctx, p.etag)
+	if p.current == nil {
+		p.current = p.st.PollCurrent()
+	}
+	rc, info, err := p.current.IfNoneMatch(ctx, p.etag)
 	if errors.Is(err, s3bundle.ErrNotModified) {
 		p.readable()
 		p.trace("not modified")

@@ -197,9 +197,10 @@ func (s *Store) Open(ctx context.Context, gen uint64) (io.ReadCloser, ObjectInfo
 	return s.Backend.Get(ctx, s.GenerationKey(gen))
 }
 
-// OpenCurrentIfNoneMatch reads current.pgp unless its ETag is still etag,
-// in which case it returns ErrNotModified after one request that
-// transfers no body: the poll of `vsync run --watch`.
-func (s *Store) OpenCurrentIfNoneMatch(ctx context.Context, etag string) (io.ReadCloser, ObjectInfo, error) {
-	return s.Backend.GetIfNoneMatch(ctx, s.CurrentKey(), etag)
+// PollCurrent returns a Poll of current.pgp: each read returns the object
+// unless its ETag is still the one given, in which case it returns
+// ErrNotModified after one request that transfers no body. It is the poll
+// of `vsync run --watch`; NewPoll says how the backend makes it.
+func (s *Store) PollCurrent() Poll {
+	return NewPoll(s.Backend, s.CurrentKey())
 }

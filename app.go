@@ -20,6 +20,7 @@ type sysEnv struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Getwd  func() (string, error)
+	Hooks  testHooks // zero except in the test binary
 }
 
 func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {

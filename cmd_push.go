@@ -49,10 +49,6 @@ type pushOptions struct {
 	Note string
 }
 
-// testS2KCount, when not zero, is the iterated-S2K count for chosen
-// passphrases (a test hook set only by the test binary).
-var testS2KCount int
-
 func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	cwd, err := sys.Getwd()
 	if err != nil {
@@ -93,7 +89,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 
 	gen := tip + 1
-	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase)
+	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase, sealOptions(v.Passphrase, sys.Hooks))
 	if err != nil {
 		return fmt.Errorf("encrypting env %q: %w", env, err)
 	}
@@ -130,7 +126,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 // otherwise). Its manifest names tip as the parent with parentSum, the
 // SHA-256 of tip's payload (dropped when tip is 0), and records author, note
 // and the time now. It returns the ciphertext and the payload's SHA-256.
-func sealGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File, pass []byte) ([]byte, string, error) {
+func sealGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File, pass []byte, opts vault.SealOptions) ([]byte, string, error) {
 	m := vault.Manifest{
 		Env:          env,
 		Generation:   tip + 1,
@@ -144,13 +140,14 @@ func sealGeneration(env string, tip uint64, parentSum, author, note string, file
 		m.ParentSHA256 = ""
 	}
 	b := &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
-	return vault.Seal(b, pass, sealOptions(pass))
+	return vault.Seal(b, pass, opts)
 }
 
 // sealOptions is the S2K a passphrase calls for: salted for one vsync
-// generated, iterated for one a person chose.
-func sealOptions(pass []byte) vault.SealOptions {
-	return vault.SealOptions{HighEntropy: vault.IsGenerated(string(pass)), S2KCount: testS2KCount}
+// generated, iterated for one a person chose (h.S2KCount iterations when
+// the test binary sets it, else vault's default).
+func sealOptions(pass []byte, h testHooks) vault.SealOptions {
+	return vault.SealOptions{HighEntropy: vault.IsGenerated(string(pass)), S2KCount: h.S2KCount}
 }
 
 // author names who pushes: $VSYNC_AUTHOR, else git's user.email when git

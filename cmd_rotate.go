@@ -26,12 +26,6 @@ const rotationNote = "rotate passphrase"
 // pushes keep adding generations.
 const maxRotateRounds = 8
 
-// testRotateStopAfter, when not zero, makes rotate-passphrase SIGKILL
-// itself right after that many writes to the vault (objects rewritten, then
-// the record): a test hook set only by the test binary, from
-// VSYNC_TEST_ROTATE_STOP_AFTER.
-var testRotateStopAfter int
-
 func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:      "rotate-passphrase",
@@ -153,7 +147,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		Store:   v.Store,
 		OldPass: v.Passphrase,
 		NewPass: newPass,
-		NewOpts: sealOptions(newPass),
+		NewOpts: sealOptions(newPass, sys.Hooks),
 		Out:     sys.Stdout,
 		BeforeFirstWrite: func() error {
 			base := startTip
@@ -169,7 +163,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 			return nil
 		},
 		AfterWrite: func(n int) {
-			if testRotateStopAfter > 0 && n == testRotateStopAfter {
+			if sys.Hooks.RotateStopAfter > 0 && n == sys.Hooks.RotateStopAfter {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			}
 		},
@@ -242,7 +236,7 @@ func rotateAndRecord(ctx context.Context, sys *sysEnv, v *envVault, r *rotation,
 		case resuming && r.Rewrapped == 0 && tip > pending.Base && b.Manifest.Note == rotationNote:
 			return rotationRecord{Gen: tip, Parent: tip - 1, Published: true}, nil
 		}
-		ct, newSum, err := sealGeneration(v.Env, tip, sum, author(ctx, sys, v.Project.Dir), rotationNote, b.Files, r.NewPass)
+		ct, newSum, err := sealGeneration(v.Env, tip, sum, author(ctx, sys, v.Project.Dir), rotationNote, b.Files, r.NewPass, r.NewOpts)
 		if err != nil {
 			return rotationRecord{}, fmt.Errorf("encrypting env %q: %w", v.Env, err)
 		}

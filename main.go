@@ -15,11 +15,18 @@ import (
 )
 
 func main() {
+	os.Exit(mainWith(testHooks{}))
+}
+
+// mainWith is main with the given test hooks (the zero value outside the
+// test binary); it returns the exit code.
+func mainWith(hooks testHooks) int {
 	growStack(len(os.Args))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, newSysEnv(os.Stdin, os.Stdout, os.Stderr))
-	stop()
-	os.Exit(code)
+	defer stop()
+	sys := newSysEnv(os.Stdin, os.Stdout, os.Stderr)
+	sys.Hooks = hooks
+	return run(ctx, os.Args, sys)
 }
 
 // growStack moves the main goroutine to a 64 KiB stack at once, while

@@ -39,28 +39,25 @@ func TestMain(m *testing.M) {
 		os.Exit(childMain(os.Args[2:]))
 	}
 	if os.Getenv("VSYNC_TEST_AS_VSYNC") == "1" {
-		setTestHooks()
-		main()
+		os.Exit(mainWith(testHooksFromEnv()))
 	}
 	testscript.Main(m, map[string]func(){
-		"vsync": func() {
-			setTestHooks()
-			main()
-		},
+		"vsync":     func() { os.Exit(mainWith(testHooksFromEnv())) },
 		"vsynchild": func() { os.Exit(childMain(os.Args[1:])) },
 	})
 }
 
-// setTestHooks makes chosen passphrases cheap to stretch, when
+// testHooksFromEnv makes chosen passphrases cheap to stretch, when
 // VSYNC_TEST_S3_TIMEOUT is set bounds S3 operations, and when
 // VSYNC_TEST_ROTATE_STOP_AFTER=N is set makes rotate-passphrase SIGKILL
 // itself after N writes to the vault: test-only knobs, never flags.
-func setTestHooks() {
-	testS2KCount = 1024
-	testRotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
+func testHooksFromEnv() testHooks {
+	h := testHooks{S2KCount: 1024}
+	h.RotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
 	if d, err := time.ParseDuration(os.Getenv("VSYNC_TEST_S3_TIMEOUT")); err == nil {
-		testS3Timeout = d
+		h.S3Timeout = d
 	}
+	return h
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script. Scripts that

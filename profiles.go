@@ -221,13 +221,10 @@ func (p profile) s3Config() s3bundle.S3Config {
 	}
 }
 
-// testS3Timeout, when not zero, bounds each S3 operation in tests (a test
-// hook set only by the test binary).
-var testS3Timeout time.Duration
-
 // newBackend builds the Backend a profile describes. It does no network
-// round trip.
-func newBackend(ctx context.Context, p profile) (s3bundle.Backend, error) {
+// round trip. A timeout other than zero bounds each S3 operation (the test
+// binary sets it; users have none).
+func newBackend(ctx context.Context, p profile, timeout time.Duration) (s3bundle.Backend, error) {
 	if err := p.check(); err != nil {
 		return nil, configErrorf("bad profile: %v", err)
 	}
@@ -235,7 +232,7 @@ func newBackend(ctx context.Context, p profile) (s3bundle.Backend, error) {
 		return s3bundle.NewDir(p.Dir)
 	}
 	cfg := p.s3Config()
-	cfg.Timeout = testS3Timeout
+	cfg.Timeout = timeout
 	be, err := s3bundle.NewS3(ctx, cfg)
 	if err != nil {
 		// A missing AWS profile or a bad shared config: the message names

@@ -56,7 +56,7 @@ func openProjectEnv(ctx context.Context, sys *sysEnv, proj *project, env string,
 	if err != nil {
 		return nil, err
 	}
-	be, err := newBackend(ctx, prof)
+	be, err := newBackend(ctx, prof, sys.Hooks.S3Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", ec.Profile, err)
 	}

@@ -34,11 +34,7 @@ type logOptions struct {
 }
 
 func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
-	cwd, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}

@@ -50,11 +50,7 @@ type passphraseSetOptions struct {
 }
 
 func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOptions) error {
-	cwd, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, cwd, opts.Env, false)
+	v, err := openWorkdirVault(ctx, sys, opts.Env, false)
 	if err != nil {
 		return err
 	}

@@ -48,11 +48,7 @@ type pullOptions struct {
 }
 
 func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
-	cwd, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}

@@ -50,11 +50,7 @@ type pushOptions struct {
 }
 
 func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
-	cwd, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}

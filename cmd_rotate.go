@@ -91,11 +91,7 @@ type rotateOptions struct {
 }
 
 func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
-	cwd, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}

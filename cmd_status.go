@@ -190,11 +190,7 @@ func statusReason(err error) string {
 
 // localStatus compares the project's local folder of env with the remote.
 func localStatus(ctx context.Context, sys *sysEnv, env string) (statusReport, error) {
-	dir, err := sys.Getwd()
-	if err != nil {
-		return statusReport{}, err
-	}
-	v, err := openEnvVault(ctx, sys, dir, env, false)
+	v, err := openWorkdirVault(ctx, sys, env, false)
 	if err != nil {
 		return statusReport{}, err
 	}

@@ -66,11 +66,7 @@ func runRuntimeToken(ctx context.Context, sys *sysEnv, o tokenOptions) error {
 	if (o.AccessKey == "") != (o.SecretKey == "") {
 		return usageErrorf("--access-key and --secret-key go together")
 	}
-	dir, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, dir, o.Env, false)
+	v, err := openWorkdirVault(ctx, sys, o.Env, false)
 	if err != nil {
 		return err
 	}

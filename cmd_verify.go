@@ -35,11 +35,7 @@ type verifyOptions struct {
 }
 
 func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
-	cwd, err := sys.Getwd()
-	if err != nil {
-		return err
-	}
-	v, err := openEnvVault(ctx, sys, cwd, opts.Env, true)
+	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,16 @@ func openEnvVault(ctx context.Context, sys *sysEnv, dir, env string, needPassphr
 	return openProjectEnv(ctx, sys, proj, env, needPassphrase)
 }
 
+// openWorkdirVault is openEnvVault for the project at or above the working
+// directory, as every operator command opens it.
+func openWorkdirVault(ctx context.Context, sys *sysEnv, env string, needPassphrase bool) (*envVault, error) {
+	cwd, err := sys.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return openEnvVault(ctx, sys, cwd, env, needPassphrase)
+}
+
 // openProjectEnv is openEnvVault for an already loaded project.
 func openProjectEnv(ctx context.Context, sys *sysEnv, proj *project, env string, needPassphrase bool) (*envVault, error) {
 	ec, err := proj.env(env)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -82,6 +83,12 @@ func (p *s3Poll) IfNoneMatch(ctx context.Context, etag string) (io.ReadCloser, O
 	resp, err := p.b.http.Do(req)
 	if err != nil {
 		defer cancel()
+		// net/http's *url.Error quotes the presigned URL, whose query holds
+		// the access key, the signature and any session token.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		if tctx.Err() != nil {
 			return nil, ObjectInfo{}, p.b.mapErr(tctx, "get", p.key, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,5 +183,35 @@ func TestS3PollPresignRefused(t *testing.T) {
 	}
 	if n := sent.n.Load(); n != 1 {
 		t.Errorf("%d presigned requests, want 1 (refused, then GetIfNoneMatch for good)", n)
+	}
+}
+
+// cancelFirst cancels the read's context, then sends the request: the
+// presigned GET fails as when vsync is stopped in the middle of a poll.
+type cancelFirst struct {
+	next   httpDoer
+	cancel context.CancelFunc
+}
+
+func (c cancelFirst) Do(r *http.Request) (*http.Response, error) {
+	c.cancel()
+	return c.next.Do(r)
+}
+
+// A presigned GET that fails in transport leaves its URL, which holds the
+// access key and the signature, out of the error.
+func TestS3PollErrorHidesURL(t *testing.T) {
+	srv := miniotest.Start(t)
+	b, _ := newPollBackend(t, srv, "vault")
+	ctx, cancel := context.WithCancel(t.Context())
+	b.http = cancelFirst{next: b.http, cancel: cancel}
+	_, _, err := b.Poll("k").IfNoneMatch(ctx, `"old"`)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with its context cancelled: %v, want context.Canceled", err)
+	}
+	for _, s := range []string{"X-Amz-Signature", "X-Amz-Credential", srv.AccessKey} {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error %q holds %q", err, s)
+		}
 	}
 }

@@ -51,8 +51,8 @@ stored one, and the rerun picks it up; the stored passphrase becomes the new
 one only when the rotation is complete.
 
 A current passphrase that opens nothing changes nothing (exit 67); a new
-passphrase equal to the current one, or a short chosen one, is refused
-(exit 64).`,
+passphrase equal to the current one, a short chosen one, or one with a line
+break, is refused (exit 64).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "env", Usage: "the env to rotate (required)"},
 			&cli.StringFlag{Name: "new-passphrase", Usage: "the new passphrase (else the pending one, else generated)"},
@@ -103,6 +103,12 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	newPass, generated := opts.NewPass, false
 	switch {
 	case newPass != nil:
+		if bytes.ContainsAny(newPass, "\r\n") {
+			// The store and the pending entry hold the first line of a
+			// file, without a final CR: such a passphrase would not read
+			// back, and every object would be rotated to one vsync lost.
+			return usageErrorf("the new passphrase contains a line break; a passphrase file holds one line")
+		}
 		if !vault.IsGenerated(string(newPass)) && utf8.RuneCount(newPass) < minHumanPassphrase && !opts.AllowWeak {
 			return withHint(usageErrorf("the new passphrase has fewer than %d characters", minHumanPassphrase),
 				"choose a longer one, leave out --new-passphrase to have one generated, or add --allow-weak-passphrase")

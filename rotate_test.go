@@ -382,6 +382,39 @@ func TestRotateKilled(t *testing.T) {
 	}
 }
 
+// TestRotateNewPassphraseOneLine: a new passphrase that the store (one
+// line, a trailing CR dropped) could not give back is refused before
+// anything is written, instead of rotating every object to a passphrase
+// that neither the store nor the pending entry then holds.
+func TestRotateNewPassphraseOneLine(t *testing.T) {
+	srv, awsEnv := minioEnv(t, "vault")
+	team := newRotTeam(t, srv, awsEnv, "rot-oneline")
+	u := team.u
+	old := u.storedPassphrase("prod")
+	before := team.objects()
+	for _, np := range []string{"a chosen passphrase,\nlong enough", "a chosen passphrase, long enough\r"} {
+		out, errs, code := u.run(team.proj, "rotate-passphrase", "--env", "prod", "--new-passphrase", np)
+		if code != exitUsage || !strings.Contains(errs, "line break") {
+			t.Errorf("new passphrase %q: exit %d, want %d and a line break named\n%s%s", np, code, exitUsage, out, errs)
+		}
+		if strings.Contains(out+errs, "a chosen passphrase") {
+			t.Errorf("the new passphrase was printed:\n%s%s", out, errs)
+		}
+	}
+	after := team.objects()
+	for k, b := range before {
+		if !bytes.Equal(after[k], b) {
+			t.Errorf("%s was rewritten", k)
+		}
+	}
+	if !bytes.Equal(u.storedPassphrase("prod"), old) {
+		t.Error("the stored passphrase changed")
+	}
+	if p := u.pendingEntries(); len(p) != 0 {
+		t.Errorf("pending entries: %v", p)
+	}
+}
+
 // TestRotateConcurrentPush: a teammate pushes with the old passphrase while
 // a rotation is half done (killed after 2 objects); the rerun rewraps the
 // teammate's generation too and records the rotation on top of it: nothing

@@ -124,7 +124,13 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	if bytes.Equal(newPass, v.Passphrase) {
 		if opts.NewPass == nil && pending != nil {
 			// The last run stored the new passphrase but died before
-			// dropping the pending entry: the rotation is complete.
+			// dropping the pending entry: the rotation is complete. Only
+			// the store tells: VSYNC_PASSPHRASE(_FILE) may give the new
+			// passphrase while objects still need the old one.
+			if !pendingIsStored(sys, v.Key, env, newPass) {
+				return withHint(usageErrorf("VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE give the new passphrase of the unfinished rotation of env %q", env),
+					"to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")
+			}
 			if err := removePendingRotation(sys, v.Key, env); err != nil {
 				return err
 			}
@@ -196,6 +202,17 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", rec.Gen, env)
 	}
 	return nil
+}
+
+// pendingIsStored reports whether the local store holds pass, the pending
+// entry's passphrase, which it does only once the rotation is complete.
+func pendingIsStored(sys *sysEnv, key, env string, pass []byte) bool {
+	path, err := passphraseStorePath(sys, key, env)
+	if err != nil {
+		return false
+	}
+	stored, err := readPassphraseFile(path)
+	return err == nil && bytes.Equal(stored, pass)
 }
 
 // rotationRecord is the generation that records a rotation.

@@ -415,6 +415,59 @@ func TestRotateNewPassphraseOneLine(t *testing.T) {
 	}
 }
 
+// TestRotateResumeWithNewPassphraseInEnv: an interrupted rotation run again
+// with VSYNC_PASSPHRASE giving the new (pending) passphrase is not taken as
+// complete, since the store still holds the old one: nothing is written,
+// the pending entry stays, and the rerun with the stored passphrase
+// finishes the rotation.
+func TestRotateResumeWithNewPassphraseInEnv(t *testing.T) {
+	srv, awsEnv := minioEnv(t, "vault")
+	team := newRotTeam(t, srv, awsEnv, "rot-envnew")
+	u := team.u
+	old := u.storedPassphrase("prod")
+	runKilled(t, u, team.proj, 2, "rotate-passphrase", "--env", "prod")
+	pending := u.pendingEntries()
+	if len(pending) != 1 {
+		t.Fatalf("pending entries %v, want one", pending)
+	}
+	newPass, err := readPassphraseFile(pending[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := team.objects()
+
+	cmd := u.command(team.proj, "rotate-passphrase", "--env", "prod")
+	cmd.Env = append(append([]string{}, u.env...), "VSYNC_PASSPHRASE="+string(newPass))
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage {
+		t.Fatalf("rerun with the new passphrase in VSYNC_PASSPHRASE: %v, want exit %d\n%s", err, exitUsage, out)
+	}
+	if strings.Contains(string(out), string(newPass)) || strings.Contains(string(out), string(old)) {
+		t.Errorf("a passphrase was printed:\n%s", out)
+	}
+	if p := u.pendingEntries(); len(p) != 1 {
+		t.Fatalf("pending entries after the rerun: %v, want the one kept", p)
+	}
+	after := team.objects()
+	for k, b := range before {
+		if !bytes.Equal(after[k], b) {
+			t.Errorf("%s was rewritten", k)
+		}
+	}
+	if !bytes.Equal(u.storedPassphrase("prod"), old) {
+		t.Error("the stored passphrase changed")
+	}
+
+	rout := u.must(team.proj, "rotate-passphrase", "--env", "prod")
+	if want := "2 objects rewrapped (2 already were); generation 4 records the rotation"; !strings.Contains(rout, want) {
+		t.Errorf("rerun with the stored passphrase: want %q in\n%s", want, rout)
+	}
+	if !bytes.Equal(u.storedPassphrase("prod"), newPass) {
+		t.Error("the store does not hold the new passphrase")
+	}
+}
+
 // TestRotateConcurrentPush: a teammate pushes with the old passphrase while
 // a rotation is half done (killed after 2 objects); the rerun rewraps the
 // teammate's generation too and records the rotation on top of it: nothing

@@ -28,16 +28,8 @@ build_vsync
 start_minio
 [ -z "${BENCH_RT:-}" ] || chrt -f -a -p 10 "$MINIO_PID" >/dev/null
 
-"$VSYNC" profile add bench --bucket bench --endpoint "$MINIO_ENDPOINT" --path-style >/dev/null
-proj=$BENCH_DIR/proj
-mkdir -p "$proj" && cd "$proj"
-unset VSYNC_PASSPHRASE
-"$VSYNC" init prod --profile bench --prefix bench >"$BENCH_DIR/init.out"
-make_env infra/vault/prod 50 8 8
-"$VSYNC" push prod --note bench >/dev/null
-pass=$(cat "$XDG_CONFIG_HOME"/vsync/passphrases/prod-*)
+bench_project
 case "$pass" in vsp1-*) ;; *) echo "bench: expected a generated passphrase" >&2; exit 1 ;; esac
-token=$("$VSYNC" runtime-token --env prod --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY")
 
 # The peers get the same material: foreman the same variables in .env, the
 # gpg pipeline the same encrypted bundle.

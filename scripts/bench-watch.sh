@@ -23,15 +23,7 @@ export MINIO_PROMETHEUS_AUTH_TYPE=public
 build_vsync
 start_minio
 
-"$VSYNC" profile add bench --bucket bench --endpoint "$MINIO_ENDPOINT" --path-style >/dev/null
-proj=$BENCH_DIR/proj
-mkdir -p "$proj" && cd "$proj"
-unset VSYNC_PASSPHRASE
-"$VSYNC" init prod --profile bench --prefix bench >"$BENCH_DIR/init.out"
-make_env infra/vault/prod 50 8 8
-"$VSYNC" push prod --note bench >/dev/null
-pass=$(cat "$XDG_CONFIG_HOME"/vsync/passphrases/prod-*)
-token=$("$VSYNC" runtime-token --env prod --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY")
+bench_project
 
 # requests: every S3 API request MinIO has counted so far.
 requests() {

@@ -67,6 +67,22 @@ make_env() {
   done
 }
 
+# bench_project: the env prod of a project in $BENCH_DIR/proj (the working
+# directory from then on), pushed to the bucket through a profile "bench":
+# 50 variables and two 8 KB files (20 KB). Sets proj, pass (its generated
+# passphrase) and token (a runtime token for it).
+bench_project() {
+  "$VSYNC" profile add bench --bucket bench --endpoint "$MINIO_ENDPOINT" --path-style >/dev/null
+  proj=$BENCH_DIR/proj
+  mkdir -p "$proj" && cd "$proj"
+  unset VSYNC_PASSPHRASE
+  "$VSYNC" init prod --profile bench --prefix bench >"$BENCH_DIR/init.out"
+  make_env infra/vault/prod 50 8 8
+  "$VSYNC" push prod --note bench >/dev/null
+  pass=$(cat "$XDG_CONFIG_HOME"/vsync/passphrases/prod-*)
+  token=$("$VSYNC" runtime-token --env prod --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY")
+}
+
 # medians FILE.json: one line per command of a hyperfine JSON export, with
 # the median (what the targets are stated in), mean and min in ms.
 medians() {

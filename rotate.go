@@ -19,8 +19,9 @@ const maxRewrapAttempts = 8
 // old passphrase to the new one (vault.Rewrap: the data packets are kept).
 // Every object it leaves behind opens with one of the two passphrases: an
 // object is replaced only by a conditional PUT (If-Match the ETag it read)
-// of bytes already checked to open with the new passphrase, so a concurrent
-// writer's object is re-read and rewrapped, never overwritten.
+// of what vault.Rewrap made of it once the old passphrase opened it whole
+// (MDC checked), so a concurrent writer's object is re-read and rewrapped,
+// never overwritten.
 //
 // Rewrapping changes each object's bytes but not its payload, and the
 // history's hash chain (a manifest's ParentSHA256) covers payloads, not

@@ -102,7 +102,14 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 		select {
 		case s := <-sigs:
 			if launcher.IsStopSignal(s) {
+				first := !stopping
 				stopping = true
+				if first && pending != nil {
+					// The restart has stopped the incarnation already:
+					// passed on, this signal would count as a second
+					// stop and kill it at once. A second one still does.
+					continue
+				}
 			}
 			forward(runSigs, s)
 		case lv := <-found:

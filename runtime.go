@@ -164,6 +164,12 @@ func tokenFromEnv(sys *sysEnv) (*s3bundle.Token, error) {
 		raw, from = string(data), "VSYNC_CONFIG_FILE"
 	}
 	t, err := s3bundle.ParseToken(raw)
+	if err == nil && checkEnvName(t.Env) != nil {
+		// The env names the cache file and the private directory: a
+		// hand-made token with "../x" must not steer them. Not quoted:
+		// the token's fields are the operator's business, not the log's.
+		err = fmt.Errorf("%w: the token's env is not a valid env name", s3bundle.ErrToken)
+	}
 	if err != nil {
 		return nil, withCode(fmt.Errorf("%s: %w", from, err), exitDataErr,
 			"mint a token with \"vsync runtime-token --env ENV\" and pass it whole")

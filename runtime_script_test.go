@@ -29,6 +29,7 @@ import (
 //	gzip     valid base64 of bytes that are not gzip
 //	json     base64 of gzip of text that is not JSON
 //	nobucket base64 of gzip of JSON without a bucket
+//	badenv   a well-formed token whose env is not an env name (../CANARY)
 //
 // The body of every kind holds the word CANARY, so that a parser that
 // echoes its input is caught by "! stderr CANARY".
@@ -57,6 +58,8 @@ func cmdMktoken(ts *testscript.TestScript, neg bool, args []string) {
 		tok = s3bundle.TokenPrefix + b64(gz(`CANARY_not json {`))
 	case "nobucket":
 		tok = s3bundle.TokenPrefix + b64(gz(`{"env":"prod","secret_key":"CANARY_secret"}`))
+	case "badenv":
+		tok = s3bundle.TokenPrefix + b64(gz(`{"bucket":"vault","env":"../CANARY_env"}`))
 	default:
 		ts.Fatalf("mktoken: unknown kind %q", args[0])
 	}

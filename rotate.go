@@ -36,9 +36,9 @@ type rotation struct {
 	// BeforeFirstWrite runs once, before the first object is replaced: it
 	// makes the new passphrase durable (pending entry, printed).
 	BeforeFirstWrite func() error
-	// AfterWrite runs after each write to the vault (each object replaced,
-	// then the record), with the count so far (a test hook; nil in
-	// production).
+	// AfterWrite, when not nil, runs after each write to the vault (each
+	// object replaced, then the record) with the count so far: the test
+	// hook behind testHooks.RotateStopAfter.
 	AfterWrite func(n int)
 	writes     int
 

@@ -92,6 +92,7 @@ func startCommand(sys *sysEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
+			wo.SignalExit = true // 128+N when stopped by signal N
 			ro := runtimeOptionsFrom(c)
 			ro.DotenvDir = c.String("root")
 			return runStart(c.Context, sys, startOptions{

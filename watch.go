@@ -66,6 +66,11 @@ A bare --watch means 30s; an interval is given as --watch=10s (with "=").`
 type watchOptions struct {
 	Interval time.Duration  // 0: no watching
 	Reload   syscall.Signal // 0: restart for changed files too
+	// SignalExit is vsync start's exit contract: when a stop signal N
+	// ends the watch while a restart is stopping the incarnation (so N is
+	// not passed on), an incarnation that reports 0 gives 128+N. vsync
+	// run leaves it false: its exit code is the child's.
+	SignalExit bool
 }
 
 // watchFlags are the cli flags behind watchOptions.

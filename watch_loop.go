@@ -27,6 +27,8 @@ type watchLoop struct {
 	p      *prepared // its Vault is the generation applied, its private files on disk
 	reload syscall.Signal
 	say    func(format string, a ...any)
+	// signalExit: see watchOptions.SignalExit.
+	signalExit bool
 	// running is the environment the running incarnation was started with.
 	running []envVar
 	// applied is the generation whose files are on disk and whose
@@ -96,8 +98,9 @@ func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.S
 // restart with, or nil and the incarnation's result when vsync is done.
 func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, runSigs chan os.Signal,
 	found <-chan *loadedVault, done <-chan runResult) (*change, runResult) {
-	var pending *change // a restart under way
-	stopping := false   // a stop signal arrived: no restart
+	var pending *change         // a restart under way
+	stopping := false           // a stop signal arrived: no restart
+	var withheld syscall.Signal // a stop signal not passed on (a restart was stopping)
 	for {
 		select {
 		case s := <-sigs:
@@ -108,6 +111,7 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 					// The restart has stopped the incarnation already:
 					// passed on, this signal would count as a second
 					// stop and kill it at once. A second one still does.
+					withheld, _ = s.(syscall.Signal)
 					continue
 				}
 			}
@@ -142,6 +146,9 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 				w.say("vsync: generation %d: nothing to reload (no variable or file changed)", lv.Generation)
 			}
 		case r := <-done:
+			if withheld != 0 && w.signalExit && r.err == nil && r.code == 0 {
+				r.code = 128 + int(withheld) // the incarnation never saw the signal
+			}
 			if stopping && pending != nil {
 				pending.discard()
 				pending = nil

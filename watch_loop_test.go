@@ -23,6 +23,10 @@ import (
 // its context is cancelled and then stop is closed (a slow stop).
 type fakeRuns struct {
 	starts chan fakeRun
+	// cancelCode is what a cancelled run returns: 143, a child's death
+	// by SIGTERM, when zero; -1 for 0, as vsync start's group reports a
+	// stop it did not get from a signal.
+	cancelCode int
 }
 
 type fakeRun struct {
@@ -44,7 +48,13 @@ func (f *fakeRuns) start(ctx context.Context, vars []envVar, sigs <-chan os.Sign
 		return code, nil
 	case <-ctx.Done():
 		<-r.stop
-		return 143, nil
+		switch f.cancelCode {
+		case 0:
+			return 143, nil
+		case -1:
+			return 0, nil
+		}
+		return f.cancelCode, nil
 	}
 }
 
@@ -72,6 +82,13 @@ func gen(n uint64, dotenv, cert string) *loadedVault {
 
 func newWatchFixture(t *testing.T, reload syscall.Signal) *watchFixture {
 	t.Helper()
+	return newWatchFixtureWith(t, reload, func(*watchLoop, *fakeRuns) {})
+}
+
+// newWatchFixtureWith is newWatchFixture with the loop and the fake child
+// adjusted by set before the loop starts.
+func newWatchFixtureWith(t *testing.T, reload syscall.Signal, set func(*watchLoop, *fakeRuns)) *watchFixture {
+	t.Helper()
 	priv, err := launcher.NewPrivateDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +111,7 @@ func newWatchFixture(t *testing.T, reload syscall.Signal) *watchFixture {
 		defer f.mu.Unlock()
 		f.lines = append(f.lines, fmt.Sprintf(format, a...))
 	})
+	set(f.w, f.runs)
 	go func() {
 		code, err := f.w.run(context.Background(), f.runs.start, f.sigs, f.found)
 		f.done <- runResult{code, err}
@@ -303,4 +321,33 @@ func TestWatchLoopStopSignalDuringRestart(t *testing.T) {
 	}
 	f.wantCert("C1")
 	f.wantLines()
+}
+
+// vsync start's group reports 0 for a stop it did not get from a signal:
+// stopped by SIGTERM during a restart (the signal withheld), vsync start
+// still exits 143, as its contract says.
+func TestWatchLoopStopSignalDuringRestartSignalExit(t *testing.T) {
+	f := newWatchFixtureWith(t, syscall.SIGHUP, func(w *watchLoop, r *fakeRuns) {
+		w.signalExit = true
+		r.cancelCode = -1
+	})
+	r1 := f.nextStart()
+	f.found <- gen(2, "A=2\n", "C2")
+	f.cancelled(r1)
+	// SIGTERM is withheld, SIGINT passed on: once the child has SIGINT,
+	// the loop has seen both.
+	f.sigs <- syscall.SIGTERM
+	f.sigs <- syscall.SIGINT
+	if s := <-r1.sigs; s != syscall.SIGINT {
+		t.Fatalf("child got %v, want SIGINT", s)
+	}
+	close(r1.stop)
+	if res := f.result(); res.code != 143 || res.err != nil {
+		t.Errorf("loop returned %d, %v; want 143 (128+SIGTERM, the first stop signal)", res.code, res.err)
+	}
+	select {
+	case r := <-f.runs.starts:
+		t.Fatalf("started again after a stop signal: %v", r.vars)
+	default:
+	}
 }

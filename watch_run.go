@@ -40,6 +40,7 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 	stderr := &lockedWriter{w: sys.Stderr}
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	w := newWatchLoop(p, wo.Reload, say)
+	w.signalExit = wo.SignalExit
 	lv, st := p.Vault, p.Vault.Store
 	po := &poller{
 		st:       lv.Store,

@@ -103,6 +103,28 @@ func (c *bundleCache) save(raw []byte, info s3bundle.ObjectInfo, now time.Time) 
 	return nil
 }
 
+// Confirm records that the bucket still holds the cached bundle (a poll of
+// current.pgp with If-None-Match etag was answered 304 Not Modified): the
+// record's fetch time moves to now, bundle and ETag unchanged, so that
+// --cache-max-age counts from the last time the bucket vouched for the
+// bundle, not from the last time it changed. A cache file holding another
+// ETag (another vsync may have cached a newer generation) or none is left
+// alone.
+func (c *bundleCache) Confirm(etag string) error {
+	return c.confirm(etag, time.Now())
+}
+
+func (c *bundleCache) confirm(etag string, now time.Time) error {
+	raw, rec, err := c.Load()
+	if errors.Is(err, errNoCache) || (err == nil && (etag == "" || rec.ETag != etag)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return c.save(raw, s3bundle.ObjectInfo{ETag: rec.ETag, Generation: rec.Generation}, now)
+}
+
 // errNoCache: the vault has no cache file in the directory yet. It matches
 // fs.ErrNotExist.
 var errNoCache = fmt.Errorf("no cached bundle: %w", fs.ErrNotExist)

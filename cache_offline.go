@@ -19,6 +19,10 @@ type offlineCache struct {
 	*bundleCache
 	maxAge time.Duration
 	stderr io.Writer // the start from the cache, or a failed save, is said here
+	// confirmedAt is when this vsync last wrote the cache file's fetch
+	// time (keep or confirm); only one goroutine at a time keeps or
+	// confirms (the start, then the poller).
+	confirmedAt time.Time
 }
 
 // cacheFor is the offline cache of the vault named key (vaultKey) when the
@@ -99,6 +103,25 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 func (oc *offlineCache) keep(raw []byte, info s3bundle.ObjectInfo, gen uint64) {
 	info.Generation = gen
 	if err := oc.Save(raw, info); err != nil {
+		fmt.Fprintf(oc.stderr, "vsync: warning: --cache: %v\n", err)
+		return
+	}
+	oc.confirmedAt = time.Now()
+}
+
+// confirm is keep for a poll of --watch that found current.pgp unchanged
+// (ETag etag): at most once per maxAge/24 (an hour for the default day) it
+// moves the cached bundle's fetch time to now (bundleCache.Confirm), so
+// that an offline restart during an outage is judged by the last time the
+// bucket vouched for the bundle. Between those writes a poll costs the
+// cache nothing.
+func (oc *offlineCache) confirm(etag string) {
+	now := time.Now()
+	if now.Sub(oc.confirmedAt) < oc.maxAge/24 {
+		return
+	}
+	oc.confirmedAt = now
+	if err := oc.bundleCache.confirm(etag, now); err != nil {
 		fmt.Fprintf(oc.stderr, "vsync: warning: --cache: %v\n", err)
 	}
 }

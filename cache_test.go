@@ -293,3 +293,61 @@ func TestFetchCurrentCutBody(t *testing.T) {
 		t.Fatalf("whole body: %v, kept %d of %d bytes", err, len(got), len(raw))
 	}
 }
+
+// A poll answered "not modified" moves the cached bundle's fetch time
+// forward, for the same ETag only; the bundle stays byte for byte.
+func TestBundleCacheConfirm(t *testing.T) {
+	c := newBundleCache(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod")
+	if err := c.confirm(`"e1"`, time.Now()); err != nil {
+		t.Fatalf("confirm of an empty cache: %v", err)
+	}
+	if _, err := os.Stat(c.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("confirm of an empty cache wrote something: %v", err)
+	}
+	raw := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
+		t.Fatal(err)
+	}
+	fetchedAt := func() time.Time {
+		t.Helper()
+		got, rec, err := c.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, raw) || rec.ETag != `"e1"` || rec.Generation != 3 {
+			t.Fatalf("confirm changed the bundle or its record: %+v", rec)
+		}
+		return rec.FetchedAt
+	}
+	t1 := t0.Add(30 * time.Hour)
+	if err := c.confirm(`"e1"`, t1); err != nil {
+		t.Fatal(err)
+	}
+	if got := fetchedAt(); !got.Equal(t1) {
+		t.Errorf("fetched_at %v after confirm, want %v", got, t1)
+	}
+	for _, other := range []string{`"e2"`, ""} {
+		if err := c.confirm(other, t1.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got := fetchedAt(); !got.Equal(t1) {
+			t.Errorf("confirm(%q) of another ETag moved fetched_at to %v", other, got)
+		}
+	}
+
+	// offlineCache.confirm writes at most once per maxAge/24.
+	oc := &offlineCache{bundleCache: c, maxAge: 24 * time.Hour, stderr: io.Discard}
+	oc.confirm(`"e1"`) // confirmedAt is zero: writes
+	first := fetchedAt()
+	if time.Since(first) > time.Minute {
+		t.Fatalf("offlineCache.confirm did not write: fetched_at %v", first)
+	}
+	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
+		t.Fatal(err)
+	}
+	oc.confirm(`"e1"`) // within the hour: no write
+	if got := fetchedAt(); !got.Equal(t0) {
+		t.Errorf("a second confirm within maxAge/24 wrote fetched_at %v", got)
+	}
+}

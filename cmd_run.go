@@ -49,8 +49,10 @@ after retries, or --fetch-timeout), vsync starts from that bundle if it was
 fetched at most --cache-max-age (24h) ago, decrypts and verifies it like a
 fetched one, and says so on stderr; VSYNC_GENERATION is the cached
 generation. A 403, a missing bucket, nothing pushed, a wrong passphrase or a
-bad bundle never fall back to the cache. Without --cache nothing is written
-to disk but the private files.
+bad bundle never fall back to the cache. With --watch, polls that find the
+bundle unchanged count as fetches (the fetch time is rewritten at most once
+per --cache-max-age/24). Without --cache nothing is written to disk but the
+private files.
 
 Exit codes: the child's, or 128+N after signal N; 126 command not executable;
 127 command not found; and vsync's own (nothing is started):

@@ -86,9 +86,10 @@ type loadedVault struct {
 	Files      []vault.File // every other file, to be written as private files
 	Store      *s3bundle.Store
 	Source     string // "token", "profile" or "local", for messages
-	// Cache is the --cache of the vault (nil without): the watch loop
-	// saves each generation it accepts with Cache.Save.
-	Cache *bundleCache
+	// Cache is the --cache of the vault (nil without): the watch's poller
+	// keeps each generation it accepts there and confirms the cached one
+	// when a poll finds it unchanged.
+	Cache *offlineCache
 	// FromCache: the bucket did not answer and this is the cached bundle.
 	FromCache bool
 	// ETag is current.pgp's as fetched ("" from the cache), and pass the
@@ -218,7 +219,7 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 		if err != nil {
 			return nil, err
 		}
-		lv.Store, lv.Source, lv.Cache, lv.FromCache = st, source, cache.bundleCache, true
+		lv.Store, lv.Source, lv.Cache, lv.FromCache = st, source, cache, true
 		lv.pass = pass
 		return lv, nil
 	}
@@ -227,7 +228,7 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 	lv.ETag, lv.pass = info.ETag, pass
 	if cache != nil {
 		cache.keep(raw, info, b.Manifest.Generation)
-		lv.Cache = cache.bundleCache
+		lv.Cache = cache
 	}
 	return lv, nil
 }

@@ -37,6 +37,9 @@ type poller struct {
 	// keep, when not nil, gets each accepted bundle exactly as fetched
 	// (for --cache).
 	keep func(raw []byte, info s3bundle.ObjectInfo, gen uint64)
+	// confirm, when not nil, gets the ETag of each poll answered "not
+	// modified": the bucket still holds the bundle applied (and cached).
+	confirm func(etag string)
 	// debug, when not nil, gets one line per poll (VSYNC_DEBUG=watch).
 	debug func(format string, a ...any)
 	// refused, when not nil, records each generation refused.
@@ -82,6 +85,9 @@ func (p *poller) poll(ctx context.Context) {
 	rc, info, err := p.current.IfNoneMatch(ctx, p.etag)
 	if errors.Is(err, s3bundle.ErrNotModified) {
 		p.readable()
+		if p.confirm != nil {
+			p.confirm(p.etag)
+		}
 		p.trace("not modified")
 		return
 	}

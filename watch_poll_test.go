@@ -55,11 +55,13 @@ func TestPollerReadsOnceAndRefusesOnce(t *testing.T) {
 	commit(1, "pw", "A=1\n")
 	var lines []string
 	var kept [][]byte
+	var confirmed []string
 	p := &poller{
 		st: st, pass: []byte("pw"), source: "token", interval: time.Second, gen: 1,
-		found: make(chan *loadedVault, 1),
-		say:   func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
-		keep:  func(raw []byte, _ s3bundle.ObjectInfo, _ uint64) { kept = append(kept, raw) },
+		found:   make(chan *loadedVault, 1),
+		say:     func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
+		keep:    func(raw []byte, _ s3bundle.ObjectInfo, _ uint64) { kept = append(kept, raw) },
+		confirm: func(etag string) { confirmed = append(confirmed, etag) },
 	}
 	nothingFound := func() {
 		t.Helper()
@@ -79,6 +81,10 @@ func TestPollerReadsOnceAndRefusesOnce(t *testing.T) {
 	nothingFound()
 	if n := be.reads.Load(); n != 6 {
 		t.Errorf("%d reads for 6 polls", n)
+	}
+	// Each "not modified" confirms the bundle by the ETag polled with.
+	if cur, err := st.Current(ctx); err != nil || len(confirmed) != 5 || confirmed[0] != cur.ETag || confirmed[4] != cur.ETag {
+		t.Errorf("confirmed %q, want 5 times current.pgp's ETag (%v)", confirmed, err)
 	}
 
 	raw2 := commit(2, "pw", "A=2\n")

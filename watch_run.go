@@ -55,7 +55,9 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 		refused:  &w.refused,
 	}
 	if lv.Cache != nil {
-		po.keep = (&offlineCache{bundleCache: lv.Cache, stderr: stderr}).keep
+		oc := *lv.Cache // its warnings go through stderr, with the watch's lines
+		oc.stderr = stderr
+		po.keep, po.confirm = oc.keep, oc.confirm
 	}
 	if sys.Getenv("VSYNC_DEBUG") == "watch" {
 		po.debug = say

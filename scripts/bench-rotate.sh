@@ -12,9 +12,7 @@ need minio hyperfine aws curl python3
 build_vsync
 start_minio
 
-"$VSYNC" profile add bench --bucket bench --endpoint "$MINIO_ENDPOINT" --path-style >/dev/null
-proj=$BENCH_DIR/proj
-mkdir -p "$proj" && cd "$proj"
+bench_profile_project
 "$VSYNC" init gen --profile bench --prefix bench >/dev/null
 VSYNC_PASSPHRASE="a passphrase a person chose, long" "$VSYNC" init human --profile bench --prefix bench >/dev/null
 "$VSYNC" init big --profile bench --prefix bench >/dev/null

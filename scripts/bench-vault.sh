@@ -11,9 +11,7 @@ need minio hyperfine aws curl python3
 build_vsync
 start_minio
 
-"$VSYNC" profile add bench --bucket bench --endpoint "$MINIO_ENDPOINT" --path-style >/dev/null
-proj=$BENCH_DIR/proj
-mkdir -p "$proj" && cd "$proj"
+bench_profile_project
 "$VSYNC" init small --profile bench --prefix bench >/dev/null
 "$VSYNC" init big --profile bench --prefix bench >/dev/null
 make_env infra/vault/small 50 8 8          # ~20 KB

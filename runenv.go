@@ -78,7 +78,13 @@ func (s *envSet) set(v envVar) {
 	s.vars[v.Key] = v
 }
 
+// lookup resolves ${K} for a dotenv. A scrubbed key resolves to nothing,
+// whatever layer set it: a line LEAK=${VSYNC_PASSPHRASE} in a vault or an
+// -e file must not hand the child what vsync keeps from it.
 func (s *envSet) lookup(k string) (string, bool) {
+	if isScrubbed(k) {
+		return "", false
+	}
 	v, ok := s.vars[k]
 	return v.Value, ok
 }
@@ -87,8 +93,8 @@ func (s *envSet) lookup(k string) (string, bool) {
 // environment, then -e files in order, then the vault, then vsync's own
 // variables. With PreserveAll/Preserve the process environment's value is
 // kept for the keys it has. ${VAR} in a dotenv resolves against its own
-// earlier keys, then everything below it. VSYNC_CONFIG* and VSYNC_PASSPHRASE*
-// are removed whatever their layer. The result is sorted by key.
+// earlier keys, then everything below it, never a scrubbed key of another
+// layer. VSYNC_CONFIG* and VSYNC_PASSPHRASE* are removed whatever their layer. The result is sorted by key.
 func composeEnv(l envLayers) ([]envVar, error) {
 	var s envSet
 	for _, kv := range l.Defaults {

@@ -87,3 +87,32 @@ func TestComposeEnvBadDefault(t *testing.T) {
 		t.Fatal("want an error for a --default without '='")
 	}
 }
+
+// TestComposeEnvNoScrubbedInterpolation: a dotenv line that references a
+// scrubbed variable (${VSYNC_PASSPHRASE}, $VSYNC_CONFIG, the *_FILE forms)
+// gets the empty string, in an -e file as in the vault, so the child never
+// sees what vsync keeps from it.
+func TestComposeEnvNoScrubbedInterpolation(t *testing.T) {
+	const canary = "CANARY_9d1e_scrubbed"
+	process := []string{"HOME=/h"}
+	for _, k := range scrubbed {
+		process = append(process, k+"="+canary+"_"+k)
+	}
+	refs := "A=${VSYNC_PASSPHRASE}\nB=$VSYNC_PASSPHRASE\nC=${VSYNC_CONFIG}\nD=x$VSYNC_CONFIG_FILE\nE=\"${VSYNC_PASSPHRASE_FILE}\"\nH=${HOME}\n"
+	vars, err := composeEnv(envLayers{
+		Process: process,
+		Files:   []envFile{{Path: "leak.env", Data: []byte("F_" + strings.ReplaceAll(strings.TrimSuffix(refs, "\n"), "\n", "\nF_"))}},
+		Vault:   []byte(refs),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vars {
+		if strings.Contains(v.Value, canary) {
+			t.Errorf("%s (from %s) carries a scrubbed variable's value", v.Key, v.Source)
+		}
+	}
+	if got := strings.Join(environ(vars), " "); !strings.Contains(got, "H=/h") || !strings.Contains(got, "D=x") {
+		t.Errorf("other references broke: %s", got)
+	}
+}

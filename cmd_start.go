@@ -35,8 +35,10 @@ Every line is printed whole as "HH:MM:SS web.1 | text", never split or mixed
 with another process's line, a last line without a newline included; colour
 only on a terminal and never with NO_COLOR set. With --redact, every value
 of the vault's dotenv that is 6 bytes or longer is printed as *** wherever it
-appears in a line (the longer of two overlapping values wins); values from
--e files, the process environment and --default are printed as they are.
+appears in a line (the longer of two overlapping values wins), and a value
+spanning lines (a PEM key) line by line, each of its lines of 6 bytes or
+more; values from -e files, the process environment and --default are
+printed as they are.
 
 Each process leads its own process group. When any process exits, or at
 Ctrl-C or SIGTERM, every group gets SIGTERM at once, then SIGKILL after

@@ -52,8 +52,10 @@ type MuxOptions struct {
 	// Now gives the time printed on each line; nil means time.Now.
 	Now func() time.Time
 	// Redact lists values replaced by "***" wherever they appear in a line.
-	// Values shorter than MuxMinRedact bytes are ignored. Where two values
-	// match at the same place the longer one wins.
+	// A value that spans lines is redacted line by line: each of its lines
+	// (blanks around it trimmed) is a value of its own. Values (and lines)
+	// shorter than MuxMinRedact bytes are ignored. Where two values match
+	// at the same place the longer one wins.
 	Redact []string
 	// MaxLine is the longest line printed whole; a process that writes more
 	// without a newline has it printed in MaxLine pieces (a redacted value
@@ -103,7 +105,7 @@ func NewMux(w io.Writer, opts MuxOptions) *Mux {
 		m.maxLine = MuxDefaultMaxLine
 	}
 	var secrets []string
-	for _, s := range opts.Redact {
+	for _, s := range redactPieces(opts.Redact) {
 		if len(s) >= MuxMinRedact && !slices.Contains(secrets, s) {
 			secrets = append(secrets, s)
 		}
@@ -124,6 +126,24 @@ func NewMux(w io.Writer, opts MuxOptions) *Mux {
 		}
 	}
 	return m
+}
+
+// redactPieces returns what a Mux looks for in a line to redact values:
+// a one-line value as it is, and each line of a multi-line value (a PEM
+// key, a JSON document) with its surrounding blanks trimmed, since a Mux
+// sees its output one line at a time and a process may indent it.
+func redactPieces(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if !strings.ContainsAny(v, "\r\n") {
+			out = append(out, v)
+			continue
+		}
+		for _, line := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
 }
 
 // MuxWidth returns the length of the longest of names, for MuxOptions.Width.

@@ -347,3 +347,27 @@ func BenchmarkMux(b *testing.B) {
 		}
 	})
 }
+
+// TestMuxRedactMultiline: a value holding newlines (a PEM key in the vault's
+// dotenv) is redacted line by line, whatever line ending or indentation the
+// process prints it with; its lines shorter than MuxMinRedact are not.
+func TestMuxRedactMultiline(t *testing.T) {
+	pem := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\r\nSECRETLINE2canary\nend\n-----END PRIVATE KEY-----\n"
+	var buf bytes.Buffer
+	m := NewMux(&buf, MuxOptions{Now: muxTestNow, Redact: []string{pem}})
+	w := m.Writer("web.1", 0)
+	io.WriteString(w, "key:\n"+pem)
+	io.WriteString(w, "  indented: SECRETLINE2canary\r\n")
+	w.Close()
+	got := buf.String()
+	want := "12:34:56 web.1 | key:\n" +
+		"12:34:56 web.1 | ***\n" +
+		"12:34:56 web.1 | ***\n" +
+		"12:34:56 web.1 | ***\n" +
+		"12:34:56 web.1 | end\n" +
+		"12:34:56 web.1 | ***\n" +
+		"12:34:56 web.1 |   indented: ***\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

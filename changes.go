@@ -143,26 +143,28 @@ func diffDotenv(old, new []byte, oldName, newName string) ([]keyChange, error) {
 }
 
 // printChanges writes changes, one file per line and its keys indented
-// under it. Values appear only with reveal.
+// under it, names with control characters quoted (displayName). Values
+// appear only with reveal, always quoted.
 func printChanges(w io.Writer, changes []fileChange, indent string, reveal bool) {
 	for _, c := range changes {
 		suffix := ""
 		if c.Mode {
 			suffix = " (mode)"
 		}
-		fmt.Fprintf(w, "%s%c %s%s\n", indent, c.Op, c.Path, suffix)
+		fmt.Fprintf(w, "%s%c %s%s\n", indent, c.Op, displayName(c.Path), suffix)
 		for _, k := range c.Keys {
+			key := displayName(k.Key)
 			if !reveal {
-				fmt.Fprintf(w, "%s    %c %s\n", indent, k.Op, k.Key)
+				fmt.Fprintf(w, "%s    %c %s\n", indent, k.Op, key)
 				continue
 			}
 			switch k.Op {
 			case '+':
-				fmt.Fprintf(w, "%s    + %s=%q\n", indent, k.Key, k.New)
+				fmt.Fprintf(w, "%s    + %s=%q\n", indent, key, k.New)
 			case '-':
-				fmt.Fprintf(w, "%s    - %s=%q\n", indent, k.Key, k.Old)
+				fmt.Fprintf(w, "%s    - %s=%q\n", indent, key, k.Old)
 			default:
-				fmt.Fprintf(w, "%s    ~ %s=%q -> %q\n", indent, k.Key, k.Old, k.New)
+				fmt.Fprintf(w, "%s    ~ %s=%q -> %q\n", indent, key, k.Old, k.New)
 			}
 		}
 	}

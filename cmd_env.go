@@ -89,7 +89,7 @@ func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
 		if v.From != "" {
 			src += " " + strconv.Quote(v.From)
 		}
-		fmt.Fprintf(sys.Stdout, "%-*s  %-10s  %s\n", width, v.Key, src, v.Value)
+		fmt.Fprintf(sys.Stdout, "%-*s  %-10s  %s\n", width, displayName(v.Key), src, displayName(v.Value))
 	}
 	return nil
 }

@@ -66,8 +66,8 @@ func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
 		var buf bytes.Buffer
 		fmt.Fprintf(&buf, "generation %d\n", g)
 		fmt.Fprintf(&buf, "  date:   %s\n", m.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
-		fmt.Fprintf(&buf, "  author: %s\n", m.Author)
-		fmt.Fprintf(&buf, "  note:   %s\n", strings.ReplaceAll(m.Note, "\n", "\n          "))
+		fmt.Fprintf(&buf, "  author: %s\n", displayName(m.Author))
+		fmt.Fprintf(&buf, "  note:   %s\n", noteLines(m.Note))
 		printChanges(&buf, changes, "  ", false)
 		entries = append(entries, buf.String())
 		prev, prevGen = b.Files, g
@@ -79,4 +79,14 @@ func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
 		}
 	}
 	return nil
+}
+
+// noteLines is a generation's note for `vsync log`: each of its lines with
+// control characters escaped, the lines after the first indented under it.
+func noteLines(note string) string {
+	lines := strings.Split(note, "\n")
+	for i, l := range lines {
+		lines[i] = escapeControls(l)
+	}
+	return strings.Join(lines, "\n          ")
 }

@@ -104,9 +104,9 @@ func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
 		case "fresh":
 			fmt.Fprintf(sys.Stdout, "fresh: env %s at generation %d\n", r.Env, r.Generation)
 		case "stale":
-			fmt.Fprintf(sys.Stdout, "stale: env %s runs generation %d, the bucket has %d%s\n", r.Env, r.Generation, r.RemoteGeneration, parenthesized(r.Reason))
+			fmt.Fprintf(sys.Stdout, "stale: env %s runs generation %d, the bucket has %d%s\n", r.Env, r.Generation, r.RemoteGeneration, parenthesized(escapeControls(r.Reason)))
 		default:
-			fmt.Fprintf(sys.Stdout, "unknown: env %s at generation %d: %s\n", r.Env, r.Generation, r.Reason)
+			fmt.Fprintf(sys.Stdout, "unknown: env %s at generation %d: %s\n", r.Env, r.Generation, escapeControls(r.Reason))
 		}
 	}
 	switch {

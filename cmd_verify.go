@@ -64,7 +64,7 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 			return fmt.Errorf("env %q: generation %d does not record the hash of generation %d: %w", env, g, g-1, errChain)
 		}
 		fmt.Fprintf(sys.Stdout, "generation %d ok: %d files, %s, %s\n", g, len(b.Files),
-			m.Created.UTC().Format("2006-01-02 15:04:05 UTC"), m.Author)
+			m.Created.UTC().Format("2006-01-02 15:04:05 UTC"), displayName(m.Author))
 		prevSum = sum
 	}
 	last := gens[len(gens)-1]

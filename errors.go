@@ -126,8 +126,8 @@ func hintFor(err error) string {
 func printError(w io.Writer, err error) {
 	msg := err.Error()
 	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
-	fmt.Fprintf(w, "vsync: error: %s\n", msg)
+	fmt.Fprintf(w, "vsync: error: %s\n", escapeControls(msg))
 	if h := hintFor(err); h != "" {
-		fmt.Fprintf(w, "vsync: hint: %s\n", h)
+		fmt.Fprintf(w, "vsync: hint: %s\n", escapeControls(h))
 	}
 }

@@ -46,6 +46,9 @@ var ErrEmptyCommand = errors.New("empty command")
 //   - its first word has no '=' (FOO=bar cmd is an assignment) and no '$':
 //     the program is named in the Procfile itself, so that vsync's own
 //     "command not found" never prints a variable's value;
+//   - its first word is not a shell reserved word or built-in (exec, cd,
+//     export, ".", source, ulimit, if, for, ...; see isShellWord), which
+//     no program in PATH stands for;
 //   - no variable it refers to has a value holding a blank, newline or a
 //     glob character, which sh would split or expand.
 //
@@ -62,15 +65,11 @@ func Command(e Entry, env []string) ([]string, error) {
 	if cmd == "" {
 		return nil, fmt.Errorf("process %q: %w", e.Name, ErrEmptyCommand)
 	}
-	refs, direct := classify(cmd)
-	if !direct {
-		return shellArgv(cmd), nil
-	}
-	words, err := split(cmd)
+	words, refs, err := direct(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("process %q: %w", e.Name, err)
 	}
-	if len(words) > 0 && strings.Contains(words[0], "$") {
+	if words == nil {
 		return shellArgv(cmd), nil
 	}
 	if !refs {
@@ -172,13 +171,30 @@ func split(cmd string) ([]string, error) {
 	return words, nil
 }
 
+// direct decides, from the text of cmd alone, how it runs: split into
+// words (refs: with $NAME references still to expand) when it may run
+// directly, nil words when it runs under the shell, or an error when it
+// should run directly but does not split. Command and checkCommand (Parse,
+// `vsync check`) both ask it, so that a line `vsync check` accepts is one
+// `vsync start` can run.
+func direct(cmd string) (words []string, refs bool, err error) {
+	refs, ok := classify(cmd)
+	if !ok {
+		return nil, false, nil
+	}
+	if words, err = split(cmd); err != nil {
+		return nil, false, err
+	}
+	if len(words) == 0 || strings.Contains(words[0], "$") || isShellWord(words[0]) {
+		return nil, false, nil
+	}
+	return words, refs, nil
+}
+
 // checkCommand reports what Parse can tell about a command without an
 // environment: a direct command must split.
 func checkCommand(cmd string) error {
-	if _, direct := classify(cmd); !direct {
-		return nil
-	}
-	_, err := split(cmd)
+	_, _, err := direct(cmd)
 	return err
 }
 

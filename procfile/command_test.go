@@ -51,6 +51,30 @@ func TestCommand(t *testing.T) {
 		{"! a", sh("! a")},
 		{"(a)", sh("(a)")},
 		{"a\rb", sh("a\rb")},
+		// a shell's own words: no program in PATH runs them
+		{"exec uvicorn app.main:app --port $PORT", sh("exec uvicorn app.main:app --port $PORT")},
+		{"exec gunicorn app:wsgi", sh("exec gunicorn app:wsgi")},
+		{`'exec' x`, sh(`'exec' x`)},
+		{"cd /srv", sh("cd /srv")},
+		{"export A=1", sh("export A=1")},
+		{". ./env.sh", sh(". ./env.sh")},
+		{"source ./env.sh", sh("source ./env.sh")},
+		{"ulimit -n 1024", sh("ulimit -n 1024")},
+		{"umask 077", sh("umask 077")},
+		{"trap '' HUP", sh("trap '' HUP")},
+		{"set -e", sh("set -e")},
+		{"eval run", sh("eval run")},
+		{"if", sh("if")},
+		{"for", sh("for")},
+		{"while", sh("while")},
+		{"case", sh("case")},
+		{": ready", sh(": ready")},
+		{"exit 3", sh("exit 3")},
+		{"wait", sh("wait")},
+		// only the first word counts; a name that merely starts like one
+		{"run exec cd", []string{"run", "exec", "cd"}},
+		{"executor --x", []string{"executor", "--x"}},
+		{"./exec", []string{"./exec"}},
 	} {
 		got, err := Command(Entry{Name: "p", Command: tc.cmd}, env)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {

@@ -49,6 +49,10 @@
 // # Commands
 //
 // Command decides between running a command directly, split into argv
-// with github.com/mattn/go-shellwords, and running it under /bin/sh -c.
-// See its documentation for the exact rule.
+// with github.com/mattn/go-shellwords, and running it under /bin/sh -c: a
+// command with shell syntax, or whose first word is a shell's own (exec,
+// cd, export, ".", ulimit, if, ...), runs under the shell. See its
+// documentation for the exact rule. Parse asks the same function about
+// every line, so that a Procfile it accepts is one whose every command
+// Command can run.
 package procfile

@@ -16,6 +16,8 @@ func FuzzParse(f *testing.F) {
 		"a-b_c: 'q' \"r\" | s\n",
 		"x: $(\n",
 		"y: ${\n",
+		"web: exec uvicorn app.main:app --port $PORT\n",
+		"a: . ./env.sh\nb: 'cd' x\nc: export A=1\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -46,6 +48,41 @@ func FuzzParse(f *testing.F) {
 			if err != nil || len(argv) == 0 {
 				t.Fatalf("Command(%q) = %q, %v", e.Command, argv, err)
 			}
+			if argv[0] != Shell && (isShellWord(argv[0]) || strings.Contains(argv[0], "$")) {
+				t.Fatalf("Command(%q) = %q: run directly", e.Command, argv)
+			}
+		}
+	})
+}
+
+// FuzzCommand: `vsync check` and `vsync start` agree on every line. A
+// command line that Parse accepts is one Command turns into an argv (for
+// any environment), and one that Parse refuses for its command is one
+// Command refuses too; a direct argv never starts with a shell's word.
+func FuzzCommand(f *testing.F) {
+	for _, s := range []string{
+		"gunicorn app:wsgi -w 4", "exec uvicorn app.main:app --port $PORT", ". ./env.sh",
+		"'exec' x", "run 'a", "cd /srv && exec run", "run $X", "$X run", "FOO=1 run", "if",
+	} {
+		f.Add(s, "a b")
+	}
+	f.Fuzz(func(t *testing.T, cmd, x string) {
+		if strings.ContainsAny(cmd, "\n\x00") || strings.TrimSpace(cmd) == "" {
+			return
+		}
+		_, perr := Parse(strings.NewReader("p: " + cmd + "\n"))
+		argv, cerr := Command(Entry{Name: "p", Command: cmd}, []string{"PORT=5000", "X=" + x})
+		if (perr == nil) != (cerr == nil) {
+			t.Fatalf("%q: Parse says %v, Command says %v", cmd, perr, cerr)
+		}
+		if cerr != nil {
+			return
+		}
+		if len(argv) == 0 {
+			t.Fatalf("Command(%q): empty argv", cmd)
+		}
+		if argv[0] != Shell && (isShellWord(argv[0]) || strings.Contains(argv[0], "$")) {
+			t.Fatalf("Command(%q) = %q: run directly", cmd, argv)
 		}
 	})
 }

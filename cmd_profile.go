@@ -46,11 +46,15 @@ func profileAddCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:  "add",
 		Usage: "add a profile for an S3 bucket or a local directory",
-		UsageText: `vsync profile add NAME --bucket B [--region R] [--endpoint URL] [--path-style] [--aws-profile P] [--access-key K --secret-key S]
+		UsageText: `vsync profile add NAME --bucket B [--region R] [--endpoint URL] [--path-style] [--aws-profile P] [--access-key K --secret-key-file FILE|-]
 vsync profile add NAME --dir PATH`,
 		Description: `Without --access-key, S3 credentials come from the standard AWS chain
 (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, shared config and --aws-profile,
-instance roles, web identity). Keys are stored only when given explicitly.
+instance roles, web identity). Keys are stored only when given explicitly;
+give the secret key with --secret-key-file FILE (its first line) or
+--secret-key-file - (standard input) rather than --secret-key, which ps and
+the shell history show. An endpoint with credentials in it
+(http://key:secret@host) is refused.
 A --dir profile keeps vaults in a local directory with the bucket layout.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "bucket", Usage: "S3 bucket name"},
@@ -59,12 +63,17 @@ A --dir profile keeps vaults in a local directory with the bucket layout.`,
 			&cli.BoolFlag{Name: "path-style", Usage: "use path-style S3 URLs (MinIO)"},
 			&cli.StringFlag{Name: "aws-profile", Usage: "AWS shared-config profile for credentials"},
 			&cli.StringFlag{Name: "access-key", Usage: "static access key id to store in the profile"},
-			&cli.StringFlag{Name: "secret-key", Usage: "static secret key to store in the profile (with --access-key)"},
+			&cli.StringFlag{Name: "secret-key", Usage: "static secret key to store in the profile (with --access-key; visible in ps and shell history: prefer --secret-key-file)"},
+			&cli.StringFlag{Name: "secret-key-file", Usage: "read --secret-key from the first line of `FILE` (- for standard input)"},
 			&cli.StringFlag{Name: "dir", Usage: "a local directory instead of a bucket (no network)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing profile of that name"},
 		},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 1, 1, "NAME --bucket B | --dir PATH")
+			if err != nil {
+				return err
+			}
+			secret, err := secretKeyFlags(sys, c.String("secret-key"), c.String("secret-key-file"))
 			if err != nil {
 				return err
 			}
@@ -77,7 +86,7 @@ A --dir profile keeps vaults in a local directory with the bucket layout.`,
 					PathStyle:  c.Bool("path-style"),
 					AWSProfile: c.String("aws-profile"),
 					AccessKey:  c.String("access-key"),
-					SecretKey:  c.String("secret-key"),
+					SecretKey:  secret,
 					Dir:        c.String("dir"),
 				},
 				Force: c.Bool("force"),
@@ -134,6 +143,8 @@ func flagWords(err error) string {
 		return "--access-key and --secret-key go together"
 	case "a dir profile takes no S3 settings":
 		return "--dir takes no S3 flags"
+	case "endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key":
+		return "--endpoint embeds credentials (user:secret@host): give them with --access-key and --secret-key-file"
 	}
 	return err.Error()
 }

@@ -21,12 +21,15 @@ func runtimeTokenCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:      "runtime-token",
 		Usage:     "print the runtime token (VSYNC_CONFIG) of an env",
-		UsageText: "vsync runtime-token --env ENV [--access-key K --secret-key S] [--check]",
+		UsageText: "vsync runtime-token --env ENV [--access-key K --secret-key-file FILE|-] [--check]",
 		Description: `Prints vsync-cfg-v1:<base64(gzip(JSON))> on stdout, and nothing else there: the
 bucket, prefix, env, region, endpoint and path-style of the env's profile and,
 when given, a key. Give it a read-only key scoped to PREFIX/ENV/*. Without a
 key the runtime uses the standard AWS credential chain (instance role,
-workload identity). The token is a secret: it holds the key.
+workload identity). The token is a secret: it holds the key. Give the
+secret key with --secret-key-file FILE (its first line) or --secret-key-file -
+(standard input) rather than --secret-key, which ps and the shell history
+show.
 
 --check proves, writing nothing, that the key can read PREFIX/ENV/current.pgp
 and cannot write there (a conditional PUT that must be refused with 403, not
@@ -36,7 +39,8 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 			// holds the token and nothing else, and exit 1, not 64.
 			&cli.StringFlag{Name: "env", Usage: "the env `ENV` of the project in the working directory (required)"},
 			&cli.StringFlag{Name: "access-key", Usage: "access key `ID` the runtime uses (read-only)"},
-			&cli.StringFlag{Name: "secret-key", Usage: "secret access `KEY` of --access-key"},
+			&cli.StringFlag{Name: "secret-key", Usage: "secret access `KEY` of --access-key (visible in ps and shell history: prefer --secret-key-file)"},
+			&cli.StringFlag{Name: "secret-key-file", Usage: "read --secret-key from the first line of `FILE` (- for standard input)"},
 			&cli.StringFlag{Name: "session-token", Usage: "session `TOKEN` for temporary credentials"},
 			&cli.BoolFlag{Name: "check", Usage: "prove against the bucket that the key can read and cannot write"},
 		},
@@ -47,10 +51,14 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 			if c.String("env") == "" {
 				return usageErrorf("runtime-token needs --env ENV")
 			}
+			secret, err := secretKeyFlags(sys, c.String("secret-key"), c.String("secret-key-file"))
+			if err != nil {
+				return err
+			}
 			return runRuntimeToken(c.Context, sys, tokenOptions{
 				Env:          c.String("env"),
 				AccessKey:    c.String("access-key"),
-				SecretKey:    c.String("secret-key"),
+				SecretKey:    secret,
 				SessionToken: c.String("session-token"),
 				Check:        c.Bool("check"),
 			})

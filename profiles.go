@@ -157,6 +157,8 @@ func (p profile) check() error {
 		return errors.New("dir must be an absolute path")
 	case (p.AccessKey == "") != (p.SecretKey == ""):
 		return errors.New("access_key and secret_key go together")
+	case endpointUserinfo(p.Endpoint):
+		return errors.New("endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key")
 	case p.Dir != "" && (p.Region != "" || p.Endpoint != "" || p.PathStyle || p.AWSProfile != "" || p.AccessKey != ""):
 		return errors.New("a dir profile takes no S3 settings")
 	}

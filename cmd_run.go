@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/launcher"
+	"vsync/vault"
 )
 
 const runDescription = `Runs CMD with the vault's variables in its environment and the vault's other
@@ -180,17 +182,15 @@ func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool
 			// health check beside it) compare this generation with the
 			// bucket without the token. A path too long for a socket
 			// only means no socket.
-			sock := filepath.Join(p.private.Path(), statusSocketName)
-			if p.status, err = net.Listen("unix", sock); err == nil {
-				p.layers.Extra = append(p.layers.Extra, envVar{Key: statusSocketVar, Value: sock, Source: srcVsync})
+			// compose names it in VSYNC_STATUS_SOCKET.
+			if ln, err := net.Listen("unix", p.private.FilePath(statusSocketName)); err == nil {
+				p.status = ln
 			}
 		}
 		if p.private != nil {
-			for _, f := range lv.Files {
-				if _, err := p.private.WriteFile(f.Path, f.Data); err != nil {
-					p.Close()
-					return nil, fmt.Errorf("private file %q: %w", f.Path, err)
-				}
+			if err := writeFiles(p.private, lv.Files); err != nil {
+				p.Close()
+				return nil, err
 			}
 		}
 	}
@@ -201,13 +201,49 @@ func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool
 	return p, nil
 }
 
+// writeFiles writes files into d as private files.
+func writeFiles(d *launcher.PrivateDir, files []vault.File) error {
+	for _, f := range files {
+		if _, err := d.WriteFile(f.Path, f.Data); err != nil {
+			return fmt.Errorf("private file %q: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+// freshLayout writes every file of lv into a new private directory beside
+// p's: what a restart of --watch switches to when the files of lv cannot,
+// or need not, replace the current ones in place. On failure it leaves
+// nothing behind.
+func (p *prepared) freshLayout(lv *loadedVault) (*launcher.PrivateDir, error) {
+	if p.private == nil {
+		return nil, errors.New("no private directory")
+	}
+	d, err := launcher.NewPrivateDir(filepath.Dir(p.private.Path()))
+	if err != nil {
+		return nil, fmt.Errorf("private files: %w", err)
+	}
+	if err := writeFiles(d, lv.Files); err != nil {
+		_ = d.Remove()
+		return nil, err
+	}
+	return d, nil
+}
+
 // compose is the child's environment with lv (nil: none) as the vault:
 // the layers of every other source, then the vault's dotenv, VSYNC_ENV,
-// VSYNC_GENERATION and a NAME_FILE pointer (and each --file-env name) for
-// every file of lv, at its path in the private directory ("<private>/PATH"
-// when there is none). It writes nothing; `vsync run --watch` calls it for
-// each new generation.
+// VSYNC_GENERATION, VSYNC_STATUS_SOCKET when there is a status socket, and
+// a NAME_FILE pointer (and each --file-env name) for every file of lv, at
+// its path in the private directory ("<private>/PATH" when there is none).
+// It writes nothing; `vsync run --watch` calls it for each new generation.
 func (p *prepared) compose(lv *loadedVault) ([]envVar, error) {
+	return p.composeIn(lv, p.private)
+}
+
+// composeIn is compose with the files of lv (and the status socket) in
+// dir rather than in p's private directory: the environment of a restart
+// into a fresh layout (watchLoop.prepare).
+func (p *prepared) composeIn(lv *loadedVault, dir *launcher.PrivateDir) ([]envVar, error) {
 	fileEnv, err := fileEnvMap(p.fileEnv, lv)
 	if err != nil {
 		return nil, err
@@ -221,13 +257,17 @@ func (p *prepared) compose(lv *loadedVault) ([]envVar, error) {
 		layers.Vault = []byte{}
 	}
 	layers.VaultName = "vault:" + lv.Env + "/" + dotenvRel(lv.Env)
-	layers.Extra = append(slices.Clip(layers.Extra),
+	layers.Extra = slices.Clip(layers.Extra)
+	if p.status != nil && dir != nil {
+		layers.Extra = append(layers.Extra, envVar{Key: statusSocketVar, Value: dir.FilePath(statusSocketName), Source: srcVsync})
+	}
+	layers.Extra = append(layers.Extra,
 		envVar{Key: "VSYNC_ENV", Value: lv.Env, Source: srcVsync},
 		envVar{Key: "VSYNC_GENERATION", Value: strconv.FormatUint(lv.Generation, 10), Source: srcVsync})
 	for _, f := range lv.Files {
 		where := "<private>/" + f.Path
-		if p.private != nil {
-			where = p.private.FilePath(f.Path)
+		if dir != nil {
+			where = dir.FilePath(f.Path)
 		}
 		layers.Extra = append(layers.Extra, envVar{Key: launcher.EnvName(f.Path), Value: where, Source: srcVsync})
 		for _, name := range fileEnv[f.Path] {

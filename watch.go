@@ -40,6 +40,11 @@ is refused and the running child keeps the last good secrets. Then:
    variables changed (a file added   the child is restarted: stop signal (TERM),
    or removed changes *_FILE too)    --kill-timeout, SIGKILL to its group, then
                                      started again with the new environment.
+The files of a restart are written before the old child is stopped, into a
+fresh private directory (new *_FILE paths), so a directory that becomes a
+file, or the reverse, applies as any change does; files that cannot be
+replaced in place restart the child that way. A generation whose files
+cannot be written is refused: the old child keeps its files.
 A restart waits for the old child to be gone, and starts with the newest
 generation accepted by then: one a newer generation made stale is skipped.
 A stop signal during a restart ends vsync instead. A child that exits by
@@ -49,6 +54,7 @@ Each event is one line on stderr, naming generations, never values:
    vsync: generation 8: restarted (variables changed)
    vsync: generation 9: files replaced, sent SIGHUP
    vsync: generation 9: restarted (files changed, no --reload-signal)
+   vsync: generation 9: restarted (files changed, not replaceable in place: ...)
    vsync: generation 10: nothing to reload (no variable or file changed)
    vsync: generation 11: skipped (generation 12 is newer)
    vsync: generation 13: refused: wrong passphrase; keeping generation 12

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -47,13 +46,22 @@ func newWatchLoop(p *prepared, reload syscall.Signal, say func(string, ...any)) 
 }
 
 // change is a new generation ready to apply: its environment composed and
-// its files staged beside the current ones.
+// its files written where the next incarnation will read them, either
+// staged beside the current ones for an in-place replacement (update) or,
+// for a restart, as a whole fresh private directory (fresh). Either way
+// they are written while the old incarnation runs, so that a generation
+// whose files cannot be written is refused with the old incarnation still
+// running on the old files.
 type change struct {
 	lv           *loadedVault
 	vars         []envVar
 	varsChanged  bool
 	filesChanged bool
-	update       *launcher.Update // nil when no file changed
+	update       *launcher.Update     // in-place replacement; nil otherwise
+	fresh        *launcher.PrivateDir // restart into these files; nil otherwise
+	// inPlaceErr says why the files could not be replaced in place (a
+	// restart instead), nil when they were not meant to be.
+	inPlaceErr error
 }
 
 // runResult is what an incarnation returned.
@@ -80,12 +88,11 @@ func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.S
 		if next == nil {
 			return res.code, res.err
 		}
-		// The old incarnation is gone: put the new files in place, start
-		// again.
-		if next.update != nil {
-			if err := next.update.Commit(); err != nil {
-				return 1, fmt.Errorf("generation %d: %w", next.lv.Generation, err)
-			}
+		// The old incarnation is gone: switch to the new files, start
+		// again. Nothing here can fail: the files were written before the
+		// old incarnation was stopped.
+		if next.fresh != nil {
+			w.switchTo(next.fresh)
 		}
 		w.accept(next)
 		w.running = next.vars
@@ -129,15 +136,21 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 				w.refuse(lv, err)
 				continue
 			}
+			if c.update != nil {
+				if err := c.update.Commit(); err != nil {
+					// Some files may be new, some old: a restart into
+					// a fresh layout puts the child on one generation.
+					if c, err = w.restartFresh(c, err); err != nil {
+						w.refuse(lv, err)
+						continue
+					}
+				}
+			}
 			switch {
-			case c.varsChanged || (c.filesChanged && w.reload == 0):
+			case c.fresh != nil || c.varsChanged:
 				pending = c
 				stop()
-			case c.filesChanged:
-				if err := c.update.Commit(); err != nil {
-					w.refuse(lv, err)
-					continue
-				}
+			case c.update != nil:
 				w.accept(c)
 				forward(runSigs, w.reload)
 				w.say("vsync: generation %d: files replaced, sent %s", lv.Generation, signalLabel(w.reload))
@@ -187,9 +200,13 @@ func (w *watchLoop) refuse(lv *loadedVault, err error) {
 	w.say("vsync: generation %d: refused: %s; keeping generation %d", lv.Generation, why, w.applied.Load())
 }
 
-// prepare composes the environment of lv and stages its changed files.
-// An error (a dotenv syntax error, a --file-env source gone, a file that
-// cannot be written) refuses the generation and changes nothing.
+// prepare composes the environment of lv and writes its changed files:
+// staged in place when only file contents changed and there is a reload
+// signal, else (a restart) as a fresh private directory holding every file
+// of lv. Staging in place that cannot be done (a file where a directory
+// must go) falls back to the fresh layout. An error (a dotenv syntax
+// error, a --file-env source gone, files that cannot be written) refuses
+// the generation and changes nothing.
 func (w *watchLoop) prepare(lv *loadedVault) (*change, error) {
 	vars, err := w.p.compose(lv)
 	if err != nil {
@@ -197,13 +214,50 @@ func (w *watchLoop) prepare(lv *loadedVault) (*change, error) {
 	}
 	c := &change{lv: lv, vars: vars, varsChanged: !sameVars(w.running, vars)}
 	write, remove := fileChanges(w.p.Vault.Files, lv.Files)
-	if len(write)+len(remove) > 0 {
-		c.filesChanged = true
-		if c.update, err = w.p.private.Stage(write, remove); err != nil {
-			return nil, err
+	c.filesChanged = len(write)+len(remove) > 0
+	if !c.filesChanged {
+		return c, nil
+	}
+	if !c.varsChanged && w.reload != 0 {
+		if c.update, err = w.p.private.Stage(write, remove); err == nil {
+			return c, nil
 		}
 	}
-	return c, nil
+	return w.restartFresh(c, err)
+}
+
+// restartFresh turns c into a restart into a fresh private directory
+// holding every file of c.lv, inPlace (nil when none was tried) being why
+// its files were not replaced in place. The environment is composed again
+// with the new paths.
+func (w *watchLoop) restartFresh(c *change, inPlace error) (*change, error) {
+	fresh, err := w.p.freshLayout(c.lv)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := w.p.composeIn(c.lv, fresh)
+	if err != nil {
+		_ = fresh.Remove()
+		return nil, err
+	}
+	return &change{lv: c.lv, vars: vars, varsChanged: c.varsChanged, filesChanged: true, fresh: fresh, inPlaceErr: inPlace}, nil
+}
+
+// switchTo makes fresh the private directory, once no incarnation runs:
+// the status socket moves into it (it keeps listening) and the old
+// directory is removed. Failures are warnings: the next incarnation's
+// files are in place whatever happens to the old ones.
+func (w *watchLoop) switchTo(fresh *launcher.PrivateDir) {
+	old := w.p.private
+	if w.p.status != nil {
+		if err := old.MoveTo(statusSocketName, fresh); err != nil {
+			w.say("vsync: warning: status socket: %v", err)
+		}
+	}
+	w.p.private = fresh
+	if err := old.Remove(); err != nil {
+		w.say("vsync: warning: removing old private files: %v", err)
+	}
 }
 
 // restartReason says why c restarts.
@@ -213,16 +267,21 @@ func (w *watchLoop) restartReason(c *change) string {
 		return "variables changed"
 	case c.filesChanged && w.reload == 0:
 		return "files changed, no --reload-signal"
+	case c.inPlaceErr != nil:
+		return "files changed, not replaceable in place: " + refusalReason(c.inPlaceErr)
 	case c.filesChanged:
 		return "files changed"
 	}
 	return "a restart was under way"
 }
 
-// discard drops the staged files of a change that will not be applied.
+// discard drops the files written for a change that will not be applied.
 func (c *change) discard() {
 	if c.update != nil {
 		c.update.Discard()
+	}
+	if c.fresh != nil {
+		_ = c.fresh.Remove()
 	}
 }
 

@@ -89,16 +89,22 @@ func newWatchFixture(t *testing.T, reload syscall.Signal) *watchFixture {
 // adjusted by set before the loop starts.
 func newWatchFixtureWith(t *testing.T, reload syscall.Signal, set func(*watchLoop, *fakeRuns)) *watchFixture {
 	t.Helper()
+	return newWatchFixtureFrom(t, reload, gen(1, "A=1\n", "C1"), set)
+}
+
+// newWatchFixtureFrom is newWatchFixtureWith applied lv, its files
+// written.
+func newWatchFixtureFrom(t *testing.T, reload syscall.Signal, lv *loadedVault, set func(*watchLoop, *fakeRuns)) *watchFixture {
+	t.Helper()
 	priv, err := launcher.NewPrivateDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { priv.Remove() })
-	lv := gen(1, "A=1\n", "C1")
-	if _, err := priv.WriteFile("cert.pem", []byte("C1")); err != nil {
+	p := &prepared{Vault: lv, private: priv}
+	t.Cleanup(func() { p.Close() })
+	if err := writeFiles(priv, lv.Files); err != nil {
 		t.Fatal(err)
 	}
-	p := &prepared{Vault: lv, private: priv}
 	if p.Vars, err = p.compose(lv); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // stagePrefix starts the name of a file Stage writes before Commit renames
@@ -113,4 +114,18 @@ func (u *Update) Discard() {
 		_ = os.Remove(w.tmp)
 	}
 	u.writes, u.removes = nil, nil
+}
+
+// MoveTo renames the entry name at the top of d (a file or the status
+// socket: a listening socket keeps listening under its new name) to the
+// same name in to, replacing what is there. vsync run --watch uses it to
+// carry its status socket into a fresh private directory.
+func (d *PrivateDir) MoveTo(name string, to *PrivateDir) error {
+	if name == "" || strings.ContainsRune(name, '/') || !filepath.IsLocal(name) {
+		return fmt.Errorf("launcher: move %q: not a name", name)
+	}
+	if err := os.Rename(d.FilePath(name), to.FilePath(name)); err != nil {
+		return fmt.Errorf("launcher: move %q: %w", name, unwrapPathError(err))
+	}
+	return nil
 }

@@ -23,7 +23,10 @@ func pullCommand(sys *sysEnv) *cli.Command {
 full before touching anything, then replaces infra/vault/ENV/ atomically: the
 new folder is staged beside it and renamed into place. A failure leaves the
 folder exactly as it was. Local edits that were never pushed (files that differ
-from the last push or pull) are not overwritten (exit 73) unless --force.`,
+from the last push or pull) are not overwritten (exit 73) unless --force.
+A pull that is killed leaves its staging directory infra/vault/.ENV.pull-N
+(a plaintext copy); the next vault command in the project removes it, or
+puts the folder back if the pull was killed half-way, and says so on stderr.`,
 		Flags: []cli.Flag{
 			&cli.Uint64Flag{Name: "generation", Aliases: []string{"g"}, Usage: "pull generation `N` instead of the newest"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite local edits that were never pushed"},
@@ -162,12 +165,14 @@ func pullNewest(ctx context.Context, v *envVault) (*vault.Bundle, string, error)
 
 // replaceDir puts files at dir atomically: it writes them into a staging
 // directory in parent, renames the old dir aside, renames the staged one
-// into place and removes the old one. On failure dir is as it was.
+// into place and removes the old one. On failure dir is as it was. The
+// staging directory is locked while it exists (pullstage.go), so that the
+// next vault command can tell one left by a killed pull.
 func replaceDir(parent, dir, env string, files []vault.File, exists bool) error {
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return err
 	}
-	stage, err := os.MkdirTemp(parent, "."+env+".pull-")
+	stage, unlock, err := makeStage(parent, env)
 	if err != nil {
 		return err
 	}
@@ -176,6 +181,7 @@ func replaceDir(parent, dir, env string, files []vault.File, exists bool) error 
 		if !keep {
 			os.RemoveAll(stage)
 		}
+		unlock()
 	}()
 	staged := filepath.Join(stage, "new")
 	if err := vault.WriteDir(staged, files); err != nil {

@@ -30,7 +30,8 @@ type envVault struct {
 // openEnvVault finds the project at or above dir, looks up env's profile
 // and builds its Store. With needPassphrase it also resolves the passphrase
 // (VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE, else the local store). It does
-// no network round trip.
+// no network round trip. It first cleans up after any pull of the project
+// that was killed (removeStaleStages).
 func openEnvVault(ctx context.Context, sys *sysEnv, dir, env string, needPassphrase bool) (*envVault, error) {
 	if err := checkEnvName(env); err != nil {
 		return nil, err
@@ -58,6 +59,7 @@ func openProjectEnv(ctx context.Context, sys *sysEnv, proj *project, env string,
 	if err != nil {
 		return nil, err
 	}
+	reportStaleStages(sys.Stderr, proj)
 	profs, err := loadProfiles(sys)
 	if err != nil {
 		return nil, err

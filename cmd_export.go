@@ -34,7 +34,9 @@ gives the others none unless it has all=N (-c web=2 exports two web
 instances and nothing else; kubernetes writes replicas: 0 for the others);
 PORT is -p + 100 per type + 1 per instance; PS is the instance name
 ("web.1"; the type under kubernetes, where replicas are alike). With -d DIR
-and no -f, the Procfile is DIR/Procfile.
+and no -f, the Procfile is DIR/Procfile. Each file is written to a new
+temporary file in DIR and renamed into place: a symlink at its name is
+replaced, never followed.
 
 Exit codes: 64 bad flags, unknown format or process; 65 malformed Procfile
 (every bad line); 66 Procfile missing; 1 DIR cannot be written.`
@@ -155,7 +157,9 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	}
 	for _, f := range files {
 		p := filepath.Join(o.Dir, f.name)
-		if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
+		// A new temporary file renamed over p: a symlink planted at p is
+		// replaced, never followed.
+		if err := writeFileAtomic(p, []byte(f.content), 0o644); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		fmt.Fprintf(sys.Stdout, "wrote %s\n", p)

@@ -67,6 +67,20 @@ func needExamplePackages(t *testing.T) {
 	}
 }
 
+// needExampleTool returns the path of a command of Debian package pkg,
+// skipping the test without it, or failing it when VSYNC_TEST_REQUIRE_S3=1.
+func needExampleTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv(miniotest.RequireEnv) == "1" {
+			t.Fatalf("%s=1 and %s is missing (apt-get install %s)", miniotest.RequireEnv, name, pkg)
+		}
+		t.Skipf("%s is missing (apt-get install %s)", name, pkg)
+	}
+	return p
+}
+
 // copyExample copies examples/NAME into a fresh directory and returns it,
 // so that a test writes nothing (__pycache__, databases) into the
 // repository.
@@ -260,6 +274,27 @@ func (p *exampleProc) exitCode() int {
 		p.t.Fatalf("still running after %v:\n%s", exampleTimeout, redacted(p.out.String()))
 	}
 	return exitCodeOf(p.t, p.err)
+}
+
+// checkNoCanary fails when a canary value the test planted in the vault
+// reached the output.
+func (p *exampleProc) checkNoCanary() {
+	p.t.Helper()
+	if strings.Contains(p.out.String(), "CANARY") {
+		p.t.Errorf("a secret value reached the output")
+	}
+}
+
+// checkExitedZero fails unless the output of vsync start (or foreman
+// start) reports each of the named processes "exited with code 0".
+func (p *exampleProc) checkExitedZero(names ...string) {
+	p.t.Helper()
+	out := p.out.String()
+	for _, name := range names {
+		if !regexp.MustCompile(`(?m)^\S+ ` + regexp.QuoteMeta(name) + ` +\| exited with code 0$`).MatchString(out) {
+			p.t.Errorf("no '%s | exited with code 0' line:\n%s", name, redacted(out))
+		}
+	}
 }
 
 // childGroups returns the process groups of the process's children: with

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -31,7 +30,7 @@ func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {
 // exit code. It is the only place that prints errors.
 func run(ctx context.Context, args []string, sys *sysEnv) int {
 	app := newApp(sys)
-	err := app.RunContext(ctx, permuteArgs(app, normalizeArgs(args)))
+	err := app.RunContext(ctx, arrangeArgs(app, args))
 	if err == nil {
 		return exitOK
 	}
@@ -125,8 +124,16 @@ func newApp(sys *sysEnv) *cli.App {
 	return app
 }
 
+// setUsageHandlers makes every usage error of c and its subcommands a
+// usageError, and gives a command with subcommands but no action of its
+// own a help screen and exit 64. A leaf command gets no "help" (or "h")
+// subcommand: only -h and --help are help there, so `vsync start help`
+// starts the process named help and `vsync run h` runs h.
 func setUsageHandlers(c *cli.Command) {
 	c.OnUsageError = onUsageError
+	if len(c.Subcommands) == 0 {
+		c.HideHelpCommand = true
+	}
 	if len(c.Subcommands) > 0 && c.Action == nil {
 		name := c.Name
 		c.Action = func(cc *cli.Context) error {
@@ -155,77 +162,6 @@ func args(c *cli.Context, min, max int, names string) ([]string, error) {
 	}
 	return a, nil
 }
-
-// permuteArgs moves the flags of a leaf command in front of its positional
-// arguments, so that `vsync push prod --note x` works as the usage texts
-// show (Go's flag package stops at the first positional argument). It
-// stops at "--" and leaves commands that take a command line as arguments
-// (marked in passThrough) alone.
-func permuteArgs(app *cli.App, argv []string) []string {
-	if len(argv) < 2 {
-		return argv
-	}
-	out := []string{argv[0]}
-	rest := argv[1:]
-	var cmds []*cli.Command
-	var flags []cli.Flag
-	// Walk down the command path: leading flags are global.
-	for len(rest) > 0 {
-		tok := rest[0]
-		if strings.HasPrefix(tok, "-") {
-			break
-		}
-		var next *cli.Command
-		if len(cmds) == 0 {
-			next = app.Command(tok)
-		} else {
-			next = cmds[len(cmds)-1].Command(tok)
-		}
-		if next == nil {
-			break
-		}
-		cmds = append(cmds, next)
-		out = append(out, tok)
-		rest = rest[1:]
-		flags = next.Flags
-	}
-	if len(cmds) == 0 || passThrough[cmds[len(cmds)-1].FullName()] {
-		return append(out, rest...)
-	}
-	takesValue := map[string]bool{}
-	for _, f := range flags {
-		_, isBool := f.(*cli.BoolFlag)
-		for _, n := range f.Names() {
-			takesValue[n] = !isBool
-		}
-	}
-	var fl, pos []string
-	for i := 0; i < len(rest); i++ {
-		tok := rest[i]
-		if tok == "--" {
-			pos = append(pos, rest[i:]...)
-			break
-		}
-		if !strings.HasPrefix(tok, "-") || tok == "-" {
-			pos = append(pos, tok)
-			continue
-		}
-		fl = append(fl, tok)
-		name := strings.TrimLeft(tok, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		if takesValue[name] && i+1 < len(rest) {
-			fl = append(fl, rest[i+1])
-			i++
-		}
-	}
-	return append(append(out, fl...), pos...)
-}
-
-// passThrough names commands whose arguments are a command line and must
-// not be reordered (runtime commands such as "run").
-var passThrough = map[string]bool{"vsync run": true}
 
 // usageError is a bad flag or argument: exitUsage.
 type usageError struct{ err error }

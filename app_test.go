@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 	"vsync/vault"
 )
 
-func TestPermuteArgs(t *testing.T) {
+func TestArrangeArgs(t *testing.T) {
 	app := newApp(newSysEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}))
 	for _, tc := range []struct{ in, want string }{
 		{"vsync push prod --note x", "vsync push --note x prod"},
@@ -24,10 +25,21 @@ func TestPermuteArgs(t *testing.T) {
 		{"vsync run -- env --note x", "vsync run -- env --note x"},
 		{"vsync --help", "vsync --help"},
 		{"vsync bogus --x y", "vsync bogus --x y"},
+		{"vsync push prod --watch --note x", "vsync push --watch=30s --note x prod"},
+		{"vsync start web --preserve-env -t 10", "vsync start --preserve-env=all -t 10 web"},
+		// run: vsync's flags end at the command, which is passed on untouched
+		{"vsync run python manage.py migrate --noinput", "vsync run -- python manage.py migrate --noinput"},
+		{"vsync run --env prod sh -c x", "vsync run --env prod -- sh -c x"},
+		{"vsync run -e a.env --watch --preserve-env x", "vsync run -e a.env --watch=30s --preserve-env=all -- x"},
+		{"vsync run --watch tool --watch --preserve-env", "vsync run --watch=30s -- tool --watch --preserve-env"},
+		{"vsync run --kill-timeout 10 -- tool --env x", "vsync run --kill-timeout 10 -- tool --env x"},
+		{"vsync run --local help", "vsync run --local -- help"},
+		{"vsync run - x", "vsync run -- - x"},
+		{"vsync run --env", "vsync run --env"},
 	} {
-		got := strings.Join(permuteArgs(app, strings.Fields(tc.in)), " ")
+		got := strings.Join(arrangeArgs(app, strings.Fields(tc.in)), " ")
 		if got != tc.want {
-			t.Errorf("permuteArgs(%q) = %q, want %q", tc.in, got, tc.want)
+			t.Errorf("arrangeArgs(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
@@ -85,4 +97,32 @@ func TestRunPrintsOneErrorLine(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("stdout: %q", out.String())
 	}
+}
+
+// FuzzArrangeArgs: for `vsync run`, whatever follows vsync's flags reaches
+// the command untouched: the arguments after the first "--" of the result
+// are a suffix of the input, and nothing before it is a non-flag argument
+// other than the value of a flag.
+func FuzzArrangeArgs(f *testing.F) {
+	for _, s := range []string{"python manage.py migrate --noinput", "--env prod sh -c x", "--watch -- x --watch", "-e", "--env --env x", "- x", "--kill-timeout=1 h"} {
+		f.Add(s)
+	}
+	app := newApp(newSysEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}))
+	f.Fuzz(func(t *testing.T, s string) {
+		in := append([]string{"vsync", "run"}, strings.Fields(s)...)
+		out := arrangeArgs(app, in)
+		if len(out) < 2 || out[0] != "vsync" || out[1] != "run" {
+			t.Fatalf("arrangeArgs(%q) = %q", in, out)
+		}
+		for i, a := range out {
+			if a != "--" {
+				continue
+			}
+			cmd := out[i+1:]
+			if len(cmd) > len(in) || !slices.Equal(cmd, in[len(in)-len(cmd):]) {
+				t.Fatalf("arrangeArgs(%q) = %q: the command is not the input's end", in, out)
+			}
+			break
+		}
+	})
 }

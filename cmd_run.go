@@ -22,7 +22,11 @@ import (
 const runDescription = `Runs CMD with the vault's variables in its environment and the vault's other
 files as private 0600 files in a fresh 0700 directory (on tmpfs where one is
 available), each pointed at by NAME_FILE (gcp-sa.json -> GCP_SA_JSON_FILE).
-CMD is run from its argument list via PATH, never through a shell. vsync stays
+CMD is run from its argument list via PATH, never through a shell. As with
+"honcho run" and "foreman run", vsync's flags end at the first argument that
+is not one of them: "vsync run python manage.py migrate --noinput" and
+"vsync run sh -c '...'" pass every argument from the command on untouched
+("--" before CMD is still accepted). vsync stays
 the parent: it forwards signals, reaps zombies as PID 1 (and is a child
 subreaper otherwise), removes the private files on exit, and exits with the
 child's code (128+N when the child was killed by signal N).
@@ -80,10 +84,10 @@ func runCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:        "run",
 		Usage:       "run a command with the vault's secrets in its environment",
-		UsageText:   "vsync run [flags] -- CMD [ARGS...]",
+		UsageText:   "vsync run [flags] [--] CMD [ARGS...]",
 		Description: runDescription + "\n\n" + watchHelp,
 		Flags: append(append(runtimeFlags(),
-			&cli.DurationFlag{Name: "kill-timeout", Value: launcher.DefaultKillTimeout, Usage: "after a stop signal, wait `DURATION` before SIGKILL to the child's process group"},
+			durationFlag("kill-timeout", nil, launcher.DefaultKillTimeout, "after a stop signal, wait `SECONDS` (10, or a duration: 10s, 500ms) before SIGKILL to the child's process group"),
 		), watchFlags()...),
 		Action: func(c *cli.Context) error {
 			wo, err := watchOptionsFrom(c)
@@ -92,7 +96,7 @@ func runCommand(sys *sysEnv) *cli.Command {
 			}
 			return runRun(c.Context, sys, runOptions{
 				runtimeOptions: runtimeOptionsFrom(c),
-				KillTimeout:    c.Duration("kill-timeout"),
+				KillTimeout:    durationOf(c, "kill-timeout"),
 				Watch:          wo,
 				Command:        c.Args().Slice(),
 			})

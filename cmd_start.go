@@ -25,7 +25,10 @@ Which processes run: every type of the Procfile once; or only the types
 named as arguments ("vsync start web worker"), once each; -c gives counts
 and, as in Foreman, names everything that runs: "-c web=2" runs two web and
 no other type, "-c web=2,all=1" runs the others once too, "-c all=2" two of
-each. A type named as an argument runs once unless -c gives its count.
+each. A type named as an argument runs once unless -c gives its count. -m
+and --formation are -c, as in Foreman. Every argument is a process name,
+"h" and "help" too: only -h and --help show this help. -t is in seconds, as
+Foreman's (-t 10), or a Go duration (-t 10s, -t 500ms).
 
 PORT is BASE + 100 x the type's position in the Procfile + instance - 1, so
 it does not change when only some types run. BASE is -p, else PORT from the
@@ -85,8 +88,8 @@ func startCommand(sys *sysEnv) *cli.Command {
 			procfileFlag(),
 			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "run the processes in `DIR`, and read DIR/Procfile (unless -f) and DIR/.env (unless -e) (default: the Procfile's directory)"},
 			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Usage: "base `PORT` (default: $PORT, else 5000)"},
-			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1; types it does not name do not run, unless all=N"},
-			&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: launcher.DefaultGroupKillTimeout, Usage: "after SIGTERM, wait `DURATION` before SIGKILL"},
+			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c", "formation", "m"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (-m and --formation as in Foreman); types it does not name do not run, unless all=N"},
+			durationFlag("timeout", []string{"t"}, launcher.DefaultGroupKillTimeout, "after SIGTERM, wait `SECONDS` (10, as Foreman's -t, or a duration: 10s, 500ms) before SIGKILL"),
 			&cli.BoolFlag{Name: "redact", Usage: "print *** in place of the vault's values in the output"},
 		), watchFlags()...),
 		Action: func(c *cli.Context) error {
@@ -103,7 +106,7 @@ func startCommand(sys *sysEnv) *cli.Command {
 				Root:           c.String("root"),
 				Port:           c.String("port"),
 				Concurrency:    c.String("concurrency"),
-				Timeout:        c.Duration("timeout"),
+				Timeout:        durationOf(c, "timeout"),
 				Redact:         c.Bool("redact"),
 				Watch:          wo,
 				Names:          c.Args().Slice(),

@@ -42,9 +42,9 @@ func runtimeFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "default", Usage: "`KEY=VALUE` used when no other source sets KEY (repeatable)"},
 		&cli.StringFlag{Name: "preserve-env", Usage: "let the process environment win over env files and the vault: for all keys (--preserve-env=all) or the listed `KEYS` (comma-separated)"},
 		&cli.StringSliceFlag{Name: "file-env", Usage: "also point variable NAME at vault file SRC (`SRC=NAME`, repeatable)"},
-		&cli.DurationFlag{Name: "fetch-timeout", Value: 30 * time.Second, Usage: "give up reading the vault after `DURATION` (retries with backoff included)"},
+		durationFlag("fetch-timeout", nil, 30*time.Second, "give up reading the vault after `DURATION` (seconds, or 10s, 2m; retries with backoff included)"),
 		&cli.StringFlag{Name: "cache", Usage: "keep the last good (still encrypted) bundle in `DIR`, and start from it when the bucket does not answer"},
-		&cli.DurationFlag{Name: "cache-max-age", Value: defaultCacheMaxAge, Usage: "with --cache: start from a cached bundle only if fetched at most `DURATION` ago"},
+		durationFlag("cache-max-age", nil, defaultCacheMaxAge, "with --cache: start from a cached bundle only if fetched at most `DURATION` ago (seconds, or 12h, 168h)"),
 	}
 }
 
@@ -56,9 +56,9 @@ func runtimeOptionsFrom(c *cli.Context) runtimeOptions {
 		EnvFiles:     c.StringSlice("env-file"),
 		Defaults:     c.StringSlice("default"),
 		FileEnv:      c.StringSlice("file-env"),
-		FetchTimeout: c.Duration("fetch-timeout"),
+		FetchTimeout: durationOf(c, "fetch-timeout"),
 		Cache:        c.String("cache"),
-		CacheMaxAge:  c.Duration("cache-max-age"),
+		CacheMaxAge:  durationOf(c, "cache-max-age"),
 	}
 	if c.IsSet("cache-max-age") && o.Cache == "" {
 		o.CacheMaxAge = -1 // checkCacheFlags refuses it
@@ -298,25 +298,4 @@ func fileEnvMap(specs []string, lv *loadedVault) (map[string][]string, error) {
 		}
 	}
 	return m, nil
-}
-
-// normalizeArgs turns a bare --preserve-env (before any "--") into
-// --preserve-env=all, so the flag can be given with or without a list as
-// SPEC.md writes it (--preserve-env[=K,...]), and a bare --watch into
-// --watch=30s (--watch[=INTERVAL]).
-func normalizeArgs(args []string) []string {
-	out := make([]string, len(args))
-	copy(out, args)
-	for i, a := range out {
-		if a == "--" {
-			break
-		}
-		if a == "--preserve-env" || a == "-preserve-env" {
-			out[i] = "--preserve-env=all"
-		}
-		if a == "--watch" || a == "-watch" {
-			out[i] = "--watch=" + defaultWatchInterval.String()
-		}
-	}
-	return out
 }

@@ -88,7 +88,7 @@ func watchFlags() []cli.Flag {
 }
 
 // watchOptionsFrom parses the flags of watchFlags. A bare --watch reaches
-// here as --watch=30s (normalizeArgs).
+// here as --watch=30s (arrangeArgs).
 func watchOptionsFrom(c *cli.Context) (watchOptions, error) {
 	var o watchOptions
 	if c.IsSet("watch") {

@@ -89,6 +89,16 @@ func TestExampleDjangoMigrate(t *testing.T) {
 		t.Errorf("showsettings reports %+v", r)
 	}
 
+	// The Dockerfile's one-off: its ENTRYPOINT (--file-env ...), then the
+	// command after --, replacing the CMD.
+	entry := dockerEntrypoint(t, "django-gunicorn")
+	u := &user{t: t, bin: vsyncBinary(t), env: env}
+	out, errs, code = u.run(app, append(entry[1:], "--", "python3", "manage.py", "showsettings", "--require", "CREDENTIALS")...)
+	r = djangoReport{}
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !r.Credentials.of(serviceAccount(1)) {
+		t.Errorf("the Dockerfile's one-off: exit %d, %v, credentials %+v\n%s", code, err, r.Credentials, redacted(errs))
+	}
+
 	// Failing commands: their codes pass through.
 	for _, tc := range []struct {
 		args []string
@@ -146,6 +156,17 @@ func dockerfile(t *testing.T, example, instr string) []string {
 	return found
 }
 
+// dockerEntrypoint returns the ENTRYPOINT of an example's Dockerfile,
+// which must be vsync run [flags...].
+func dockerEntrypoint(t *testing.T, example string) []string {
+	t.Helper()
+	entry := dockerfile(t, example, "ENTRYPOINT")
+	if len(entry) < 2 || entry[0] != "vsync" || entry[1] != "run" {
+		t.Fatalf("%s/Dockerfile: ENTRYPOINT %q: want vsync run ...", example, entry)
+	}
+	return entry
+}
+
 // TestExampleFastAPIUvicorn: examples/fastapi-uvicorn as its Dockerfile
 // runs it on Cloud Run: ENTRYPOINT `vsync run --default PORT=8080 --`, CMD
 // `exec uvicorn ... --port $PORT` under /bin/sh -c, PORT from the platform.
@@ -158,8 +179,8 @@ func TestExampleFastAPIUvicorn(t *testing.T) {
 	gate := t.TempDir()
 	apiKey := "CANARY_api_key_" + strings.Repeat("a", 32)
 	v := newExampleVault(t, map[string]string{".env.prod": "API_KEY=" + apiKey + "\nDATABASE_URL=postgres://app:CANARY_db@db/app\n"})
-	entry := dockerfile(t, "fastapi-uvicorn", "ENTRYPOINT")
-	if len(entry) < 3 || entry[0] != "vsync" || entry[1] != "run" || entry[len(entry)-1] != "--" {
+	entry := dockerEntrypoint(t, "fastapi-uvicorn")
+	if entry[len(entry)-1] != "--" {
 		t.Fatalf("ENTRYPOINT %q: want vsync run ... --", entry)
 	}
 	// The test's one addition: where the slow view's gate files go.

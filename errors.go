@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"vsync/launcher"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -111,6 +112,10 @@ func hintFor(err error) string {
 		return "check the profile's bucket or directory (\"vsync profile list\")"
 	case errors.Is(err, s3bundle.ErrUnreachable):
 		return "check the profile's endpoint and the network"
+	case errors.Is(err, launcher.ErrUnsafeBase):
+		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
+	case errors.Is(err, launcher.ErrUnsafeBase):
+		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
 	case errors.Is(err, s3bundle.ErrAccessDenied):
 		return "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the AWS profile, or the profile's keys"
 	}

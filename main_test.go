@@ -94,6 +94,8 @@ func TestScripts(t *testing.T) {
 					return os.Getenv(miniotest.RequireEnv) == "1", nil
 				}
 				return true, nil
+			case "root":
+				return os.Geteuid() == 0, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

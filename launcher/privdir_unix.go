@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,10 +23,15 @@ import (
 const privatePrefix = "vsync-"
 
 // PrivateBase returns the directory under which private directories go: the
-// first usable (an existing directory vsync may write to) of
-// $XDG_RUNTIME_DIR, /dev/shm and $TMPDIR (else /tmp), so that secrets stay
-// on tmpfs when one is available. getenv is usually os.Getenv. When none is
-// usable it returns the last candidate, and NewPrivateDir reports why.
+// first usable of $XDG_RUNTIME_DIR, /dev/shm and $TMPDIR (else /tmp), so
+// that secrets stay on tmpfs when one is available. Usable is an existing
+// directory vsync may write to that is safe from other users (checkBase):
+// owned by the effective user or by root, and, when others may write to
+// it, sticky (as /tmp and /dev/shm are), so that nobody else can rename or
+// replace what vsync creates there. Root running with another user's
+// XDG_RUNTIME_DIR (su without -, sudo -E) thus falls back to /dev/shm.
+// getenv is usually os.Getenv. When none is usable it returns the last
+// candidate, and NewPrivateDir reports why.
 func PrivateBase(getenv func(string) string) string {
 	tmp := getenv("TMPDIR")
 	if tmp == "" {
@@ -36,67 +41,122 @@ func PrivateBase(getenv func(string) string) string {
 		if d == "" || !filepath.IsAbs(d) {
 			continue
 		}
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() && unix.Access(d, unix.W_OK|unix.X_OK) == nil {
+		var st unix.Stat_t
+		if unix.Stat(d, &st) == nil && checkBase(d, &st) == nil && unix.Access(d, unix.W_OK|unix.X_OK) == nil {
 			return d
 		}
 	}
 	return tmp
 }
 
+// ErrUnsafeBase: the directory under which a private directory would go is
+// not a directory, belongs to another user, or lets others replace its
+// entries.
+var ErrUnsafeBase = errors.New("unsafe base directory")
+
+// checkBase says why the directory base, of status st, is no place for a
+// private directory (ErrUnsafeBase), or nil.
+func checkBase(base string, st *unix.Stat_t) error {
+	euid := os.Geteuid()
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
+		return fmt.Errorf("%w: %q is not a directory", ErrUnsafeBase, base)
+	case int(st.Uid) != euid && st.Uid != 0:
+		return fmt.Errorf("%w: %q belongs to uid %d, not to uid %d (you) or root", ErrUnsafeBase, base, st.Uid, euid)
+	case st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0:
+		return fmt.Errorf("%w: %q is writable by others and not sticky", ErrUnsafeBase, base)
+	}
+	return nil
+}
+
 // PrivateDir is a fresh directory, mode 0700, holding files of mode 0600.
 // While it exists, the PrivateDir holds an flock on the directory itself;
 // that lock, released by the kernel when vsync dies however it dies, is how
 // CleanStale tells a live directory from one left behind. The descriptor
-// carrying the lock is close-on-exec: children do not keep it.
+// carrying the lock (close-on-exec: children do not keep it) is also the
+// one every file is created, replaced and removed through
+// (privdir_at_unix.go): after creation the directory's path is only what
+// Path and FilePath return, for the child.
 type PrivateDir struct {
 	path string
-	lock *os.File
+	name string   // its name in base
+	base *os.File // the base directory, to remove the directory from it
+	lock *os.File // the directory: flock and every *at call
 }
 
 // NewPrivateDir creates and locks a new private directory under base
-// (usually PrivateBase(os.Getenv)). It is created under a hidden name,
-// locked, then renamed, so CleanStale never sees it unlocked.
+// (usually PrivateBase(os.Getenv)), which must pass checkBase
+// (ErrUnsafeBase otherwise). It is created under a hidden name, locked,
+// then renamed, so CleanStale never sees it unlocked.
 func NewPrivateDir(base string) (*PrivateDir, error) {
+	d, err := newPrivateDir(base)
+	if err != nil {
+		return nil, fmt.Errorf("launcher: private directory: %w", err)
+	}
+	return d, nil
+}
+
+func newPrivateDir(base string) (*PrivateDir, error) {
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, err
 	}
-	name := privatePrefix + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
-	tmp := filepath.Join(base, "."+name)
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return nil, fmt.Errorf("launcher: private directory: %w", err)
+	bfd, err := retryEINTR(func() (int, error) {
+		return unix.Open(base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: base, Err: err}
 	}
-	lock, err := lockDir(tmp, true)
+	baseDir := os.NewFile(uintptr(bfd), base)
+	var st unix.Stat_t
+	if err := unix.Fstat(bfd, &st); err != nil {
+		baseDir.Close()
+		return nil, err
+	}
+	if err := checkBase(base, &st); err != nil {
+		baseDir.Close()
+		return nil, err
+	}
+	name := privatePrefix + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
+	if err := unix.Mkdirat(bfd, "."+name, 0o700); err != nil {
+		baseDir.Close()
+		return nil, err
+	}
+	d := &PrivateDir{path: filepath.Join(base, name), name: "." + name, base: baseDir}
+	d.lock, err = lockDirAt(bfd, "."+name, true)
 	if err == nil {
 		// Exact modes whatever the umask.
-		err = lock.Chmod(0o700)
+		err = d.lock.Chmod(0o700)
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(base, name))
+		err = unix.Renameat(bfd, "."+name, bfd, name)
 	}
 	if err != nil {
-		if lock != nil {
-			_ = lock.Close()
+		_ = d.Remove()
+		if d.lock == nil { // not even opened: only the empty directory
+			_ = unix.Unlinkat(bfd, "."+name, unix.AT_REMOVEDIR)
+			baseDir.Close()
 		}
-		_ = os.RemoveAll(tmp)
-		return nil, fmt.Errorf("launcher: private directory: %w", err)
+		return nil, err
 	}
-	return &PrivateDir{path: filepath.Join(base, name), lock: lock}, nil
+	d.name = name
+	return d, nil
 }
 
-// lockDir opens dir without following a symlink and takes an exclusive
-// flock on it, waiting for it when wait is true.
-func lockDir(dir string, wait bool) (*os.File, error) {
-	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+// lockDirAt opens the directory name of dirfd without following a symlink
+// and takes an exclusive flock on it, waiting for it when wait is true.
+func lockDirAt(dirfd int, name string, wait bool) (*os.File, error) {
+	fd, err := openDirAt(dirfd, name)
 	if err != nil {
 		return nil, err
 	}
+	f := os.NewFile(uintptr(fd), name)
 	how := unix.LOCK_EX
 	if !wait {
 		how |= unix.LOCK_NB
 	}
 	for {
-		err = unix.Flock(int(f.Fd()), how)
+		err = unix.Flock(fd, how)
 		if err != unix.EINTR {
 			break
 		}
@@ -108,81 +168,58 @@ func lockDir(dir string, wait bool) (*os.File, error) {
 	return f, nil
 }
 
+// dirfd is the descriptor of the directory itself.
+func (d *PrivateDir) dirfd() int { return int(d.lock.Fd()) }
+
 // Path returns the directory's absolute path (as absolute as base was).
 func (d *PrivateDir) Path() string { return d.path }
 
 // WriteFile creates the file name (a local, slash-separated path such as
 // "gcp-sa.json" or "tls/server.crt"; parents are created 0700) with mode
 // 0600 and content data, and returns its path. It never overwrites or
-// follows a symlink (O_CREAT|O_EXCL|O_NOFOLLOW). Errors name the file,
-// never the content.
+// follows a symlink, and works through the directory's descriptor (a
+// symlink swapped in for the directory or for a parent redirects
+// nothing). Errors name the file, never the content.
 func (d *PrivateDir) WriteFile(name string, data []byte) (string, error) {
-	rel := filepath.FromSlash(name)
-	if name == "" || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("launcher: private file %q: not a local path", name)
+	dir, leaf, err := splitLocal(name)
+	if err != nil {
+		return "", err
 	}
-	p := filepath.Join(d.path, rel)
-	if err := d.mkdirs(filepath.Dir(rel)); err != nil {
+	if d.lock == nil {
+		return "", fmt.Errorf("launcher: private file %q: directory removed", name)
+	}
+	parent, err := walkAt(d.dirfd(), dir, true)
+	if err != nil {
 		return "", fmt.Errorf("launcher: private file %q: %w", name, err)
 	}
-	if err := createPrivate(p, data); err != nil {
+	defer unix.Close(parent)
+	if err := createAt(parent, leaf, data); err != nil {
 		return "", fmt.Errorf("launcher: private file %q: %w", name, err)
 	}
-	return p, nil
+	return d.FilePath(name), nil
 }
 
-// createPrivate creates the file p, which must not exist (and is never
-// followed if it is a symlink), with mode 0600 whatever the umask and
-// content data. On failure nothing is left at p. The error names no path.
-func createPrivate(p string, data []byte) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return unwrapPathError(err)
+// splitLocal checks that name is a local, slash-separated path and splits
+// it into its directory ("." at the top) and its last element.
+func splitLocal(name string) (dir, leaf string, err error) {
+	if name == "" || !filepath.IsLocal(filepath.FromSlash(name)) {
+		return "", "", fmt.Errorf("launcher: private file %q: not a local path", name)
 	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(p)
-		return unwrapPathError(err)
-	}
-	return nil
+	clean := path.Clean(name)
+	return path.Dir(clean), path.Base(clean), nil
 }
 
-// mkdirs creates the relative directory rel inside d, each level 0700.
-func (d *PrivateDir) mkdirs(rel string) error {
-	if rel == "." {
-		return nil
-	}
-	cur := d.path
-	for _, part := range strings.Split(rel, string(filepath.Separator)) {
-		cur = filepath.Join(cur, part)
-		err := os.Mkdir(cur, 0o700)
-		if err == nil {
-			err = os.Chmod(cur, 0o700)
-		}
-		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return unwrapPathError(err)
-		}
-		if fi, err := os.Lstat(cur); err != nil || !fi.IsDir() {
-			return fmt.Errorf("%q is not a directory", part)
-		}
-	}
-	return nil
-}
-
-// Remove deletes the directory and everything in it, then releases the
-// lock. Calling it again does nothing.
+// Remove deletes the directory and everything in it (through its
+// descriptor: nothing a symlink points to), then releases the lock. The
+// directory's own entry in base goes only if it is still this directory.
+// Calling it again does nothing.
 func (d *PrivateDir) Remove() error {
 	if d.lock == nil {
 		return nil
 	}
-	err := os.RemoveAll(d.path)
+	err := removeDirAt(int(d.base.Fd()), d.name, d.dirfd())
 	_ = d.lock.Close()
+	_ = d.base.Close()
 	d.lock = nil
 	if err != nil {
 		return fmt.Errorf("launcher: remove private directory: %w", err)
@@ -198,41 +235,56 @@ func (d *PrivateDir) Remove() error {
 // It returns the paths it removed; errors for single entries are skipped
 // (another vsync may be cleaning at the same time).
 func CleanStale(base string) ([]string, error) {
-	entries, err := os.ReadDir(base)
+	bfd, err := retryEINTR(func() (int, error) {
+		return unix.Open(base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("launcher: clean stale: %w", &fs.PathError{Op: "open", Path: base, Err: err})
+	}
+	baseDir := os.NewFile(uintptr(bfd), base)
+	defer baseDir.Close()
+	names, err := baseDir.Readdirnames(-1)
 	if err != nil {
 		return nil, fmt.Errorf("launcher: clean stale: %w", err)
 	}
 	var removed []string
-	for _, e := range entries {
-		name := e.Name()
+	for _, name := range names {
 		hidden := strings.HasPrefix(name, "."+privatePrefix)
-		if !e.IsDir() || !(hidden || strings.HasPrefix(name, privatePrefix)) {
+		if !hidden && !strings.HasPrefix(name, privatePrefix) {
 			continue
 		}
-		p := filepath.Join(base, name)
-		fi, err := os.Lstat(p)
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+		var st unix.Stat_t
+		if unix.Fstatat(bfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil ||
+			st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Getuid() {
 			continue
 		}
 		if hidden {
-			if pid, ok := ownerPid(strings.TrimPrefix(name, ".")); ok && !alive(pid) && os.RemoveAll(p) == nil {
-				removed = append(removed, p)
+			if pid, ok := ownerPid(strings.TrimPrefix(name, ".")); !ok || alive(pid) {
+				continue
 			}
-			continue
 		}
-		lock, err := lockDir(p, false)
+		lock, err := lockDirAt(bfd, name, false)
 		if err != nil {
 			continue // locked: its vsync is alive
 		}
-		if os.RemoveAll(p) == nil {
-			removed = append(removed, p)
+		if removeDirAt(bfd, name, int(lock.Fd())) == nil {
+			removed = append(removed, filepath.Join(base, name))
 		}
 		_ = lock.Close()
 	}
 	return removed, nil
+}
+
+// removeDirAt removes the directory open as fd, named name in bfd: its
+// content through fd, then its entry, if name is still that directory.
+func removeDirAt(bfd int, name string, fd int) error {
+	if err := removeAllAt(fd); err != nil {
+		return err
+	}
+	if !sameFile(bfd, name, fd) {
+		return fmt.Errorf("%q was replaced", name)
+	}
+	return unix.Unlinkat(bfd, name, unix.AT_REMOVEDIR)
 }
 
 // ownerPid parses the pid out of "vsync-<pid>-<random>".

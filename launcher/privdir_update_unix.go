@@ -7,10 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // stagePrefix starts the name of a file Stage writes before Commit renames
@@ -25,13 +24,19 @@ func (d *PrivateDir) FilePath(name string) string {
 
 // Update is a change to the files of a PrivateDir that a running child
 // may be reading: made by Stage, applied by Commit, or dropped by Discard.
+// It holds a descriptor of the directory of each file it changes, and
+// works through those only.
 type Update struct {
 	writes  []stagedFile
-	removes []string
+	removes []stagedFile // tmp unused
 }
 
-// stagedFile is one file written under a temporary name.
-type stagedFile struct{ tmp, dst string }
+// stagedFile is one file written under the temporary name tmp in the
+// directory open as dir, to be renamed to name there.
+type stagedFile struct {
+	dir       int
+	tmp, name string
+}
 
 // Stage writes each file of write (name to content; names as for
 // WriteFile) under a temporary name in the directory it will live in
@@ -43,43 +48,57 @@ type stagedFile struct{ tmp, dst string }
 // files, never contents.
 func (d *PrivateDir) Stage(write map[string][]byte, remove []string) (*Update, error) {
 	u := &Update{}
+	fail := func(name string, err error) (*Update, error) {
+		u.Discard()
+		return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
+	}
+	if d.lock == nil {
+		return fail("", errors.New("directory removed"))
+	}
 	for name, data := range write {
-		rel := filepath.FromSlash(name)
-		if name == "" || !filepath.IsLocal(rel) {
-			u.Discard()
-			return nil, fmt.Errorf("launcher: private file %q: not a local path", name)
-		}
-		if err := d.mkdirs(filepath.Dir(rel)); err != nil {
-			u.Discard()
-			return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
-		}
-		dst := d.FilePath(name)
-		tmp, err := writeStaged(filepath.Dir(dst), data)
+		dir, leaf, err := splitLocal(name)
 		if err != nil {
 			u.Discard()
-			return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
+			return nil, err
 		}
-		u.writes = append(u.writes, stagedFile{tmp: tmp, dst: dst})
+		fd, err := walkAt(d.dirfd(), dir, true)
+		if err != nil {
+			return fail(name, err)
+		}
+		tmp, err := writeStaged(fd, data)
+		if err != nil {
+			unix.Close(fd)
+			return fail(name, err)
+		}
+		u.writes = append(u.writes, stagedFile{dir: fd, tmp: tmp, name: leaf})
 	}
 	for _, name := range remove {
-		rel := filepath.FromSlash(name)
-		if name == "" || !filepath.IsLocal(rel) {
+		dir, leaf, err := splitLocal(name)
+		if err != nil {
 			u.Discard()
-			return nil, fmt.Errorf("launcher: private file %q: not a local path", name)
+			return nil, err
 		}
-		u.removes = append(u.removes, d.FilePath(name))
+		fd, err := walkAt(d.dirfd(), dir, false)
+		if errors.Is(err, unix.ENOENT) {
+			continue // already gone
+		}
+		if err != nil {
+			return fail(name, err)
+		}
+		u.removes = append(u.removes, stagedFile{dir: fd, name: leaf})
 	}
 	return u, nil
 }
 
-// writeStaged writes data to a new 0600 file with a random name in dir.
-func writeStaged(dir string, data []byte) (string, error) {
+// writeStaged writes data to a new 0600 file with a random name in the
+// directory dirfd and returns the name.
+func writeStaged(dirfd int, data []byte) (string, error) {
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return "", err
 	}
-	tmp := filepath.Join(dir, stagePrefix+hex.EncodeToString(rnd[:]))
-	if err := createPrivate(tmp, data); err != nil {
+	tmp := stagePrefix + hex.EncodeToString(rnd[:])
+	if err := createAt(dirfd, tmp, data); err != nil {
 		return "", err
 	}
 	return tmp, nil
@@ -88,20 +107,26 @@ func writeStaged(dir string, data []byte) (string, error) {
 // Commit renames every staged file into place, replacing the file there,
 // then deletes the files to remove (one already gone is not an error). It
 // stops at the first failure, which can only come from the file system
-// (a directory now where a file was), and returns it.
+// (a directory now where a file was), and returns it; the staged files
+// not renamed yet are removed.
 func (u *Update) Commit() error {
 	for i, w := range u.writes {
-		if err := os.Rename(w.tmp, w.dst); err != nil {
+		if err := unix.Renameat(w.dir, w.tmp, w.dir, w.name); err != nil {
 			u.writes = u.writes[i:]
 			u.Discard()
-			return fmt.Errorf("launcher: replace private file: %w", unwrapPathError(err))
+			return fmt.Errorf("launcher: replace private file %q: %w", w.name, err)
 		}
+		unix.Close(w.dir)
 	}
 	u.writes = nil
-	for _, p := range u.removes {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("launcher: remove private file: %w", unwrapPathError(err))
+	for i, r := range u.removes {
+		err := removeAt(r.dir, r.name)
+		if err != nil {
+			u.removes = u.removes[i:]
+			u.Discard()
+			return fmt.Errorf("launcher: remove private file %q: %w", r.name, err)
 		}
+		unix.Close(r.dir)
 	}
 	u.removes = nil
 	return nil
@@ -111,7 +136,11 @@ func (u *Update) Commit() error {
 // Calling it after Commit, or twice, does nothing.
 func (u *Update) Discard() {
 	for _, w := range u.writes {
-		_ = os.Remove(w.tmp)
+		_ = unix.Unlinkat(w.dir, w.tmp, 0)
+		unix.Close(w.dir)
+	}
+	for _, r := range u.removes {
+		unix.Close(r.dir)
 	}
 	u.writes, u.removes = nil, nil
 }
@@ -121,11 +150,15 @@ func (u *Update) Discard() {
 // same name in to, replacing what is there. vsync run --watch uses it to
 // carry its status socket into a fresh private directory.
 func (d *PrivateDir) MoveTo(name string, to *PrivateDir) error {
-	if name == "" || strings.ContainsRune(name, '/') || !filepath.IsLocal(name) {
+	dir, leaf, err := splitLocal(name)
+	if err != nil || dir != "." {
 		return fmt.Errorf("launcher: move %q: not a name", name)
 	}
-	if err := os.Rename(d.FilePath(name), to.FilePath(name)); err != nil {
-		return fmt.Errorf("launcher: move %q: %w", name, unwrapPathError(err))
+	if d.lock == nil || to.lock == nil {
+		return fmt.Errorf("launcher: move %q: directory removed", name)
+	}
+	if err := unix.Renameat(d.dirfd(), leaf, to.dirfd(), leaf); err != nil {
+		return fmt.Errorf("launcher: move %q: %w", name, err)
 	}
 	return nil
 }

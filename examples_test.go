@@ -121,6 +121,26 @@ func TestExampleDjangoMigrate(t *testing.T) {
 	}
 }
 
+// TestExampleDjangoMigrateWithoutDashDash: the design's own one-off,
+// `vsync run python3 manage.py migrate --noinput`, as honcho run and foreman
+// run take it: vsync's flags end at the command, whose flags are its own.
+func TestExampleDjangoMigrateWithoutDashDash(t *testing.T) {
+	needExamplePackages(t)
+	t.Parallel()
+	app := copyExample(t, "django-gunicorn")
+	data := t.TempDir()
+	v := newExampleVault(t, map[string]string{".env.prod": djangoDotenv("CANARY_django_nodash_"+strings.Repeat("n", 40), data)})
+	u := &user{t: t, bin: vsyncBinary(t), env: v.containerEnv()}
+	out, errs, code := u.run(app, "run", "python3", "manage.py", "migrate", "--noinput")
+	if code != 0 || !strings.Contains(out, "Applying auth.0001_initial... OK") {
+		t.Fatalf("vsync run python3 manage.py migrate --noinput: exit %d\n%s%s", code, redacted(out), redacted(errs))
+	}
+	out, errs, code = u.run(app, "run", "python3", "manage.py", "showsettings", "--require", "CREDENTIALS")
+	if code != 3 || !strings.Contains(errs, "not set: CREDENTIALS") {
+		t.Errorf("vsync run python3 manage.py showsettings --require CREDENTIALS: exit %d, want 3\n%s%s", code, redacted(out), redacted(errs))
+	}
+}
+
 // fastapiReport is what GET / of examples/fastapi-uvicorn answers.
 type fastapiReport struct {
 	Env        string                 `json:"env"`

@@ -1,0 +1,225 @@
+"""The dotenv grammar of vault/dotenv.go (ParseDotenv), ported line for line
+so that a vault's .env.<env> gives exactly the values `vsync env` gives.
+Errors name the file and line and a fixed reason, never a value.
+"""
+
+from ._errors import VsyncError
+
+
+class DotenvSyntaxError(VsyncError, ValueError):
+    """A dotenv syntax error: "FILE:LINE: REASON" (vsync: exit 65)."""
+
+    exit_code = 65
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
+
+
+def _is_name_start(c):
+    return c == "_" or "A" <= c <= "Z" or "a" <= c <= "z"
+
+
+def _is_name_char(c):
+    return _is_name_start(c) or "0" <= c <= "9"
+
+
+def _is_key_char(c):
+    return _is_name_char(c) or c == "."
+
+
+def parse_dotenv(name, data, lookup):
+    """Parse dotenv bytes; return a dict key -> value (later duplicates
+    win). lookup(key) resolves ${KEY} that no earlier key defines and
+    returns None when it has none."""
+    try:
+        s = data.decode("utf-8", "surrogateescape")
+    except AttributeError:
+        s = data
+    if s.startswith("\ufeff"):
+        s = s[1:]
+    s = s.replace("\r\n", "\n")
+    i = s.find("\x00")
+    if i >= 0:
+        raise DotenvSyntaxError("%s:%d: NUL byte in file" % (name, 1 + s.count("\n", 0, i)))
+    p = _Parser(name, s, lookup)
+    while p.i < len(p.s):
+        p.statement()
+    return p.vals
+
+
+class _Parser:
+    def __init__(self, name, s, lookup):
+        self.name, self.s, self.i, self.line = name, s, 0, 1
+        self.lookup, self.vals = lookup, {}
+
+    def fail(self, line, reason):
+        return DotenvSyntaxError("%s:%d: %s" % (self.name, line, reason))
+
+    def skip_blanks(self):
+        start, s = self.i, self.s
+        while self.i < len(s) and s[self.i] in " \t":
+            self.i += 1
+        return self.i - start
+
+    def skip_line(self):
+        j = self.s.find("\n", self.i)
+        if j >= 0:
+            self.i = j + 1
+            self.line += 1
+        else:
+            self.i = len(self.s)
+
+    def key(self):
+        s, start = self.s, self.i
+        if self.i < len(s) and _is_name_start(s[self.i]):
+            self.i += 1
+            while self.i < len(s) and _is_key_char(s[self.i]):
+                self.i += 1
+        return s[start:self.i]
+
+    def statement(self):
+        s = self.s
+        self.skip_blanks()
+        if self.i == len(s):
+            return
+        if s[self.i] in "\n#":
+            self.skip_line()
+            return
+        line = self.line
+        key = self.key()
+        if key == "export" and self.i < len(s) and s[self.i] in " \t":
+            save = self.i
+            self.skip_blanks()
+            if self.i < len(s) and _is_name_start(s[self.i]):
+                key = self.key()
+            else:
+                self.i = save
+        if key == "":
+            raise self.fail(line, "invalid key")
+        if self.i < len(s) and s[self.i] not in " \t=\n":
+            raise self.fail(line, "invalid key")
+        self.skip_blanks()
+        if self.i == len(s) or s[self.i] != "=":
+            raise self.fail(line, "missing '='")
+        self.i += 1
+        blanks = self.skip_blanks()
+        if self.i < len(s) and s[self.i] == "'":
+            value = self.single_quoted(line)
+        elif self.i < len(s) and s[self.i] == '"':
+            value = self.double_quoted(line)
+        else:
+            value = self.unquoted(blanks > 0)
+        # dicts keep first-insertion order and take the later value, as
+        # vsync's Var list does.
+        self.vals[key] = value
+
+    def unquoted(self, after_blank):
+        s = self.s
+        end = s.find("\n", self.i)
+        if end < 0:
+            end = len(s)
+        raw = s[self.i:end]
+        for k in range(len(raw)):
+            if raw[k] == "#" and ((k == 0 and after_blank) or (k > 0 and raw[k - 1] in " \t")):
+                raw = raw[:k]
+                break
+        raw = raw.rstrip(" \t")
+        line = self.line
+        self.skip_line()
+        out = []
+        k = 0
+        while k < len(raw):
+            j = raw.find("$", k)
+            if j < 0:
+                out.append(raw[k:])
+                break
+            out.append(raw[k:j])
+            k = self.expand(out, raw, j, line)
+        return "".join(out)
+
+    def expand(self, out, s, k, line):
+        """Handle the '$' at s[k]; return the index after the reference."""
+        j = k + 1
+        if j < len(s) and s[j] == "{":
+            j += 1
+            start = j
+            if j < len(s) and _is_name_start(s[j]):
+                while j < len(s) and _is_key_char(s[j]):
+                    j += 1
+            if j == start or j >= len(s) or s[j] != "}":
+                raise self.fail(line, "invalid ${...} variable reference")
+            out.append(self.resolve(s[start:j]))
+            return j + 1
+        if j < len(s) and _is_name_start(s[j]):
+            while j < len(s) and _is_name_char(s[j]):
+                j += 1
+            out.append(self.resolve(s[k + 1:j]))
+            return j
+        out.append("$")
+        return j
+
+    def resolve(self, name):
+        if name in self.vals:
+            return self.vals[name]
+        if self.lookup is not None:
+            v = self.lookup(name)
+            if v is not None:
+                return v
+        return ""
+
+    def single_quoted(self, line):
+        self.i += 1
+        j = self.s.find("'", self.i)
+        if j < 0:
+            raise self.fail(line, "unterminated single quote")
+        v = self.s[self.i:j]
+        self.line += v.count("\n")
+        self.i = j + 1
+        self.after_quote()
+        return v
+
+    def double_quoted(self, line):
+        s = self.s
+        self.i += 1
+        out = []
+        while True:
+            if self.i >= len(s):
+                raise self.fail(line, "unterminated double quote")
+            c = s[self.i]
+            if c == '"':
+                self.i += 1
+                self.after_quote()
+                return "".join(out)
+            if c == "\\":
+                if self.i + 1 >= len(s):
+                    raise self.fail(line, "unterminated double quote")
+                r = _ESCAPES.get(s[self.i + 1])
+                if r is not None:
+                    out.append(r)
+                    self.i += 2
+                    continue
+                out.append("\\")
+                self.i += 1
+            elif c == "$":
+                end = len(s)
+                for stop in ('"', "\n"):
+                    x = s.find(stop, self.i)
+                    if 0 <= x < end:
+                        end = x
+                self.i = self.expand(out, s[:end], self.i, self.line)
+            elif c == "\n":
+                self.line += 1
+                out.append(c)
+                self.i += 1
+            else:
+                out.append(c)
+                self.i += 1
+
+    def after_quote(self):
+        self.skip_blanks()
+        if self.i == len(self.s):
+            return
+        if self.s[self.i] in "\n#":
+            self.skip_line()
+            return
+        raise self.fail(self.line, "unexpected character after closing quote")

@@ -1,0 +1,56 @@
+"""The status socket of `vsync run` ($VSYNC_STATUS_SOCKET, cmd_status.go).
+
+On each connection vsync writes one JSON line: {"status": "fresh" | "stale"
+| "unknown", "env", "generation", "remote_generation", "reason"}, where
+remote_generation is current.pgp's generation by one HEAD and reason says
+(without a secret) why the bucket could not be asked. ask() maps "unknown"
+to the exceptions the direct path raises.
+"""
+
+import json
+import socket
+
+from ._errors import (AccessDeniedError, ManifestNotFoundError, NoSuchBucketError,
+                      S3UnreachableError)
+
+_TIMEOUT = 15.0  # askStatus's
+
+
+def ask(path, timeout=_TIMEOUT):
+    """Return the status report (a dict) of the vsync run listening on path."""
+    if not path:
+        raise S3UnreachableError("no status socket: $VSYNC_STATUS_SOCKET is not set "
+                                 "(vsync run sets it when it reads the vault from a bucket)")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+        data = bytearray()
+        while len(data) < 64 << 10:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+            if b"\n" in chunk:
+                break
+    except OSError as e:
+        raise S3UnreachableError("status socket %r: %s" % (path, (e.strerror or type(e).__name__).lower())) from None
+    finally:
+        s.close()
+    try:
+        report = json.loads(bytes(data))
+        if not isinstance(report, dict):
+            raise ValueError
+    except ValueError:
+        raise S3UnreachableError("status socket %r: malformed answer" % path) from None
+    if report.get("status") == "unknown":
+        reason = str(report.get("reason", ""))
+        msg = "vsync run could not ask the bucket: " + (reason or "bucket unreachable")
+        if reason == "nothing pushed to the env":
+            raise ManifestNotFoundError(msg)
+        if reason == "credentials refused":
+            raise AccessDeniedError(msg)
+        if reason == "bucket missing":
+            raise NoSuchBucketError(msg)
+        raise S3UnreachableError(msg)
+    return report

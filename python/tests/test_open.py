@@ -1,0 +1,158 @@
+"""open() against vaults vsync pushed, and the corpus of bad inputs."""
+
+import base64
+import os
+import tempfile
+import threading
+import unittest
+
+import vsync_s3_client
+from vsync_s3_client import S3UnreachableError, ManifestNotFoundError  # noqa: F401 (the seeds' import)
+
+from . import support
+
+
+class OpenTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.spec = support.spec()
+        cls.cases = {c["name"]: c for c in cls.spec["cases"]}
+
+    def open_case(self, c, **kw):
+        with support.environ(VSYNC_CONFIG=c["config"], VSYNC_PASSPHRASE=c["passphrase"]):
+            return vsync_s3_client.open(**kw)
+
+    def test_good_vaults_give_vsync_env_values(self):
+        for c in self.spec["cases"]:
+            if c["want"] != "ok":
+                continue
+            with self.subTest(case=c["name"]):
+                v = self.open_case(c)
+                self.assertEqual(v.generation(), c["generation"])
+                self.assertTrue(c["values"])
+                for k, want in c["values"].items():
+                    self.assertEqual(v.get_env(k), want, "key %s" % k)
+                    self.assertEqual(v.env_source(k), "vault")
+                for p, b64 in (c.get("files") or {}).items():
+                    self.assertEqual(v.get_as_content(p), base64.b64decode(b64), "file %s" % p)
+                self.assertIsNone(v.get_as_content("no-such-file"))
+                self.assertIsNone(v.get_as_content(".env." + ("prod" if c["name"].startswith("prod") else "staging")))
+                self.assertEqual(v.remote_generation(), c["generation"])
+                self.assertFalse(v.has_new_version())
+                support.assert_no_canary(self, repr(v) + str(v), self.spec["canaries"])
+                v.close()
+
+    def test_bad_inputs_refused_as_vsync_refuses_them(self):
+        for c in self.spec["cases"]:
+            if c["want"] == "ok":
+                continue
+            with self.subTest(case=c["name"]):
+                with self.assertRaises(vsync_s3_client.VsyncError) as cm:
+                    self.open_case(c, timeout=5)
+                e = cm.exception
+                self.assertEqual(type(e).__name__, c["want"], str(e))
+                self.assertEqual(e.exit_code, c["exit_code"], "vsync exits %d, Python says %d (%s)"
+                                 % (c["exit_code"], e.exit_code, type(e).__name__))
+                support.assert_no_canary(self, str(e) + repr(e) + repr(e.__cause__) + repr(e.__context__),
+                                         self.spec["canaries"])
+
+    def test_precedence_vault_env_defaults(self):
+        c = self.cases["prod"]
+        os.environ["DATABASE_URL"] = "from-env"
+        os.environ["ONLY_IN_ENV"] = "env-value"
+        try:
+            v = self.open_case(c, defaults={"DATABASE_URL": "d", "ONLY_IN_ENV": "d", "ONLY_DEFAULT": "dv"})
+            self.assertEqual(v.get_env("DATABASE_URL"), c["values"]["DATABASE_URL"])
+            self.assertEqual(v.env_source("DATABASE_URL"), "vault")
+            self.assertEqual(v.get_env("ONLY_IN_ENV"), "env-value")
+            self.assertEqual(v.env_source("ONLY_IN_ENV"), "env")
+            self.assertEqual(v.get_env("ONLY_DEFAULT"), "dv")
+            self.assertEqual(v.env_source("ONLY_DEFAULT"), "default")
+            self.assertIsNone(v.get_env("MISSING_EVERYWHERE"))
+            self.assertIsNone(v.env_source("MISSING_EVERYWHERE"))
+        finally:
+            del os.environ["DATABASE_URL"], os.environ["ONLY_IN_ENV"]
+
+    def test_passphrase_and_token_never_given_out(self):
+        c = self.cases["prod"]
+        with support.environ(VSYNC_CONFIG=c["config"], VSYNC_PASSPHRASE=c["passphrase"]):
+            v = vsync_s3_client.open()
+            for k in ("VSYNC_CONFIG", "VSYNC_PASSPHRASE"):
+                self.assertIsNone(v.get_env(k))
+                self.assertIsNone(v.env_source(k))
+
+    def test_file_variables(self):
+        c = self.cases["prod"]
+        with tempfile.TemporaryDirectory() as d:
+            cf, pf = os.path.join(d, "config"), os.path.join(d, "pass")
+            with open(cf, "w") as f:
+                f.write(c["config"] + "\n")
+            with open(pf, "w") as f:
+                f.write(c["passphrase"] + "\r\nignored second line\n")
+            with support.environ(VSYNC_CONFIG_FILE=cf, VSYNC_PASSPHRASE_FILE=pf):
+                v = vsync_s3_client.open()
+            self.assertEqual(v.generation(), c["generation"])
+            with support.environ(VSYNC_CONFIG_FILE=os.path.join(d, "missing"), VSYNC_PASSPHRASE_FILE=pf):
+                with self.assertRaises(vsync_s3_client.VsyncFileNotFoundError) as cm:
+                    vsync_s3_client.open()
+            self.assertEqual(cm.exception.exit_code, 66)
+            open(pf, "w").close()
+            with support.environ(VSYNC_CONFIG_FILE=cf, VSYNC_PASSPHRASE_FILE=pf):
+                with self.assertRaises(vsync_s3_client.ConfigError):
+                    vsync_s3_client.open()
+        with support.environ(VSYNC_CONFIG=c["config"]):
+            with self.assertRaises(vsync_s3_client.ConfigError) as cm:
+                vsync_s3_client.open()
+        self.assertEqual(cm.exception.exit_code, 78)
+        with support.environ():
+            with self.assertRaises(vsync_s3_client.ConfigError):
+                vsync_s3_client.open()
+
+    def test_close(self):
+        v = self.open_case(self.cases["prod"])
+        v.close()
+        v.close()  # idempotent
+        for call in (lambda: v.get_env("DATABASE_URL"), lambda: v.get_as_content("gcp-sa.json"),
+                     v.generation, v.remote_generation, v.has_new_version, lambda: v.env_source("A")):
+            with self.assertRaises(vsync_s3_client.ClosedError):
+                call()
+        self.assertIn("closed", repr(v))
+
+    def test_repr_and_copies_hold_no_secret(self):
+        import copy
+        import pickle
+        v = self.open_case(self.cases["prod"])
+        text = repr(v) + str(v) + "%s %r" % (v, v)
+        support.assert_no_canary(self, text, self.spec["canaries"])
+        for k in self.cases["prod"]["values"]:
+            self.assertNotIn(k, text)
+        for f in (pickle.dumps, copy.copy, copy.deepcopy):
+            with self.assertRaises(TypeError):
+                f(v)
+
+    def test_get_env_from_many_threads(self):
+        c = self.cases["prod"]
+        v = self.open_case(c)
+        errors = []
+
+        def worker():
+            for _ in range(2000):
+                for k, want in c["values"].items():
+                    if v.get_env(k) != want:
+                        errors.append(k)
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+
+    def test_max_bundle_size(self):
+        with self.assertRaises(vsync_s3_client.BundleTooLargeError) as cm:
+            self.open_case(self.cases["prod"], max_bundle_size=1024)
+        self.assertEqual(cm.exception.exit_code, 68)
+
+
+if __name__ == "__main__":
+    unittest.main()

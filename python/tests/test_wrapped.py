@@ -1,0 +1,101 @@
+"""Under `vsync run`: VSYNC_CONFIG/VSYNC_PASSPHRASE are scrubbed, the
+values are in the environment, files behind *_FILE, and open() still works,
+answering remote_generation/has_new_version through $VSYNC_STATUS_SOCKET."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+from . import support
+
+CHILD = r"""
+import json, sys
+import vsync_s3_client
+v = vsync_s3_client.open(defaults={"ONLY_DEFAULT": "dv"})
+keys = json.loads(sys.argv[1])
+files = json.loads(sys.argv[2])
+import base64
+out = {
+    "repr": repr(v),
+    "generation": v.generation(),
+    "remote": v.remote_generation(),
+    "new": v.has_new_version(),
+    "values": {k: v.get_env(k) for k in keys},
+    "sources": {k: v.env_source(k) for k in keys + ["ONLY_DEFAULT", "NOPE"]},
+    "default": v.get_env("ONLY_DEFAULT"),
+    "files": {p: base64.b64encode(v.get_as_content(p) or b"").decode() for p in files},
+    "missing_file": v.get_as_content("no-such-file"),
+    "passphrase": v.get_env("VSYNC_PASSPHRASE"),
+}
+print(json.dumps(out), flush=True)
+if len(sys.argv) > 3:
+    sys.stdin.readline()  # the test pushes, then says go on
+    print(json.dumps({"new": v.has_new_version(), "remote": v.remote_generation(),
+                      "generation": v.generation()}), flush=True)
+"""
+
+
+class WrappedTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.spec = support.spec()
+
+    def run_wrapped(self, config, passphrase, keys, files, wait=False):
+        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"),
+               "PYTHONPATH": os.environ["PYTHONPATH"], "AWS_EC2_METADATA_DISABLED": "true",
+               "PYREF_OUTER": "outer", "VSYNC_CONFIG": config, "VSYNC_PASSPHRASE": passphrase}
+        argv = [self.spec["vsync"], "run", "--", sys.executable, "-c", CHILD, json.dumps(keys), json.dumps(files)]
+        if wait:
+            argv.append("wait")
+        return subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def test_same_answers_wrapped_and_unwrapped(self):
+        c = next(c for c in self.spec["cases"] if c["name"] == "prod")
+        keys = sorted(c["values"])
+        p = self.run_wrapped(c["config"], c["passphrase"], keys, sorted(c["files"]))
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 0, err)
+        got = json.loads(out)
+        self.assertEqual(got["values"], c["values"])
+        self.assertEqual(got["generation"], c["generation"])
+        self.assertEqual(got["remote"], c["generation"])
+        self.assertFalse(got["new"])
+        self.assertEqual(got["default"], "dv")
+        self.assertEqual(got["sources"]["ONLY_DEFAULT"], "default")
+        self.assertIsNone(got["sources"]["NOPE"])
+        # vsync merged the vault into the environment: its keys say "env"
+        self.assertEqual({got["sources"][k] for k in keys}, {"env"})
+        for path, b64 in c["files"].items():
+            self.assertEqual(base64.b64decode(got["files"][path]), base64.b64decode(b64), path)
+        self.assertIsNone(got["missing_file"])
+        self.assertIsNone(got["passphrase"])
+        support.assert_no_canary(self, got["repr"] + err, self.spec["canaries"])
+
+    def test_has_new_version_through_the_status_socket(self):
+        live = self.spec["live"]
+        p = self.run_wrapped(live["config"], live["passphrase"], ["GEN"], [], wait=True)
+        try:
+            first = json.loads(p.stdout.readline())
+            self.assertFalse(first["new"])
+            gen = first["generation"]
+            support.push_live(self.spec, "wrapped-%d" % gen)
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            second = json.loads(p.stdout.readline())
+            self.assertEqual(second, {"new": True, "remote": gen + 1, "generation": gen})
+            p.stdin.close()
+            self.assertEqual(p.wait(timeout=60), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,7 @@
+from django.urls import path
+from app.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz),
+    # ... your routes ...
+]

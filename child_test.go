@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // childMain is the helper child of the runtime tests, the way dumb-init's
@@ -22,6 +23,11 @@ import (
 //	trap [ignore] [FILE] print "ready" (and create FILE), then the name of
 //	                     each signal it gets, one per line; exit 128+N on
 //	                     TERM or INT unless "ignore"
+//	termcount [FILE]     print "ready" (and create FILE); at the first TERM
+//	                     shut down for a second, as a server finishing its
+//	                     requests, counting the TERMs that come meanwhile,
+//	                     then print "got N SIGTERM" and exit 0; HUP, USR1
+//	                     and USR2 are ignored (a reload)
 //	fileinfo VAR         print the mode of $VAR, of its directory, and its
 //	                     content's length and first line
 //	orphan FILE          start a grandchild that outlives it (sleep 300),
@@ -61,6 +67,8 @@ func childMain(args []string) int {
 		return 99
 	case "trap":
 		return childTrap(rest)
+	case "termcount":
+		return childTermCount(rest)
 	case "watch":
 		return childWatch(rest)
 	case "fileinfo":
@@ -128,6 +136,30 @@ func childTrap(args []string) int {
 		}
 	}
 	return 0
+}
+
+func childTermCount(args []string) int {
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	fmt.Println("ready")
+	if len(args) > 0 {
+		_ = os.WriteFile(args[0], []byte("ready\n"), 0o600)
+	}
+	for s := <-sigs; s != syscall.SIGTERM; s = <-sigs {
+	}
+	n := 1
+	shutdown := time.After(time.Second) // the app's own shutdown, not a synchronisation
+	for {
+		select {
+		case s := <-sigs:
+			if s == syscall.SIGTERM {
+				n++
+			}
+		case <-shutdown:
+			fmt.Printf("got %d SIGTERM\n", n)
+			return 0
+		}
+	}
 }
 
 var signalNames = map[string]syscall.Signal{

@@ -44,8 +44,9 @@ more; values from -e files, the process environment and --default are
 printed as they are.
 
 Each process leads its own process group. When any process exits, or at
-Ctrl-C or SIGTERM, every group gets SIGTERM at once, then SIGKILL after
---timeout; a second Ctrl-C kills at once. vsync is a child subreaper, so no
+Ctrl-C or SIGTERM, every group gets SIGTERM once, all at once, then SIGKILL
+after --timeout; a second Ctrl-C kills at once. The output says which exit
+or signal started the stop. vsync is a child subreaper, so no
 descendant outlives it. Should vsync itself be SIGKILLed, its processes die
 of their parent-death signal, and a watchdog (/bin/sh, released when vsync
 exits normally) kills their process groups, grandchildren included.

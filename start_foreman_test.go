@@ -20,13 +20,7 @@ import (
 // `foreman start` (Debian ruby-foreman). Skipped without foreman, unless
 // VSYNC_TEST_REQUIRE_S3=1 (CI), where that is a failure.
 func TestStartMatchesForeman(t *testing.T) {
-	foreman, err := exec.LookPath("foreman")
-	if err != nil {
-		if os.Getenv(miniotest.RequireEnv) == "1" {
-			t.Fatalf("foreman is required (%s=1): apt-get install ruby-foreman", miniotest.RequireEnv)
-		}
-		t.Skip("foreman not installed (apt-get install ruby-foreman)")
-	}
+	foreman := foremanPath(t)
 	const types = "web worker clock"
 	for _, tc := range []struct {
 		name    string
@@ -93,6 +87,66 @@ func TestStartMatchesForeman(t *testing.T) {
 			}
 		})
 	}
+}
+
+// foremanPath returns the path of foreman, or skips the test without it,
+// unless VSYNC_TEST_REQUIRE_S3=1 (CI), where that is a failure.
+func foremanPath(t *testing.T) string {
+	t.Helper()
+	foreman, err := exec.LookPath("foreman")
+	if err != nil {
+		if os.Getenv(miniotest.RequireEnv) == "1" {
+			t.Fatalf("foreman is required (%s=1): apt-get install ruby-foreman", miniotest.RequireEnv)
+		}
+		t.Skip("foreman not installed (apt-get install ruby-foreman)")
+	}
+	return foreman
+}
+
+// TestStartStopSignalsOnce: when a process exits, every other gets SIGTERM
+// exactly once (a second one is "quit now" to many servers), and one that
+// then shuts down cleanly is reported "exited with code 0"; foreman start
+// does the same with the same Procfile. The counting process takes a
+// second to shut down, as a server finishing its requests does.
+func TestStartStopSignalsOnce(t *testing.T) {
+	const procfile = "counter: TESTBIN termcount counter.ready\n" +
+		"quit: while [ ! -e counter.ready ]; do sleep 0.01; done; exit 3\n"
+	want := []string{"counter.1 got 1 SIGTERM", "counter.1 exited with code 0", "quit.1 exited with code 3"}
+	run := func(t *testing.T, prog string) (int, map[string]bool, string) {
+		dir := t.TempDir()
+		writeProcfile(t, dir, procfile)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, prog, "start")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "VSYNC_TEST_AS_VSYNC=1", "GORACE=atexit_sleep_ms=0", "NO_COLOR=1")
+		out, err := cmd.CombinedOutput()
+		clean := ansiSGR.ReplaceAllString(string(out), "")
+		return exitCodeOf(t, err), procLines(clean), clean
+	}
+	t.Run("vsync", func(t *testing.T) {
+		t.Parallel()
+		code, lines, out := run(t, os.Args[0])
+		if code != 3 {
+			t.Errorf("exit code %d, want 3; output:\n%s", code, out)
+		}
+		for _, w := range want {
+			if !lines[w] {
+				t.Errorf("no %q in the output:\n%s", w, out)
+			}
+		}
+	})
+	t.Run("foreman", func(t *testing.T) {
+		t.Parallel()
+		_, lines, out := run(t, foremanPath(t))
+		for _, w := range want {
+			if !lines[w] {
+				t.Errorf("foreman start: no %q in the output:\n%s", w, out)
+			}
+		}
+	})
 }
 
 var ansiSGR = regexp.MustCompile("\x1b\\[[0-9;]*m")

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -221,8 +222,12 @@ func TestStartLeavesNothingRunning(t *testing.T) {
 				t.Errorf("vsync exited %v after the signal, before the %v grace period", time.Since(stopAt), tc.minTime)
 			}
 			lines := procLines(out)
-			if !lines["system sending SIGTERM to all processes"] {
-				t.Errorf("no SIGTERM announcement in:\n%s", out)
+			stopLine := "system sending SIGTERM to all processes"
+			if tc.signal == 0 {
+				stopLine = "system quit.1 exited with code 4: sending SIGTERM to all processes"
+			}
+			if !lines[stopLine] {
+				t.Errorf("no %q in:\n%s", stopLine, out)
 			}
 			if tc.minTime > 0 && !lines["system sending SIGKILL to all processes"] {
 				t.Errorf("no SIGKILL announcement in:\n%s", out)
@@ -371,6 +376,9 @@ func TestStartOutputIntact(t *testing.T) {
 			t.Fatalf("%s printed %.100q after its exit line", name, text)
 		}
 		n := next[name]
+		if n == 0 && strings.HasPrefix(string(text), "started with pid ") {
+			continue
+		}
 		if n == lines {
 			// The first to see all four done exits; the others may be
 			// stopped while they wait.
@@ -479,7 +487,7 @@ func TestStartCommandNotFound(t *testing.T) {
 			}
 			for _, want := range []string{
 				"b.1 exited with code " + strconv.Itoa(tc.want),
-				"system sending SIGTERM to all processes",
+				"system b.1 exited with code " + strconv.Itoa(tc.want) + ": sending SIGTERM to all processes",
 			} {
 				if !lines[want] {
 					t.Errorf("no %q in the output:\n%s", want, out)
@@ -616,6 +624,72 @@ func TestStartSecondSignalKills(t *testing.T) {
 				if !lines[want] {
 					t.Errorf("no %q in the output:\n%s", want, out)
 				}
+			}
+		})
+	}
+}
+
+// TestStartStoryOfAStop: the output tells a stop in order, in Foreman's
+// words: "started with pid N" for each process (its real pid); for a stop
+// caused by an exit, that process's exit line, then the stop line naming
+// it; for a stop signal, "SIGINT received, starting shutdown", then the
+// stop line; then the exits of the others.
+func TestStartStoryOfAStop(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		procfile string
+		signal   syscall.Signal
+		want     []string // in this order, among the lines
+	}{
+		{"an-exit", "web: echo \"pid $$\"; exec TESTBIN trap\nfail: echo \"pid $$\"; while [ ! -e web.ready ]; do sleep 0.01; done; exit 3\n", 0,
+			[]string{"fail.1 exited with code 3", "system fail.1 exited with code 3: sending SIGTERM to all processes", "web.1 exited with code 143"}},
+		// A descendant that holds the pipe does not hold the exit line
+		// back: what the process wrote comes first, its last partial
+		// line included.
+		{"an-exit-leaving-a-descendant", "web: echo \"pid $$\"; exec TESTBIN trap\nfail: echo \"pid $$\"; while [ ! -e web.ready ]; do sleep 0.01; done; sleep 100 & printf partial; exit 3\n", 0,
+			[]string{"fail.1 partial", "fail.1 exited with code 3", "system fail.1 exited with code 3: sending SIGTERM to all processes", "web.1 exited with code 143"}},
+		{"a-signal", "web: echo \"pid $$\"; exec TESTBIN trap\nfail: echo \"pid $$\"; exec TESTBIN trap\n", syscall.SIGINT,
+			[]string{"system SIGINT received, starting shutdown", "system sending SIGTERM to all processes", "web.1 exited with code 143"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeProcfile(t, dir, strings.Replace(tc.procfile, "TESTBIN trap", "TESTBIN trap web.ready", 1))
+			r := startRunning(t, startCmd(t, dir))
+			if tc.signal != 0 {
+				r.waitLines(t, "web.1 ready", "fail.1 ready")
+				if err := r.cmd.Process.Signal(tc.signal); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, out := r.wait(t)
+			var lines []string
+			for _, l := range strings.Split(out, "\n") {
+				if m := muxLine.FindStringSubmatch(l); m != nil {
+					lines = append(lines, m[1]+" "+m[2])
+				}
+			}
+			// Each process's first line is "started with pid N", N the
+			// pid it prints.
+			for _, name := range []string{"web.1", "fail.1"} {
+				var own []string
+				for _, l := range lines {
+					if text, ok := strings.CutPrefix(l, name+" "); ok {
+						own = append(own, text)
+					}
+				}
+				if len(own) < 2 || !strings.HasPrefix(own[0], "started with pid ") ||
+					strings.TrimPrefix(own[0], "started with pid ") != strings.TrimPrefix(own[1], "pid ") {
+					t.Errorf("%s's first lines are %q, want \"started with pid N\" then \"pid N\":\n%s", name, own, out)
+				}
+			}
+			at := 0
+			for _, w := range tc.want {
+				i := slices.Index(lines[at:], w)
+				if i < 0 {
+					t.Fatalf("no %q after line %d (want %q in this order):\n%s", w, at, tc.want, out)
+				}
+				at += i + 1
 			}
 		})
 	}

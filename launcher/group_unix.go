@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -79,22 +78,28 @@ type GroupConfig struct {
 // RunGroup reaps every child of the process with wait4(-1): nothing else
 // in the process may start or wait for children while it runs.
 //
-// Stopping: when any process exits, or at the first stop signal (SIGTERM,
-// SIGINT, SIGQUIT) on cfg.Signals, or when ctx is done, RunGroup prints
-// "sending SIGTERM to all processes" and sends SIGTERM (then SIGCONT) to
-// every process group at once, and to every other child of the process;
-// KillTimeout later, or at a second stop signal, SIGKILL. Other forwarded
-// signals (SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH) go to every group.
+// Each started process is announced under its name, "started with pid N".
+//
+// Stopping: when any process exits, once its exit line is out, RunGroup
+// prints "web.1 exited with code 3: sending SIGTERM to all processes"; at
+// the first stop signal (SIGTERM, SIGINT, SIGQUIT) on cfg.Signals, "SIGTERM
+// received, starting shutdown" then "sending SIGTERM to all processes"
+// (Foreman's words); when ctx is done, the latter only. Then every process
+// group gets SIGTERM (then SIGCONT) once, at once, and so does every other
+// child of the process; KillTimeout later, or at a second stop signal,
+// SIGKILL, once. Other forwarded signals (SIGHUP, SIGUSR1, SIGUSR2,
+// SIGWINCH) go to every group.
 //
 // Output: each process's lines go to Out as they come; once the process
-// has exited and its pipe is drained, its last line without a newline is
-// printed, then "exited with code N" (or "killed by SIGNAME") under its
-// name. Every byte a process wrote is printed before that line.
+// has exited, what it wrote is printed (its last line without a newline
+// as a whole line), then "exited with code N" (or "killed by SIGNAME")
+// under its name. A descendant that still holds its pipe may print
+// after that line.
 //
 // Exit code: that of the first process that failed (a non-zero exit, or
 // 128+N for death by signal N) before the stop began; else 128+N when a
-// stop signal N stopped the group; else 0. Processes that die of the stop
-// itself do not count. An error is returned only when RunGroup could not
+// stop signal N stopped the group; else 0.
+// Processes that die of the stop itself do not count. An error is returned only when RunGroup could not
 // do its job (no processes, a pipe could not be made); its code is then 1.
 func RunGroup(ctx context.Context, cfg GroupConfig) (int, error) {
 	if len(cfg.Procs) == 0 {
@@ -148,18 +153,28 @@ type group struct {
 
 // member is one started process.
 type member struct {
-	name   string
-	pid    int // also its process group id
-	out    io.WriteCloser
-	r      *os.File      // vsync's end of its output pipe
-	copied chan struct{} // closed when the pipe is drained
-	gone   bool          // its process group is empty
+	name    string
+	pid     int // also its process group id
+	out     *muxWriter
+	r       *os.File      // vsync's end of its output pipe
+	copied  chan struct{} // closed when the pipe is drained
+	flushed chan struct{} // closed when what it wrote before its exit is out (see copyOut)
+	gone    bool          // its process group is empty
 }
 
 // cannotStart reports a process that could not be started.
 func (g *group) cannotStart(name string, err error, code int) {
 	g.cfg.Out.System(name, "vsync: "+err.Error())
 	g.cfg.Out.System(name, "exited with code "+strconv.Itoa(code))
+}
+
+// exitText is how a process's exit is told: "exited with code 3", or
+// "killed by SIGSEGV".
+func exitText(ws unix.WaitStatus) string {
+	if ws.Signaled() {
+		return "killed by " + signalName(ws.Signal())
+	}
+	return "exited with code " + strconv.Itoa(ws.ExitStatus())
 }
 
 // startResult is what the starting thread reports for one process.
@@ -215,6 +230,7 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 	g.byPid = map[int]*member{}
 	code := 0
 	var fatal error
+	firstFailed := "" // "b.1 exited with code 127", the first that could not start
 	for res := range results {
 		if res.err != nil {
 			var se *startErr
@@ -226,6 +242,7 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 				g.cannotStart(se.name, se.err, c)
 				if code == 0 {
 					code = c // the first to fail decides
+					firstFailed = se.name + " exited with code " + strconv.Itoa(c)
 				}
 			} else {
 				fatal = res.err
@@ -247,7 +264,11 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 	g.events = make(chan exitEvent, 64)
 	go reapChildren(-1, 0, g.events)
 
-	c := g.supervise(ctx, code != 0 || fatal != nil)
+	stopNow, why := code != 0 || fatal != nil, firstFailed
+	if why == "" && fatal != nil {
+		why = fatal.Error()
+	}
+	c := g.supervise(ctx, stopNow, why)
 	if code == 0 {
 		code = c
 	}
@@ -292,200 +313,16 @@ func (g *group) start(p Proc, path string, color int, null *os.File) (*member, e
 	pid := proc.Pid
 	_ = proc.Release() // reaped with wait4(-1); Release clears Pid
 	m := &member{
-		name:   p.Name,
-		pid:    pid,
-		out:    g.cfg.Out.Writer(p.Name, color),
-		r:      r,
-		copied: make(chan struct{}),
+		name:    p.Name,
+		pid:     pid,
+		out:     g.cfg.Out.writer(p.Name, color),
+		r:       r,
+		copied:  make(chan struct{}),
+		flushed: make(chan struct{}),
 	}
-	go func() {
-		defer close(m.copied)
-		buf := make([]byte, copyBufferSize)
-		_, _ = io.CopyBuffer(m.out, onlyReader{r}, buf)
-	}()
+	g.cfg.Out.System(p.Name, "started with pid "+strconv.Itoa(pid))
+	go m.copyOut()
 	return m, nil
-}
-
-// onlyReader hides the WriterTo of *os.File, so that io.CopyBuffer uses
-// the large buffer it is given.
-type onlyReader struct{ r io.Reader }
-
-func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
-
-// supervise waits for the first exit or stop signal, stops every process,
-// and returns when the process has no children left. stopNow starts the
-// stop at once (a process could not be started).
-func (g *group) supervise(ctx context.Context, stopNow bool) int {
-	var (
-		sigs      = g.cfg.Signals
-		done      = ctx.Done()
-		stopping  = false
-		sig       = syscall.SIGTERM
-		failCode  = 0
-		sigCode   = 0
-		killC     <-chan time.Time
-		tickC     <-chan time.Time
-		sentOther = map[int]syscall.Signal{}
-	)
-	send := func() {
-		for _, m := range g.members {
-			if m.gone {
-				continue
-			}
-			if unix.Kill(-m.pid, sig) == unix.ESRCH {
-				m.gone = true
-			} else if sig != syscall.SIGKILL {
-				_ = unix.Kill(-m.pid, syscall.SIGCONT)
-			}
-		}
-		// Descendants that left their group and were re-parented to vsync.
-		for _, c := range childrenOf(os.Getpid()) {
-			if g.byPid[c] == nil && !g.watchdog.is(c) && sentOther[c] != sig {
-				sentOther[c] = sig
-				_ = unix.Kill(c, sig)
-				if sig != syscall.SIGKILL {
-					_ = unix.Kill(c, syscall.SIGCONT)
-				}
-			}
-		}
-	}
-	var tick *time.Ticker
-	stop := func() {
-		if stopping {
-			if sig != syscall.SIGKILL {
-				sig = syscall.SIGKILL
-				g.cfg.Out.System("system", "sending SIGKILL to all processes")
-				send()
-			}
-			return
-		}
-		stopping = true
-		g.cfg.Out.System("system", "sending SIGTERM to all processes")
-		send()
-		killC = time.After(g.timeout)
-		tick = time.NewTicker(rescanInterval)
-		tickC = tick.C
-	}
-	defer func() {
-		if tick != nil {
-			tick.Stop()
-		}
-	}()
-	exited := func(ev exitEvent) {
-		m := g.byPid[ev.pid]
-		if m == nil {
-			delete(sentOther, ev.pid)
-			return
-		}
-		if !stopping && failCode == 0 {
-			failCode = exitStatus(ev.status)
-		}
-		g.exits++
-		g.report(m, ev.status)
-	}
-	if stopNow {
-		stop()
-	}
-	for {
-		select {
-		case ev, ok := <-g.events:
-			if !ok {
-				if failCode != 0 {
-					return failCode
-				}
-				return sigCode
-			}
-			exited(ev)
-			if !stopping {
-				// Exits already waiting happened before the stop.
-				for more := true; more; {
-					select {
-					case ev, ok := <-g.events:
-						if ok {
-							exited(ev)
-						} else {
-							more = false
-							g.events = closedEvents()
-						}
-					default:
-						more = false
-					}
-				}
-				stop()
-			} else {
-				send()
-			}
-			g.releaseWatchdog()
-		case s, ok := <-sigs:
-			if !ok {
-				sigs = nil
-				continue
-			}
-			if !isForwarded(s) {
-				continue
-			}
-			ss := s.(syscall.Signal)
-			if !isStopSignal(ss) {
-				for _, m := range g.members {
-					if !m.gone {
-						_ = unix.Kill(-m.pid, ss)
-					}
-				}
-				continue
-			}
-			if !stopping && failCode == 0 && sigCode == 0 {
-				sigCode = 128 + int(ss)
-			}
-			stop()
-		case <-done:
-			done = nil
-			stop()
-		case <-killC:
-			killC = nil
-			stop() // escalates to SIGKILL
-		case <-tickC:
-			send()
-			g.releaseWatchdog()
-		}
-	}
-}
-
-// releaseWatchdog releases the watchdog once every member has exited and
-// vsync has no other child left but the watchdog, so that the reaper can
-// run out of children.
-func (g *group) releaseWatchdog() {
-	if g.watchdog == nil || g.exits < len(g.members) {
-		return
-	}
-	for _, c := range childrenOf(os.Getpid()) {
-		if !g.watchdog.is(c) {
-			return
-		}
-	}
-	g.watchdog.release()
-}
-
-// closedEvents returns a closed channel, to stand for an events channel
-// whose close was consumed.
-func closedEvents() chan exitEvent {
-	c := make(chan exitEvent)
-	close(c)
-	return c
-}
-
-// report prints m's last partial line and its exit once its pipe is drained.
-func (g *group) report(m *member, ws unix.WaitStatus) {
-	g.reports.Add(1)
-	go func() {
-		defer g.reports.Done()
-		<-m.copied
-		_ = m.out.Close()
-		if ws.Signaled() {
-			g.cfg.Out.System(m.name, "killed by "+signalName(ws.Signal()))
-		} else {
-			g.cfg.Out.System(m.name, "exited with code "+strconv.Itoa(ws.ExitStatus()))
-		}
-	}()
 }
 
 // drain waits, for at most drainLimit, for every output pipe to reach EOF,

@@ -174,6 +174,10 @@ func (m *Mux) Err() error {
 // System. Writes after Close fail with os.ErrClosed. The writer may be
 // shared by a process's stdout and stderr.
 func (m *Mux) Writer(name string, colorIndex int) io.WriteCloser {
+	return m.writer(name, colorIndex)
+}
+
+func (m *Mux) writer(name string, colorIndex int) *muxWriter {
 	return &muxWriter{m: m, prefix: m.prefix(name, colorIndex)}
 }
 
@@ -320,12 +324,25 @@ func (w *muxWriter) Close() error {
 		return nil
 	}
 	w.closed = true
+	w.flushLocked()
+	w.partial, w.out = nil, nil
+	return nil
+}
+
+// flush prints the pending partial line, if any, as a whole line; what is
+// written next starts a new line.
+func (w *muxWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.flushLocked()
+}
+
+func (w *muxWriter) flushLocked() {
 	if len(w.partial) > 0 {
 		ts := w.m.now().Format("15:04:05")
 		w.m.write(w.m.appendLine(nil, ts, w.prefix, w.partial))
+		w.partial = w.partial[:0]
 	}
-	w.partial, w.out = nil, nil
-	return nil
 }
 
 // ColorWanted reports whether output on f should be coloured: f is a

@@ -35,7 +35,7 @@ rm -f *.done
 /usr/bin/time -f '%M' -o "$BENCH_DIR/maxrss" "$VSYNC" start >/dev/null
 echo "vsync start peak resident memory under the output load: $(( $(cat "$BENCH_DIR/maxrss") / 1024 )) MB"
 rm -f *.done
-"$VSYNC" start | awk 'END { print NR " lines printed by vsync start (want " 4 * '"$LINES"' + 5 ")" }'
+"$VSYNC" start | awk 'END { print NR " lines printed by vsync start (want " 4 * '"$LINES"' + 9 ")" }'
 
 stop=$BENCH_DIR/stop && mkdir -p "$stop" && cd "$stop"
 printf 'web: echo web\nworker: echo worker\nclock: echo clock\n' >Procfile

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -46,16 +47,19 @@ printed as they are.
 Each process leads its own process group. When any process exits, or at
 Ctrl-C or SIGTERM, every group gets SIGTERM once, all at once, then SIGKILL
 after --timeout; a second Ctrl-C kills at once. The output says which exit
-or signal started the stop. vsync is a child subreaper, so no
-descendant outlives it. Should vsync itself be SIGKILLed, its processes die
-of their parent-death signal, and a watchdog (/bin/sh, released when vsync
-exits normally) kills their process groups, grandchildren included.
+or signal started the stop. When the output is closed ("vsync start |
+head"), the processes are stopped as by Ctrl-C. vsync is a child subreaper,
+so no descendant outlives it. Should vsync itself be SIGKILLed, its
+processes die of their parent-death signal, and a watchdog (/bin/sh,
+released when vsync exits normally) kills their process groups,
+grandchildren included.
 
 Exit codes: that of the first process to fail, or 128+N when vsync was
-stopped by signal N (130 for Ctrl-C, 143 for SIGTERM), else 0. A command that
-is not found (not executable) is reported on its process's lines and counts
-as that process exiting with 127 (126): the others are stopped as for any
-exit. vsync's own codes, with nothing started:
+stopped by signal N (130 for Ctrl-C, 143 for SIGTERM, 141 for a closed
+output), else 0. A command that is not found (not executable) is reported
+on its process's lines and counts as that process exiting with 127 (126):
+the others are stopped as for any exit. vsync's own codes, with nothing
+started:
    64  bad flags: unknown process name (argument or -c), bad count or port
    65  malformed Procfile (every bad line, with its number) or dotenv
    66  Procfile or -e file missing
@@ -210,7 +214,10 @@ func planStart(path, concurrency string, names []string) (*plannedStart, error) 
 // runStart is `vsync start`.
 func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, launcher.ForwardedSignals()...)
+	// SIGPIPE too: a write to a closed stdout (`vsync start | head`) must
+	// fail with EPIPE, which stops the processes and lets the private
+	// files be removed, rather than kill vsync.
+	signal.Notify(sigs, append(launcher.ForwardedSignals(), syscall.SIGPIPE)...)
 	defer signal.Stop(sigs)
 
 	plan, err := planStart(o.Procfile, o.Concurrency, o.Names)

@@ -49,9 +49,10 @@ func (g *group) supervise(ctx context.Context, stopNow bool, why string) int {
 		}
 	}()
 	var (
-		sigs  = g.cfg.Signals
-		done  = ctx.Done()
-		tickC <-chan time.Time
+		sigs   = g.cfg.Signals
+		done   = ctx.Done()
+		closed = g.cfg.Out.Closed()
+		tickC  <-chan time.Time
 	)
 	if stopNow {
 		s.stop(why)
@@ -91,6 +92,16 @@ func (g *group) supervise(ctx context.Context, stopNow bool, why string) int {
 				continue
 			}
 			s.signaled(sig)
+		case <-closed:
+			// Nobody reads the output (`vsync start | head`): stop as a
+			// Ctrl-C would, exit 128+SIGPIPE.
+			closed = nil
+			if !s.stopping {
+				if s.failCode == 0 && s.sigCode == 0 {
+					s.sigCode = 128 + int(syscall.SIGPIPE)
+				}
+				s.stop("output closed")
+			}
 		case <-done:
 			done = nil
 			s.stop("")
@@ -132,7 +143,9 @@ func (s *groupStop) exited(ev exitEvent) {
 // ("SIGTERM received, starting shutdown", as Foreman says) or, the second
 // time, kills; the others are forwarded to every process group.
 func (s *groupStop) signaled(sig os.Signal) {
-	if !isForwarded(sig) {
+	if !isForwarded(sig) || sig == syscall.SIGPIPE {
+		// SIGPIPE is vsync's own write to a closed output: Out.Closed
+		// tells of it.
 		return
 	}
 	ss := sig.(syscall.Signal)

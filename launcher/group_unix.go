@@ -88,7 +88,8 @@ type GroupConfig struct {
 // group gets SIGTERM (then SIGCONT) once, at once, and so does every other
 // child of the process; KillTimeout later, or at a second stop signal,
 // SIGKILL, once. Other forwarded signals (SIGHUP, SIGUSR1, SIGUSR2,
-// SIGWINCH) go to every group.
+// SIGWINCH) go to every group. When Out's reader is gone (Out.Closed), the
+// processes are stopped as at a SIGINT, with exit code 128+SIGPIPE.
 //
 // Output: each process's lines go to Out as they come; once the process
 // has exited, what it wrote is printed (its last line without a newline
@@ -98,7 +99,7 @@ type GroupConfig struct {
 //
 // Exit code: that of the first process that failed (a non-zero exit, or
 // 128+N for death by signal N) before the stop began; else 128+N when a
-// stop signal N stopped the group; else 0.
+// stop signal N (or a closed output, 141) stopped the group; else 0.
 // Processes that die of the stop itself do not count. An error is returned only when RunGroup could not
 // do its job (no processes, a pipe could not be made); its code is then 1.
 func RunGroup(ctx context.Context, cfg GroupConfig) (int, error) {

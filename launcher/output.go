@@ -3,11 +3,13 @@ package launcher
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"io"
 	"os"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -75,11 +77,13 @@ type MuxOptions struct {
 // When the underlying writer fails, the Mux keeps the first error (Err) and
 // discards everything after it, but its process writers go on accepting
 // output, so that no process ever blocks on a full pipe because vsync's own
-// output has gone.
+// output has gone. When that error is EPIPE (the reader of a pipe is gone,
+// `vsync start | head`), Closed is closed too.
 type Mux struct {
-	mu  sync.Mutex // serialises writes to w and guards err
-	w   io.Writer
-	err error
+	mu     sync.Mutex // serialises writes to w and guards err
+	w      io.Writer
+	err    error
+	closed chan struct{} // closed at an EPIPE from w
 
 	color   bool
 	width   int
@@ -93,6 +97,7 @@ type Mux struct {
 func NewMux(w io.Writer, opts MuxOptions) *Mux {
 	m := &Mux{
 		w:       w,
+		closed:  make(chan struct{}),
 		color:   opts.Color,
 		width:   opts.Width,
 		now:     opts.Now,
@@ -161,6 +166,11 @@ func (m *Mux) Err() error {
 	defer m.mu.Unlock()
 	return m.err
 }
+
+// Closed returns a channel closed once a write to the underlying writer has
+// failed with EPIPE: nobody reads the output any more. RunGroup stops its
+// processes then, as a Ctrl-C would.
+func (m *Mux) Closed() <-chan struct{} { return m.closed }
 
 // Writer returns the writer for the process called name ("web.1"), whose
 // prefix takes colour number colorIndex (cycling; negative means none) when
@@ -256,6 +266,9 @@ func (m *Mux) write(b []byte) {
 	}
 	if _, err := m.w.Write(b); err != nil {
 		m.err = err
+		if errors.Is(err, syscall.EPIPE) {
+			close(m.closed)
+		}
 	}
 }
 

@@ -299,6 +299,37 @@ func TestMuxWriteErrorKeepsDraining(t *testing.T) {
 	}
 }
 
+// TestMuxClosedAtEPIPE: Closed tells when the reader of a real pipe is
+// gone, and only then: another write error does not close it.
+func TestMuxClosedAtEPIPE(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := NewMux(w, MuxOptions{})
+	m.System("system", "read")
+	select {
+	case <-m.Closed():
+		t.Fatal("Closed before the reader went")
+	default:
+	}
+	r.Close()
+	m.System("system", "nobody reads this")
+	select {
+	case <-m.Closed():
+	default:
+		t.Fatalf("Closed not closed after a write to a pipe without reader (Err = %v)", m.Err())
+	}
+	f := NewMux(&muxFailingWriter{}, MuxOptions{})
+	f.System("system", "x")
+	select {
+	case <-f.Closed():
+		t.Error("Closed closed by an error other than EPIPE")
+	default:
+	}
+}
+
 func BenchmarkMux(b *testing.B) {
 	line := strings.Repeat("0123456789", 8) + "\n" // 81 bytes
 	chunk := []byte(strings.Repeat(line, 32<<10/len(line)))

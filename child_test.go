@@ -41,6 +41,8 @@ import (
 //	                     HUP or USR1 "HUP pid=P file=L" with L read again;
 //	                     on TERM "TERM pid=P" and exit 143 (with "ignore"
 //	                     before LOG: stay)
+//
+// and those of childPlatformModes (harden_linux_test.go on Linux).
 func childMain(args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "vsynchild: no mode")
@@ -108,6 +110,9 @@ func childMain(args []string) int {
 			return 1
 		}
 		return 0
+	}
+	if f, ok := childPlatformModes[args[0]]; ok {
+		return f(args[1:])
 	}
 	fmt.Fprintf(os.Stderr, "vsynchild: unknown mode %q\n", args[0])
 	return 2

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,11 +22,15 @@ func main() {
 // mainWith is main with the given test hooks (the zero value outside the
 // test binary); it returns the exit code.
 func mainWith(hooks testHooks) int {
+	hardenErr := keepFromPeers(secretVars) // before anything reads a secret
 	growStack(len(os.Args))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sys := newSysEnv(os.Stdin, os.Stdout, os.Stderr)
 	sys.Hooks = hooks
+	if hardenErr != nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: cannot hide vsync's environment from its child: %v\n", hardenErr)
+	}
 	return run(ctx, os.Args, sys)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -21,6 +22,10 @@ const (
 
 // scrubbed are never passed to a child: they unlock the vault.
 var scrubbed = []string{"VSYNC_CONFIG", "VSYNC_CONFIG_FILE", "VSYNC_PASSPHRASE", "VSYNC_PASSPHRASE_FILE"}
+
+// secretVars are the scrubbed variables whose values are themselves
+// secrets (not paths): keepFromPeers wipes them from /proc/PID/environ.
+var secretVars = []string{"VSYNC_CONFIG", "VSYNC_PASSPHRASE"}
 
 func isScrubbed(key string) bool {
 	for _, k := range scrubbed {
@@ -94,7 +99,10 @@ func (s *envSet) lookup(k string) (string, bool) {
 // variables. With PreserveAll/Preserve the process environment's value is
 // kept for the keys it has. ${VAR} in a dotenv resolves against its own
 // earlier keys, then everything below it, never a scrubbed key of another
-// layer. VSYNC_CONFIG* and VSYNC_PASSPHRASE* are removed whatever their layer. The result is sorted by key.
+// layer. VSYNC_CONFIG* and VSYNC_PASSPHRASE* are removed whatever their
+// layer, and CREDENTIALS_DIRECTORY of the process too when vsync's own
+// secrets are in it (credentialsHoldVsyncSecrets). The result is sorted by
+// key.
 func composeEnv(l envLayers) ([]envVar, error) {
 	var s envSet
 	for _, kv := range l.Defaults {
@@ -105,9 +113,10 @@ func composeEnv(l envLayers) ([]envVar, error) {
 		s.set(envVar{Key: k, Value: v, Source: srcDefault})
 	}
 	process := map[string]string{}
+	dropCreds := credentialsHoldVsyncSecrets(l.Process)
 	for _, kv := range l.Process {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
+		if !ok || k == "" || k == credentialsDirVar && dropCreds {
 			continue
 		}
 		process[k] = v
@@ -152,6 +161,37 @@ func composeEnv(l envLayers) ([]envVar, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+// credentialsDirVar is where systemd tells a service its credentials are
+// (LoadCredential=, the units of `vsync export systemd`).
+const credentialsDirVar = "CREDENTIALS_DIRECTORY"
+
+// credentialsHoldVsyncSecrets reports whether VSYNC_CONFIG_FILE or
+// VSYNC_PASSPHRASE_FILE of the process environment env names a file in
+// $CREDENTIALS_DIRECTORY: vsync then keeps that variable from the child,
+// which should not be shown where vsync's token and passphrase are. (The
+// files stay readable to a child of the same user that knows the path:
+// README, "Security".)
+func credentialsHoldVsyncSecrets(env []string) bool {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	dir := vars[credentialsDirVar]
+	if dir == "" {
+		return false
+	}
+	for _, k := range []string{"VSYNC_CONFIG_FILE", "VSYNC_PASSPHRASE_FILE"} {
+		if f := vars[k]; f != "" {
+			if rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(f)); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // environ turns composed variables into the exec form K=V.

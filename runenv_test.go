@@ -116,3 +116,33 @@ func TestComposeEnvNoScrubbedInterpolation(t *testing.T) {
 		t.Errorf("other references broke: %s", got)
 	}
 }
+
+// TestComposeEnvCredentialsDirectory: when vsync's token or passphrase file
+// is in $CREDENTIALS_DIRECTORY (the units of `vsync export systemd`), the
+// child is not told where that directory is; otherwise it is.
+func TestComposeEnvCredentialsDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		kept bool
+	}{
+		{"VSYNC_PASSPHRASE_FILE=/run/credentials/web.service/vsync-passphrase", false},
+		{"VSYNC_CONFIG_FILE=/run/credentials/web.service/sub/../vsync-config", false},
+		{"VSYNC_CONFIG_FILE=/etc/vsync/web/vsync-config", true},
+		{"VSYNC_CONFIG_FILE=/run/credentials/web.service.other/vsync-config", true},
+	} {
+		vars, err := composeEnv(envLayers{
+			Process: []string{"CREDENTIALS_DIRECTORY=/run/credentials/web.service", tc.file},
+			Vault:   []byte("WHERE=${CREDENTIALS_DIRECTORY}\n"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(environ(vars), " ")
+		if kept := strings.Contains(got, "CREDENTIALS_DIRECTORY=/run"); kept != tc.kept {
+			t.Errorf("%s: CREDENTIALS_DIRECTORY kept %v, want %v (%s)", tc.file, kept, tc.kept, got)
+		}
+		if leaked := strings.Contains(got, "WHERE=/run"); leaked != tc.kept {
+			t.Errorf("%s: ${CREDENTIALS_DIRECTORY} expanded: %s", tc.file, got)
+		}
+	}
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// childPlatformModes are the helper child's Linux modes:
+//
+//	spy CANARY [CMD...]  try to read what the parent (vsync) holds: print
+//	                     "environ: ...", "mem: ...", "ptrace: ..." (each
+//	                     "denied" or what it got, "CANARY" when the canary
+//	                     showed), "owner: UID" of /proc/PPID/environ, then run CMD
+//	                     and print its output
+//	nocap CMD...         drop CAP_SYS_PTRACE from the bounding set and exec
+//	                     CMD, which then runs without it even as root
+var childPlatformModes = map[string]func([]string) int{
+	"spy":   childSpy,
+	"nocap": childNocap,
+}
+
+func childSpy(args []string) int {
+	canary := []byte(args[0])
+	ppid := os.Getppid()
+	proc := "/proc/" + strconv.Itoa(ppid)
+	got := func(what string, data []byte, err error) {
+		switch {
+		case err != nil:
+			fmt.Printf("%s: denied: %v\n", what, err)
+		case bytes.Contains(data, canary):
+			fmt.Printf("%s: read %d bytes: CANARY\n", what, len(data))
+		default:
+			fmt.Printf("%s: read %d bytes\n", what, len(data))
+		}
+	}
+	environ, err := os.ReadFile(proc + "/environ")
+	got("environ", environ, err)
+	mem, err := readMem(proc)
+	got("mem", mem, err)
+	runtime.LockOSThread() // ptrace belongs to the thread that attached
+	if err := unix.PtraceSeize(ppid); err != nil {
+		fmt.Printf("ptrace: denied: %v\n", err)
+	} else {
+		fmt.Println("ptrace: attached") // detached when this process exits
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(proc+"/environ", &st); err != nil {
+		fmt.Println("owner:", err)
+	} else {
+		fmt.Println("owner:", st.Uid)
+	}
+	if len(args) > 1 {
+		out, err := exec.Command(args[1], args[2:]...).CombinedOutput()
+		fmt.Printf("%s(%v)\n", out, err)
+	}
+	return 0
+}
+
+// readMem reads the parent's writable anonymous memory through
+// /proc/PPID/mem, as far as /proc/PPID/maps lets it find it.
+func readMem(proc string) ([]byte, error) {
+	mem, err := os.Open(proc + "/mem")
+	if err != nil {
+		return nil, err
+	}
+	defer mem.Close()
+	maps, err := os.ReadFile(proc + "/maps")
+	if err != nil {
+		return nil, err
+	}
+	var all []byte
+	sc := bufio.NewScanner(bytes.NewReader(maps))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || !strings.HasPrefix(f[1], "rw") {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[0], "-")
+		start, _ := strconv.ParseUint(lo, 16, 64)
+		end, _ := strconv.ParseUint(hi, 16, 64)
+		if end-start > 64<<20 {
+			continue
+		}
+		buf := make([]byte, end-start)
+		if n, err := mem.ReadAt(buf, int64(start)); n > 0 || err == nil {
+			all = append(all, buf[:n]...)
+		}
+	}
+	return all, nil
+}
+
+func childNocap(args []string) int {
+	runtime.LockOSThread() // the bounding set is per thread; exec from this one
+	if err := unix.Prctl(unix.PR_CAPBSET_DROP, unix.CAP_SYS_PTRACE, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "nocap:", err)
+		return 1
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "nocap:", err)
+		return 1
+	}
+	err = syscall.Exec(path, args, os.Environ())
+	fmt.Fprintln(os.Stderr, "nocap:", err)
+	return 1
+}
+
+// TestChildCannotReadVsync: vsync makes itself non-dumpable before reading
+// a secret, so that the child it runs cannot read VSYNC_PASSPHRASE or the
+// token through /proc/PPID/environ or /proc/PPID/mem, nor ptrace vsync
+// (issue 10, item 1): as the same non-root user (vsync and child as
+// nobody when the test runs as root), as root without CAP_SYS_PTRACE (a
+// default container), and as root of a user namespace of its own. The
+// child's "vsync status" still reaches vsync's status socket.
+func TestChildCannotReadVsync(t *testing.T) {
+	const pass = "CANARY_harden_passphrase_7e1f"
+	srv, awsEnv := minioEnv(t, "vault")
+	op := newUserWith(t, os.Args[0], append(awsEnv, "VSYNC_TEST_AS_VSYNC=1", "VSYNC_PASSPHRASE="+pass)...)
+	proj := t.TempDir()
+	op.must(proj, "profile", "add", "m", "--bucket", "vault", "--endpoint", srv.Endpoint, "--path-style", "--region", "us-east-1")
+	op.must(proj, "init", "prod", "--profile", "m", "--prefix", "app")
+	writeFile(t, filepath.Join(proj, "infra/vault/prod/.env.prod"), []byte("K=v\n"), 0o600)
+	op.must(proj, "push", "prod", "--note", "one")
+	token := strings.TrimSpace(op.must(proj, "runtime-token", "--env", "prod", "--access-key", srv.AccessKey, "--secret-key", srv.SecretKey))
+
+	// A copy of the test binary that nobody may run, and a runtime
+	// directory of the user vsync runs as.
+	root := os.Getuid() == 0
+	dir, err := os.MkdirTemp("", "vsync-harden-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "vsync.test")
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, bin, self, 0o755)
+	run := filepath.Join(dir, "run")
+	if err := os.Mkdir(run, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var nobody *syscall.Credential
+	if root {
+		nobody = &syscall.Credential{Uid: 65534, Gid: 65534}
+		if err := os.Chown(run, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_RUNTIME_DIR=" + run,
+		"AWS_EC2_METADATA_DISABLED=true", "GORACE=atexit_sleep_ms=0",
+		"VSYNC_TEST_AS_VSYNC=1", "VSYNC_CONFIG=" + token, "VSYNC_PASSPHRASE=" + pass,
+	}
+	spy := []string{bin, "__child", "spy", pass}
+	// runSpy runs argv, which runs vsync with the spy as its child, and
+	// checks what the spy got: never the passphrase; never vsync's memory
+	// nor a ptrace attach; and, with denyEnviron, not even an open of
+	// vsync's environ (some kernels let root without CAP_SYS_PTRACE open
+	// it, where keepFromPeers has wiped the secrets from it).
+	runSpy := func(t *testing.T, cred *syscall.Credential, denyEnviron bool, argv ...string) string {
+		t.Helper()
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir, cmd.Env = dir, env
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", argv, err, out)
+		}
+		denied := []string{"mem", "ptrace"}
+		if denyEnviron {
+			denied = append(denied, "environ")
+		}
+		for _, what := range denied {
+			if !regexp.MustCompile(`(?m)^` + what + `: denied: `).Match(out) {
+				t.Errorf("the child got at vsync's %s:\n%s", what, out)
+			}
+		}
+		if bytes.Contains(out, []byte("vsync: warning")) {
+			t.Errorf("vsync warned:\n%s", out)
+		}
+		if bytes.Contains(out, []byte("CANARY")) {
+			t.Errorf("the passphrase reached the child:\n%s", out)
+		}
+		return string(out)
+	}
+
+	t.Run("same-user", func(t *testing.T) {
+		out := runSpy(t, nobody, true, append(append([]string{bin, "run", "--"}, spy...), bin, "status")...)
+		if !strings.Contains(out, "owner: 0\n") {
+			t.Errorf("vsync's /proc entry is not root-owned (so vsync is dumpable):\n%s", out)
+		}
+		if !strings.Contains(out, "fresh: env prod at generation 1") {
+			t.Errorf("vsync status in the child does not reach vsync:\n%s", out)
+		}
+	})
+	t.Run("root-without-cap-sys-ptrace", func(t *testing.T) {
+		if !root {
+			t.Skip("needs root")
+		}
+		runSpy(t, nil, false, append([]string{bin, "__child", "nocap", bin, "run", "--"}, spy...)...)
+	})
+	t.Run("root-in-own-user-namespace", func(t *testing.T) {
+		unshare, err := exec.LookPath("unshare")
+		if err != nil {
+			t.Skip("no unshare (util-linux)")
+		}
+		probe := exec.Command(unshare, "-U", "-r", "true")
+		probe.SysProcAttr = &syscall.SysProcAttr{Credential: nobody}
+		if out, err := probe.CombinedOutput(); err != nil {
+			t.Skipf("no user namespaces for this user here: %v %s", err, out)
+		}
+		runSpy(t, nobody, true, append([]string{bin, "run", "--", unshare, "-U", "-r"}, spy...)...)
+	})
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -228,4 +229,55 @@ func TestChildCannotReadVsync(t *testing.T) {
 		}
 		runSpy(t, nobody, true, append([]string{bin, "run", "--", unshare, "-U", "-r"}, spy...)...)
 	})
+}
+
+// TestVsyncDumpsNoCore: vsync crashing (SIGABRT with GOTRACEBACK=crash and
+// no core size limit) while it runs a child leaves no core file, which
+// would hold the passphrase and decrypted values (issue 10, item 1).
+func TestVsyncDumpsNoCore(t *testing.T) {
+	t.Parallel() // Go's crash path takes ~10 s to print every thread
+	pattern, err := os.ReadFile("/proc/sys/kernel/core_pattern")
+	if err != nil || bytes.HasPrefix(pattern, []byte("|")) || bytes.HasPrefix(pattern, []byte("/")) {
+		t.Skipf("core_pattern %q does not write a core file in the working directory", pattern)
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Max != unix.RLIM_INFINITY && lim.Max < 1<<30 {
+		t.Skipf("the hard core size limit is %d", lim.Max)
+	}
+	dir := t.TempDir()
+	ready := filepath.Join(dir, "ready")
+	cmd := exec.Command("/bin/sh", "-c", `ulimit -c unlimited && exec "$@"`, "sh",
+		os.Args[0], "run", "--", os.Args[0], "__child", "trap", ready)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "VSYNC_TEST_AS_VSYNC=1", "GOTRACEBACK=crash", "VSYNC_PASSPHRASE=CANARY_core_4d2a")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForFile(t, ready, "ready")
+	children, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", cmd.Process.Pid))
+	for _, c := range children {
+		b, _ := os.ReadFile(c)
+		for _, f := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(f)
+			t.Cleanup(func() { unix.Kill(pid, unix.SIGKILL) })
+		}
+	}
+	if err := cmd.Process.Signal(unix.SIGABRT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != unix.SIGABRT {
+		t.Fatalf("vsync did not die of SIGABRT: %v", err)
+	}
+	if ee.Sys().(syscall.WaitStatus).CoreDump() {
+		t.Error("vsync dumped core")
+	}
+	cores, _ := filepath.Glob(filepath.Join(dir, "core*"))
+	if len(cores) > 0 {
+		t.Errorf("vsync left %v", cores)
+	}
 }

@@ -63,9 +63,11 @@ unknown (the bucket did not answer).
 
 Which generation is "running":
    inside a child of "vsync run": the parent's, asked on $VSYNC_STATUS_SOCKET;
-   with a runtime token (VSYNC_CONFIG*, e.g. a container HEALTHCHECK): that of
-      the "vsync run" running on this machine (its status socket), or
-      --generation N / $VSYNC_GENERATION;
+   with a runtime token (VSYNC_CONFIG*, e.g. a container HEALTHCHECK):
+      --generation N / $VSYNC_GENERATION, else that of the "vsync run" (or
+      start) running on this machine from the token's vault: same bucket,
+      endpoint, prefix and env (another app's env of the same name never
+      answers); with none, exit 64;
    with --env ENV in a project: the generation of the local folder.
 
 Exit codes: 0 fresh; 1 stale; unknown gives 0 (a network blip must not
@@ -128,7 +130,8 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (statusR
 		return localStatus(ctx, sys, o.Env)
 	}
 	if sock != "" {
-		return askStatus(ctx, sock)
+		a, err := askStatus(ctx, sock)
+		return a.statusReport, err
 	}
 	tok, err := tokenFromEnv(sys)
 	if err != nil {
@@ -144,11 +147,12 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (statusR
 		}
 	}
 	if gen == 0 {
-		// A health check beside the app: ask the vsync run of this machine.
-		if r, err := askRunningVsync(ctx, sys, tok.Env); err == nil {
+		// A health check beside the app: ask the vsync run of this machine
+		// that runs from the token's vault.
+		if r, err := askRunningVsync(ctx, sys, *tok); err == nil {
 			return r, nil
 		}
-		return statusReport{}, usageErrorf("no running \"vsync run\" found for env %q and no --generation given", tok.Env)
+		return statusReport{}, usageErrorf("no running \"vsync run\" found for the token's vault (env %q) and no --generation given", tok.Env)
 	}
 	st, err := tokenStore(ctx, *tok, 10*time.Second)
 	if err != nil {
@@ -202,32 +206,35 @@ func localStatus(ctx context.Context, sys *sysEnv, env string) (statusReport, er
 }
 
 // askStatus asks the `vsync run` listening on sock.
-func askStatus(ctx context.Context, sock string) (statusReport, error) {
+func askStatus(ctx context.Context, sock string) (statusAnswer, error) {
 	var d net.Dialer
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	conn, err := d.DialContext(ctx, "unix", sock)
 	if err != nil {
-		return statusReport{}, fmt.Errorf("status socket %q: %w", sock, err)
+		return statusAnswer{}, fmt.Errorf("status socket %q: %w", sock, err)
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	var r statusReport
-	if err := json.NewDecoder(conn).Decode(&r); err != nil {
-		return statusReport{}, fmt.Errorf("status socket %q: %w", sock, err)
+	var a statusAnswer
+	if err := json.NewDecoder(conn).Decode(&a); err != nil {
+		return statusAnswer{}, fmt.Errorf("status socket %q: %w", sock, err)
 	}
-	return r, nil
+	return a, nil
 }
 
-// askRunningVsync looks for the status socket of a live `vsync run` of env
-// in the private-files base directory.
-func askRunningVsync(ctx context.Context, sys *sysEnv, env string) (statusReport, error) {
+// askRunningVsync looks, in the private-files base directory, for the
+// status socket of a live `vsync run` (or start) of the vault tok points
+// at: same location, endpoint, prefix and env (vaultID), so that another
+// app's env of the same name on this machine never answers.
+func askRunningVsync(ctx context.Context, sys *sysEnv, tok s3bundle.Token) (statusReport, error) {
+	want := vaultID(tokenVaultKey(tok))
 	matches, _ := filepath.Glob(filepath.Join(launcher.PrivateBase(sys.Getenv), "vsync-*", statusSocketName))
 	for _, sock := range matches {
-		if r, err := askStatus(ctx, sock); err == nil && r.Env == env {
-			return r, nil
+		if a, err := askStatus(ctx, sock); err == nil && a.Vault == want && a.Env == tok.Env {
+			return a.statusReport, nil
 		}
 	}
 	return statusReport{}, os.ErrNotExist
@@ -239,22 +246,4 @@ func parenthesized(s string) string {
 		return ""
 	}
 	return " (" + s + ")"
-}
-
-// serveStatus answers every connection on ln with what answer reports
-// (compareRemote of the generation running, which `vsync run --watch`
-// moves), until ln is closed.
-func serveStatus(ctx context.Context, ln net.Listener, answer func(context.Context) statusReport) {
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer conn.Close()
-			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			_ = json.NewEncoder(conn).Encode(answer(hctx))
-		}()
-	}
 }

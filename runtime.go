@@ -86,6 +86,9 @@ type loadedVault struct {
 	Files      []vault.File // every other file, to be written as private files
 	Store      *s3bundle.Store
 	Source     string // "token", "profile" or "local", for messages
+	// Key is the vault's identity (vaultKey: location, endpoint, prefix,
+	// env), by which `vsync status` beside the app finds this vsync.
+	Key string
 	// Cache is the --cache of the vault (nil without): the watch's poller
 	// keeps each generation it accepts there and confirms the cached one
 	// when a poll finds it unchanged.
@@ -126,8 +129,13 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		if err != nil {
 			return nil, err
 		}
-		key := vaultKey(profile{Bucket: tok.Bucket, Endpoint: tok.Endpoint}, tok.Prefix, tok.Env)
-		return fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, sys.Stderr))
+		key := tokenVaultKey(*tok)
+		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, sys.Stderr))
+		if err != nil {
+			return nil, err
+		}
+		lv.Key = key
+		return lv, nil
 	}
 	if o.Env == "" {
 		if o.Local {
@@ -146,7 +154,18 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	if err != nil {
 		return nil, err
 	}
-	return fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, sys.Stderr))
+	lv, err := fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, sys.Stderr))
+	if err != nil {
+		return nil, err
+	}
+	lv.Key = v.Key
+	return lv, nil
+}
+
+// tokenVaultKey is the vaultKey of the vault a runtime token points at:
+// the same as that of a profile for the same bucket, endpoint and prefix.
+func tokenVaultKey(t s3bundle.Token) string {
+	return vaultKey(profile{Bucket: t.Bucket, Endpoint: t.Endpoint}, t.Prefix, t.Env)
 }
 
 // tokenFromEnv parses VSYNC_CONFIG, or the file VSYNC_CONFIG_FILE names;

@@ -23,7 +23,7 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 	}
 	if p.status != nil {
 		st, gen := p.Vault.Store, p.Vault.Generation
-		go serveStatus(ctx, p.status, func(ctx context.Context) statusReport { return compareRemote(ctx, st, gen) })
+		go serveStatus(ctx, p.status, p.Vault.Key, sys.Stderr, func(ctx context.Context) statusReport { return compareRemote(ctx, st, gen) })
 	}
 	return start(context.WithoutCancel(ctx), p.Vars, sigs)
 }
@@ -63,7 +63,7 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 		po.debug = say
 	}
 	if p.status != nil {
-		go serveStatus(pollCtx, p.status, func(ctx context.Context) statusReport {
+		go serveStatus(pollCtx, p.status, lv.Key, stderr, func(ctx context.Context) statusReport {
 			r := compareRemote(ctx, st, w.applied.Load())
 			if gen, why := w.refused.get(); r.Status == "stale" && gen == r.RemoteGeneration && why != "" {
 				r.Reason = fmt.Sprintf("generation %d refused: %s", gen, why)

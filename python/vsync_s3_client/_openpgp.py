@@ -13,8 +13,7 @@ IntegrityError for everything else.
 import hashlib
 import hmac
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
+from ._aes import decrypt as _aes_cfb
 from ._errors import IntegrityError, WrongPassphraseError
 
 _TAG_SKESK = 3
@@ -134,8 +133,7 @@ def _unlock_skesk(body, passphrase):
     kek = _s2k_key(passphrase, body[2], salt, count)
     if not esk:
         return kek
-    dec = Cipher(algorithms.AES(kek), modes.CFB(_ZERO_IV)).decryptor()
-    plain = dec.update(esk) + dec.finalize()
+    plain = _aes_cfb(kek, _ZERO_IV, esk)
     if plain[0] != _CIPHER_AES256 or len(plain) != 33:
         raise _wrong()
     return plain[1:]
@@ -166,8 +164,7 @@ def decrypt(message, passphrase):
         if len(ct) >= _PREFIX_LEN and not _quick_check(key, ct):
             raise _wrong()
         raise _integrity("truncated encrypted data")
-    dec = Cipher(algorithms.AES(key), modes.CFB(_ZERO_IV)).decryptor()
-    plain = dec.update(ct) + dec.finalize()
+    plain = _aes_cfb(key, _ZERO_IV, ct)
     # The MDC first: nothing decrypted is looked at before it matched.
     body_end = len(plain) - 20
     mdc = hashlib.sha1(memoryview(plain)[:body_end]).digest()
@@ -179,8 +176,7 @@ def decrypt(message, passphrase):
 
 
 def _quick_check(key, prefix):
-    dec = Cipher(algorithms.AES(key), modes.CFB(_ZERO_IV)).decryptor()
-    p = dec.update(bytes(prefix[:_PREFIX_LEN]))
+    p = _aes_cfb(key, _ZERO_IV, prefix[:_PREFIX_LEN])
     return p[14:16] == p[16:18]
 
 

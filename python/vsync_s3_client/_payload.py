@@ -27,11 +27,10 @@ _TYPE_REG = ord("0")
 _MANIFEST_KEYS = ("format", "env", "generation", "parent", "parent_sha256",
                   "created", "author", "note", "files")
 _FILE_KEYS = ("path", "mode", "size", "sha256")
-_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 # time.Time's MarshalJSON in UTC: RFC 3339 with trailing zeros of the
 # fraction trimmed.
 _CANON_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{0,8}[1-9])?Z\Z")
-_ANY_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)\Z")
+_ANY_TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)\Z"  # compiled when needed
 
 
 def go_quote(s):
@@ -77,7 +76,7 @@ def _octal(b):
     if not s:
         return 0
     try:
-        return int(s, 8) if re.fullmatch(rb"[0-7]+", s) else _bad()
+        return int(s, 8) if not s.translate(None, b"01234567") else _bad()
     except ValueError:
         raise _TarError("invalid tar header") from None
 
@@ -247,7 +246,7 @@ def _decode_manifest(js):
             raise bad
     tm = _CANON_TIME.match(m.created)
     m.canonical_time = bool(tm) and _valid_time(tm)
-    if not m.canonical_time and not _ANY_TIME.match(m.created):
+    if not m.canonical_time and not re.match(_ANY_TIME, m.created):
         raise bad
     m.files = []
     if files is not None:
@@ -278,20 +277,27 @@ def _valid_unicode(s):
 
 
 def _valid_time(tm):
-    import datetime
-    try:
-        y, mo, d, h, mi, s = (int(g) for g in tm.groups()[:6])
-        datetime.datetime(y, mo, d, h, mi, s)
-        return True
-    except ValueError:
+    """The date and time ranges time.Parse checks (no leap second)."""
+    y, mo, d, h, mi, sec = (int(g) for g in tm.groups()[:6])
+    if not (1 <= mo <= 12 and h < 24 and mi < 60 and sec < 60):
         return False
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[mo - 1]
+    return 1 <= d <= days
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_hex64(s):
+    return len(s) == 64 and all(c in _HEX for c in s)
 
 
 def _check_manifest(m):
     """vault's checkManifest."""
     if m.format != FORMAT_VERSION:
         raise _manifest_err("format version %d, this vsync reads %d" % (m.format, FORMAT_VERSION))
-    if m.parent_sha256 != "" and not _HEX64.match(m.parent_sha256):
+    if m.parent_sha256 != "" and not _is_hex64(m.parent_sha256):
         raise _manifest_err("parent_sha256 is not a hex SHA-256")
     prev = None
     for path, mode, size, sha in m.files:
@@ -305,7 +311,7 @@ def _check_manifest(m):
             raise _manifest_err("%s: mode %#o has more than permission bits" % (go_quote(path), mode))
         if size < 0:
             raise _manifest_err("%s: negative size" % go_quote(path))
-        if not _HEX64.match(sha):
+        if not _is_hex64(sha):
             raise _manifest_err("%s: sha256 is not lower-case hex" % go_quote(path))
 
 

@@ -159,13 +159,12 @@ def _net_detail(e):
     return type(e).__name__
 
 
-_CODE_RE = re.compile(rb"<Code>([^<]{1,64})</Code>")
 
 
 def _classify(method, where, status, rh, body):
     code = rh.get("x-minio-error-code", "")
     if not code and body:
-        m = _CODE_RE.search(body)
+        m = re.search(rb"<Code>([^<]{1,64})</Code>", body)
         if m:
             code = m.group(1).decode("ascii", "replace")
     detail = "HTTP %d%s" % (status, " " + code if code else "")

@@ -9,7 +9,6 @@ import binascii
 import gzip
 import io
 import json
-import re
 import zlib
 
 from ._errors import TokenError
@@ -17,7 +16,6 @@ from ._errors import TokenError
 PREFIX = "vsync-cfg-v1:"
 MAX_TOKEN_JSON = 64 << 10  # s3bundle.MaxTokenJSON: bounds a gzip bomb
 
-_ENV_RE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 
 # Field name -> JSON type, as in s3bundle.Token.
 _FIELDS = {
@@ -96,10 +94,19 @@ def parse_token(s):
         raise _fail("token names no bucket")
     if t.env == "":
         raise _fail("token names no env")
-    if not _ENV_RE.match(t.env) or len(t.env) > 64:
+    if not _env_name_ok(t.env):
         raise _fail("the token's env is not a valid env name")
     return t
 
 
 def _reject_constant(name):
     raise ValueError("not JSON")
+
+
+def _env_name_ok(env):
+    """vsync's env names: [a-z0-9][a-z0-9_-]*, at most 64 characters."""
+    return 0 < len(env) <= 64 and env[0] in _ENV_START and all(c in _ENV_CHARS for c in env)
+
+
+_ENV_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ENV_CHARS = _ENV_START | {"_", "-"}

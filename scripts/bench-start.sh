@@ -7,7 +7,7 @@
 #                   measured
 #   start and stop  a 3-process Procfile whose processes print a line and exit
 # and vsync's resident memory: peak under the output load, and at rest with
-# 3 sleeping processes.
+# 3 sleeping processes; and the stop of 3, 100 and 200 sleeping processes.
 # Usage: bash scripts/bench-start.sh   (needs hyperfine, foreman, /usr/bin/time)
 cd "$(dirname "$0")/.."
 # lib-bench.sh moves HOME: keep the Go caches where they are.
@@ -55,3 +55,20 @@ done
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$vpid/status)
 kill -TERM $vpid; wait $vpid || true
 echo "vsync start resident memory with 3 sleeping processes: $((rss / 1024)) MB ($rss kB; target < 20 MB)"
+
+# stop of N sleeping processes (issue 14): SIGTERM to vsync once all N are
+# up, time until vsync has exited; median of 10 runs for each N
+for n in 3 100 200; do
+  many=$BENCH_DIR/stop$n && mkdir -p "$many" && cd "$many"
+  for i in $(seq 1 "$n"); do echo "p$i: sleep 30"; done >Procfile
+  for _ in $(seq 1 10); do
+    "$VSYNC" start >/dev/null &
+    vpid=$!
+    for _ in $(seq 1 1000); do # the N processes and the watchdog
+      [ "$(cat /proc/$vpid/task/*/children 2>/dev/null | wc -w)" -ge $((n + 1)) ] && break
+      sleep 0.01 # polling /proc for the children, with a bound
+    done
+    t0=$(date +%s%N); kill -TERM $vpid; wait $vpid || true; t1=$(date +%s%N)
+    echo $(((t1 - t0) / 1000))
+  done | sort -n | awk -v n="$n" '{ t[NR] = $1 } END { printf "vsync start stop of %d sleeping processes: median %.1f ms (min %.1f ms, %d runs)\n", n, t[int((NR + 1) / 2)] / 1000, t[1] / 1000, NR }'
+done

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"vsync/launcher"
 )
 
 // childMain is the helper child of the runtime tests, the way dumb-init's
@@ -18,11 +22,14 @@ import (
 // Go tests. Modes:
 //
 //	printenv KEY...      print KEY=value, or KEY unset, one per line
+//	echo                 print "ready", then "echo: LINE" for each line of
+//	                     stdin; exit 0 at its end
 //	exit N               exit with N
 //	kill SIG             kill itself with signal SIG (TERM, KILL, SEGV ...)
 //	trap [ignore] [FILE] print "ready" (and create FILE), then the name of
-//	                     each signal it gets, one per line; exit 128+N on
-//	                     TERM or INT unless "ignore"
+//	                     each signal it gets (launcher.ForwardedSignals:
+//	                     not those inherited as ignored), one per line;
+//	                     exit 128+N on TERM or INT unless "ignore"
 //	termcount [FILE]     print "ready" (and create FILE); at the first TERM
 //	                     shut down for a second, as a server finishing its
 //	                     requests, counting the TERMs that come meanwhile,
@@ -56,6 +63,13 @@ func childMain(args []string) int {
 			} else {
 				fmt.Printf("%s unset\n", k)
 			}
+		}
+		return 0
+	case "echo":
+		fmt.Println("ready")
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			fmt.Println("echo: " + sc.Text())
 		}
 		return 0
 	case "exit":
@@ -124,8 +138,8 @@ func childTrap(args []string) int {
 		ignore, args = true, args[1:]
 	}
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	// Every signal vsync forwards, except one inherited as ignored.
+	signal.Notify(sigs, launcher.ForwardedSignals()...)
 	out := bufio.NewWriter(os.Stdout)
 	fmt.Fprintln(out, "ready")
 	out.Flush()
@@ -175,13 +189,12 @@ var signalNames = map[string]syscall.Signal{
 
 func signalByName(n string) syscall.Signal { return signalNames[strings.TrimPrefix(n, "SIG")] }
 
+// signalName is "TERM" for SIGTERM, "35" for a signal with no name.
 func signalName(s syscall.Signal) string {
-	for n, v := range signalNames {
-		if v == s {
-			return n
-		}
+	if n := unix.SignalName(s); n != "" {
+		return strings.TrimPrefix(n, "SIG")
 	}
-	return s.String()
+	return strconv.Itoa(int(s))
 }
 
 // spewLine appends line i of the spew mode for seed to b: mostly short

@@ -43,10 +43,26 @@ order, the vault. --preserve-env lets the process environment win for all
 keys, --preserve-env=K1,K2 for the named ones. VSYNC_CONFIG* and
 VSYNC_PASSPHRASE* never reach the child; VSYNC_ENV and VSYNC_GENERATION do.
 
-Signals: TERM, INT, HUP, QUIT, USR1, USR2 and WINCH are forwarded. After a stop
-signal (TERM, INT, QUIT) the child has --kill-timeout, then its whole process
-group gets SIGKILL; a second stop signal kills at once. At a terminal the
-child is the foreground job, so Ctrl-C reaches it exactly once.
+Signals: every signal vsync can catch is forwarded to the child process
+itself, as tini does, not to its process group: a pre-fork server's master
+(gunicorn, nginx) owns its workers' signals, and a HUP sent to every worker
+kills gunicorn's workers mid-request where the master alone reloads them
+gracefully. --signal-group sends them to the child's whole process group
+instead (tini -g). Forwarded: HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV
+USR2 PIPE ALRM TERM STKFLT CONT XCPU XFSZ VTALRM WINCH IO PWR SYS and the
+real-time signals 35-64. Never: CHLD (vsync reaps), URG and PROF (the Go
+runtime's), KILL and STOP (uncatchable), and TSTP, TTIN and TTOU (job
+control, below). A signal vsync inherited as ignored (HUP under nohup, INT
+after a shell's &) stays ignored for the child and is not forwarded; every
+other signal is reset to its default for the child.
+After a stop signal (TERM, INT, QUIT) the child has --kill-timeout, then its
+whole process group gets SIGKILL; a second stop signal kills at once. When
+the child exits, what is left of its group gets TERM, then KILL after
+--kill-timeout. If vsync is killed (kill -9), the child dies by its
+parent-death signal and a watchdog (/bin/sh) kills its process group.
+At a terminal the child is the foreground job, so Ctrl-C reaches it exactly
+once; Ctrl-Z stops the child and vsync with it (the shell's prompt comes
+back), and fg continues both and hands the terminal back to the child.
 
 Offline start: with --cache DIR each start that reads the bucket keeps the
 bundle it fetched and verified in DIR (still encrypted, no new key; one 0600
@@ -76,6 +92,7 @@ Exit codes: the child's, or 128+N after signal N; 126 command not executable;
 type runOptions struct {
 	runtimeOptions
 	KillTimeout time.Duration
+	SignalGroup bool // --signal-group: signals go to the child's process group
 	Watch       watchOptions
 	Command     []string
 }
@@ -88,6 +105,7 @@ func runCommand(sys *sysEnv) *cli.Command {
 		Description: runDescription + "\n\n" + watchHelp,
 		Flags: append(append(runtimeFlags(),
 			durationFlag("kill-timeout", nil, launcher.DefaultKillTimeout, "after a stop signal, wait `SECONDS` (10, or a duration: 10s, 500ms) before SIGKILL to the child's process group"),
+			&cli.BoolFlag{Name: "signal-group", Usage: "forward signals (and --reload-signal) to the child's whole process group, not the child alone (tini -g)"},
 		), watchFlags()...),
 		Action: func(c *cli.Context) error {
 			wo, err := watchOptionsFrom(c)
@@ -97,6 +115,7 @@ func runCommand(sys *sysEnv) *cli.Command {
 			return runRun(c.Context, sys, runOptions{
 				runtimeOptions: runtimeOptionsFrom(c),
 				KillTimeout:    durationOf(c, "kill-timeout"),
+				SignalGroup:    c.Bool("signal-group"),
 				Watch:          wo,
 				Command:        c.Args().Slice(),
 			})
@@ -306,6 +325,7 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		Stdout:      sys.Stdout,
 		Stderr:      sys.Stderr,
 		KillTimeout: o.KillTimeout,
+		SignalGroup: o.SignalGroup,
 		Signals:     sigs,
 		Subreaper:   true,
 		Started:     func(int) { time.AfterFunc(releaseAfter, releaseExecutablePages) },

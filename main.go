@@ -24,7 +24,11 @@ func main() {
 func mainWith(hooks testHooks) int {
 	hardenErr := keepFromPeers(secretVars) // before anything reads a secret
 	growStack(len(os.Args))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := context.Background(), context.CancelFunc(func() {})
+	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM); len(sigs) > 0 {
+		// (With no signal at all NotifyContext would relay every one.)
+		ctx, stop = signal.NotifyContext(ctx, sigs...)
+	}
 	defer stop()
 	sys := newSysEnv(os.Stdin, os.Stdout, os.Stderr)
 	sys.Hooks = hooks
@@ -32,6 +36,20 @@ func mainWith(hooks testHooks) int {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: cannot hide vsync's environment from its child: %v\n", hardenErr)
 	}
 	return run(ctx, os.Args, sys)
+}
+
+// notIgnored is sigs without those ignored now. A signal vsync inherited as
+// ignored (the SIGINT of a shell's "vsync run ... &") must stay ignored, so
+// that the child inherits it ignored too (launcher.ForwardedSignals):
+// subscribing to it would undo that.
+func notIgnored(sigs ...os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, s := range sigs {
+		if !signal.Ignored(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // growStack moves the main goroutine to a 64 KiB stack at once, while

@@ -109,7 +109,13 @@ type trapped struct {
 
 func startTrap(t *testing.T, flags []string, trapArgs ...string) *trapped {
 	t.Helper()
-	cmd := vsyncRun(t, flags, append([]string{"trap"}, trapArgs...)...)
+	return startTrapCmd(t, vsyncRun(t, flags, append([]string{"trap"}, trapArgs...)...))
+}
+
+// startTrapCmd starts cmd, a `vsync run -- child trap` (vsyncRun), and
+// waits for the child's ready line.
+func startTrapCmd(t *testing.T, cmd *exec.Cmd) *trapped {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +194,14 @@ func TestRunForwardsSignalsOnce(t *testing.T) {
 		{"hup-usr1-usr2-winch-then-term",
 			[]syscall.Signal{syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGTERM},
 			[]string{"HUP", "USR1", "USR2", "WINCH", "TERM"}, 143},
+		// These crashed vsync with a Go runtime dump, or were swallowed.
+		{"every-catchable-then-term",
+			[]syscall.Signal{syscall.SIGABRT, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGBUS, syscall.SIGFPE,
+				syscall.SIGSEGV, syscall.SIGSTKFLT, syscall.SIGSYS, syscall.SIGALRM, syscall.SIGPIPE,
+				syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM, syscall.SIGIO, syscall.SIGPWR,
+				syscall.SIGCONT, 40, syscall.SIGTERM},
+			[]string{"ABRT", "ILL", "TRAP", "BUS", "FPE", "SEGV", "STKFLT", "SYS", "ALRM", "PIPE",
+				"XCPU", "XFSZ", "VTALRM", "IO", "PWR", "CONT", "40", "TERM"}, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -200,6 +214,27 @@ func TestRunForwardsSignalsOnce(t *testing.T) {
 				t.Fatalf("vsync exited %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRunKeepsIgnoredSignals runs vsync as `nohup vsync run ... &` in a
+// script would run it: with SIGHUP and SIGINT ignored. They stay ignored
+// for the child and are not forwarded (before, the child got them reset to
+// their default and forwarded: nohup's HUP killed it).
+func TestRunKeepsIgnoredSignals(t *testing.T) {
+	t.Parallel()
+	cmd := vsyncRun(t, nil, "trap")
+	cmd.Args = append([]string{"/bin/sh", "-c", `trap "" INT; exec nohup "$@"`, "sh"}, cmd.Args...)
+	cmd.Path = "/bin/sh"
+	tr := startTrapCmd(t, cmd)
+	tr.signal(t, syscall.SIGHUP)
+	tr.signal(t, syscall.SIGINT)
+	tr.signal(t, syscall.SIGUSR1)
+	tr.expect(t, "USR1") // neither HUP nor INT before it
+	tr.signal(t, syscall.SIGTERM)
+	tr.expect(t, "TERM")
+	if got := tr.exit(t); got != 143 {
+		t.Fatalf("vsync exited %d, want 143", got)
 	}
 }
 

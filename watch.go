@@ -35,8 +35,10 @@ is refused and the running child keeps the last good secrets. Then:
                                      private file is replaced in place (written
                                      beside it, renamed over it: readers see the
                                      old or the new content whole) and SIG goes
-                                     to the child's process group; without
-                                     --reload-signal the child is restarted;
+                                     to the child (vsync run: its process group
+                                     with --signal-group; vsync start: each
+                                     process); without --reload-signal the
+                                     child is restarted;
    variables changed (a file added   the child is restarted: stop signal (TERM),
    or removed changes *_FILE too)    --kill-timeout, SIGKILL to its group, then
                                      started again with the new environment.
@@ -83,7 +85,7 @@ type watchOptions struct {
 func watchFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "watch", Usage: "poll the bucket every `INTERVAL` (bare --watch: 30s) and apply new generations (see below)"},
-		&cli.StringFlag{Name: "reload-signal", Usage: "with --watch: when only files changed, replace them in place and send `SIG` (HUP, USR1, USR2 or WINCH) instead of restarting"},
+		&cli.StringFlag{Name: "reload-signal", Usage: "with --watch: when only files changed, replace them in place and send `SIG` (HUP, USR1, ...: a forwarded signal, not TERM, INT or QUIT) instead of restarting"},
 	}
 }
 

@@ -62,19 +62,27 @@ type Config struct {
 	Stdout io.Writer
 	Stderr io.Writer
 
-	// KillSignal is sent when ctx is cancelled and to what is left of the
-	// child's process group after the child exits; nil means SIGTERM. It
-	// must be a syscall.Signal.
+	// KillSignal is sent to the child when ctx is cancelled (to its group
+	// with SignalGroup) and to what is left of the child's process group
+	// after the child exits; nil means SIGTERM. It must be a
+	// syscall.Signal.
 	KillSignal os.Signal
 	// KillTimeout is the grace period after the first stop signal (or
 	// KillSignal) before SIGKILL goes to the whole process group; zero means
 	// DefaultKillTimeout.
 	KillTimeout time.Duration
 
+	// SignalGroup sends the forwarded signals, the first stop signal and
+	// KillSignal at a cancel to the child's whole process group rather than
+	// to the child alone (tini's -g). SIGKILL after KillTimeout, and the
+	// clean-up of what is left once the child exited, always go to the
+	// whole group.
+	SignalGroup bool
+
 	// Signals carries the signals vsync received. The caller subscribes
 	// with signal.Notify(ch, ForwardedSignals()...) and passes ch here, so
-	// tests need no real kill. Signals outside ForwardedSignals are
-	// ignored. nil means no forwarding.
+	// tests need no real kill. Signals that ForwardedSignals never
+	// includes are ignored. nil means no forwarding.
 	Signals <-chan os.Signal
 
 	// Subreaper makes the process a child subreaper (Linux

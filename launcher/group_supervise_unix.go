@@ -141,7 +141,8 @@ func (s *groupStop) exited(ev exitEvent) {
 
 // signaled handles a signal vsync received: a stop signal starts the stop
 // ("SIGTERM received, starting shutdown", as Foreman says) or, the second
-// time, kills; the others are forwarded to every process group.
+// time, kills; the others are forwarded to each process itself (not its
+// group), as Foreman sends them to each pid.
 func (s *groupStop) signaled(sig os.Signal) {
 	if !isForwarded(sig) || sig == syscall.SIGPIPE {
 		// SIGPIPE is vsync's own write to a closed output: Out.Closed
@@ -153,7 +154,7 @@ func (s *groupStop) signaled(sig os.Signal) {
 	if !isStopSignal(ss) {
 		for _, m := range g.members {
 			if !m.gone {
-				_ = unix.Kill(-m.pid, ss)
+				_ = unix.Kill(m.pid, ss)
 			}
 		}
 		return

@@ -87,9 +87,12 @@ type GroupConfig struct {
 // (Foreman's words); when ctx is done, the latter only. Then every process
 // group gets SIGTERM (then SIGCONT) once, at once, and so does every other
 // child of the process; KillTimeout later, or at a second stop signal,
-// SIGKILL, once. Other forwarded signals (SIGHUP, SIGUSR1, SIGUSR2,
-// SIGWINCH) go to every group. When Out's reader is gone (Out.Closed), the
-// processes are stopped as at a SIGINT, with exit code 128+SIGPIPE.
+// SIGKILL, once. Every other forwarded signal (SIGHUP, SIGUSR1, the
+// reload signal of --watch, ...) goes to each process itself, not to its
+// group, as Foreman sends it to each pid and as Run does: a pre-fork
+// server's master owns its workers' signals. When Out's reader is gone
+// (Out.Closed), the processes are stopped as at a SIGINT, with exit code
+// 128+SIGPIPE.
 //
 // Output: each process's lines go to Out as they come; once the process
 // has exited, what it wrote is printed (its last line without a newline

@@ -28,7 +28,13 @@ import (
 //
 //	exit N        exit with status N
 //	trap          print "ready", then each forwarded signal's name, one a
-//	              line; on TERM, INT or QUIT die of that very signal
+//	              line, each after LAUNCHER_PREFIX; on TERM, INT or QUIT
+//	              die of that very signal
+//	family        start a "trap" grandchild in its own process group,
+//	              printing with the prefix "grandchild ", then behave as
+//	              trap (the two ready lines come in any order)
+//	echo          print "ready", then "echo: LINE" for each line of stdin;
+//	              exit 0 at its end
 //	ignore-term   like trap but never dies of a signal it catches
 //	segv          really die of SIGSEGV
 //	printenv      print the environment, one entry a line
@@ -53,6 +59,15 @@ func helperMain(mode string) int {
 		return n
 	case "trap":
 		return trap(false)
+	case "family":
+		return family()
+	case "echo":
+		fmt.Println("ready")
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			fmt.Println("echo: " + sc.Text())
+		}
+		return 0
 	case "ignore-term":
 		return trap(true)
 	case "segv":
@@ -139,10 +154,11 @@ func trap(ignore bool) int {
 		// can end this process.
 		signal.Ignore(syscall.SIGPIPE)
 	}
-	fmt.Println("ready")
+	prefix := os.Getenv("LAUNCHER_PREFIX")
+	fmt.Println(prefix + "ready")
 	for s := range c {
 		ss := s.(syscall.Signal)
-		fmt.Println(sigName(ss))
+		fmt.Println(prefix + sigName(ss))
 		if !ignore && (ss == syscall.SIGTERM || ss == syscall.SIGINT || ss == syscall.SIGQUIT) {
 			dieOf(ss)
 		}
@@ -167,8 +183,25 @@ func dieOf(sig syscall.Signal) {
 	idle()
 }
 
+// sigName is "TERM" for SIGTERM, "35" for a signal without a name.
 func sigName(s syscall.Signal) string {
-	return strings.TrimPrefix(unix.SignalName(s), "SIG")
+	if n := unix.SignalName(s); n != "" {
+		return strings.TrimPrefix(n, "SIG")
+	}
+	return strconv.Itoa(int(s))
+}
+
+// family starts a trap grandchild in its own process group, writing
+// straight to the same stdout, then traps signals itself.
+func family() int {
+	cmd := helperCmd("trap", "")
+	cmd.Env = append(cmd.Env, "LAUNCHER_PREFIX=grandchild ")
+	cmd.Stdout = os.Stdout
+	if err := cmd.Start(); err != nil {
+		fmt.Println("start:", err)
+		return 2
+	}
+	return trap(false)
 }
 
 // pid1Child runs under a PID-1 vsync: it makes an orphan that exits, checks

@@ -127,3 +127,10 @@ func setForeground(fd, pgid int) error {
 	}
 	return err
 }
+
+// isStopped reports whether pid is stopped now (state T), as the kernel
+// has it, before its parent's wait4 may have reported it.
+func isStopped(pid int) bool {
+	state, _, ok := procStat(pid)
+	return ok && state == 'T'
+}

@@ -28,3 +28,6 @@ func setForeground(fd, pgid int) error {
 	}
 	return unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, pgid)
 }
+
+// isStopped is only known from wait4 on these systems.
+func isStopped(pid int) bool { return false }

@@ -179,15 +179,81 @@ func TestNotForwarded(t *testing.T) {
 	rn.waitCode(128 + 3)
 }
 
+// ForwardedSignals is every catchable signal but those the runtime or the
+// wrapper needs: the ones that crashed vsync (Go runtime dump) or were
+// swallowed are in, CHLD, URG, PROF, the runtime's real-time signals and
+// the job-control stops are out.
 func TestForwardedSignals(t *testing.T) {
 	got := launcher.ForwardedSignals()
-	for _, s := range []os.Signal{syscall.SIGCHLD, syscall.SIGURG, syscall.SIGKILL, syscall.SIGSTOP} {
-		if slices.Contains(got, s) {
+	for _, s := range []syscall.Signal{syscall.SIGCHLD, syscall.SIGURG, syscall.SIGKILL, syscall.SIGSTOP,
+		syscall.SIGPROF, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, 32, 33, 34} {
+		if slices.Contains(got, os.Signal(s)) {
 			t.Errorf("ForwardedSignals contains %v", s)
 		}
 	}
-	if len(got) != 7 {
-		t.Errorf("ForwardedSignals = %v, want 7 signals", got)
+	for _, s := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGABRT, syscall.SIGILL, syscall.SIGTRAP,
+		syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSTKFLT, syscall.SIGSYS, syscall.SIGALRM,
+		syscall.SIGPIPE, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM, syscall.SIGIO, syscall.SIGPWR,
+		syscall.SIGCONT, 35, 64} {
+		if !slices.Contains(got, os.Signal(s)) {
+			t.Errorf("ForwardedSignals lacks %v", s)
+		}
+	}
+	if len(got) != 31-8+30 {
+		t.Errorf("ForwardedSignals = %v (%d), want %d signals", got, len(got), 31-8+30)
+	}
+}
+
+// familyLines starts the family helper (a trap child and a trap grandchild
+// in the child's process group), sends sigs then SIGTERM on the channel,
+// and returns every line printed after the two ready lines, sorted, and
+// Run's code.
+func familyLines(t *testing.T, cfg launcher.Config, sigs ...syscall.Signal) ([]string, int) {
+	t.Helper()
+	rn := start(t, "family", "", cfg)
+	ready := []string{rn.next(), rn.next()}
+	sort.Strings(ready)
+	if !slices.Equal(ready, []string{"grandchild ready", "ready"}) {
+		t.Fatalf("ready lines %q", ready)
+	}
+	var lines []string
+	for _, s := range sigs {
+		rn.sigs <- s
+		lines = append(lines, rn.next()) // the child's line: one at a time
+	}
+	rn.sigs <- syscall.SIGTERM
+	code, err, rest := rn.wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines = append(lines, rest...)
+	sort.Strings(lines)
+	return lines, code
+}
+
+// Forwarded signals go to the child alone, as tini does: a grandchild in
+// the child's process group (a pre-fork server's worker) gets none of
+// them, only the clean-up TERM once the child is gone.
+func TestForwardToChildOnly(t *testing.T) {
+	lines, code := familyLines(t, launcher.Config{}, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGALRM)
+	want := []string{"ALRM", "HUP", "TERM", "USR1", "grandchild TERM"}
+	if code != 143 || !slices.Equal(lines, want) {
+		t.Fatalf("Run = %d with lines %q; want 143, %q", code, lines, want)
+	}
+}
+
+// With SignalGroup (tini -g) every forwarded signal, and the stop signal,
+// goes to the whole process group.
+func TestSignalGroup(t *testing.T) {
+	lines, code := familyLines(t, launcher.Config{SignalGroup: true}, syscall.SIGHUP, syscall.SIGUSR1)
+	// The SIGCONT that follows the stop signal may be seen before death.
+	lines = slices.DeleteFunc(lines, func(l string) bool { return strings.HasSuffix(l, "CONT") })
+	// The child's line comes first, not necessarily the grandchild's:
+	// count, not order.
+	want := []string{"HUP", "TERM", "USR1", "grandchild HUP", "grandchild TERM", "grandchild USR1"}
+	if code != 143 || !slices.Equal(lines, want) {
+		t.Fatalf("Run = %d with lines %q; want 143, %q", code, lines, want)
 	}
 }
 

@@ -39,16 +39,32 @@ const rescanInterval = 25 * time.Millisecond
 // the child exits.
 //
 // Signals: each of ForwardedSignals arriving on cfg.Signals is sent to the
-// child's process group. SIGTERM, SIGINT and SIGQUIT are stop signals: the
-// first (followed by SIGCONT, so that a stopped process acts on it) starts
-// KillTimeout, after which SIGKILL goes to the group; a second one sends
-// SIGKILL at once. Cancelling ctx acts as a stop signal carrying
-// KillSignal. With the terminal handed to the child, keys such as Ctrl-C
-// reach the child's group from the kernel and never pass through vsync, so
-// a second Ctrl-C is the child's business, not an escalation.
+// child process alone, as tini does by default, or to its whole process
+// group with cfg.SignalGroup (tini's -g): a pre-fork server's master
+// (gunicorn, nginx, unicorn) owns its workers' signals, and a SIGHUP sent to
+// every worker kills gunicorn's workers mid-request where the master alone
+// would have reloaded them gracefully. SIGTERM, SIGINT and SIGQUIT are stop
+// signals: the first (followed by SIGCONT to the group when the child is
+// stopped, so that it acts on it) starts KillTimeout, after which SIGKILL goes to the whole group; a
+// second one sends SIGKILL to the group at once. Cancelling ctx acts as a
+// stop signal carrying KillSignal. With the terminal handed to the child,
+// keys such as Ctrl-C reach the child's group from the kernel and never
+// pass through vsync, so a second Ctrl-C is the child's business, not an
+// escalation.
 //
-// Job control is not relayed: a child stopped by Ctrl-Z stays stopped while
-// vsync keeps waiting; vsync itself does not stop.
+// Job control: when the child stops (Ctrl-Z at the terminal: SIGTSTP to
+// its foreground group; SIGTTIN or SIGTTOU) while vsync handed it the
+// terminal, vsync stops itself with the same signal, as the rest of a
+// foreground job would, so that the shell gets the terminal back and
+// reports the job stopped. When vsync is continued (SIGCONT on
+// cfg.Signals: the shell's fg or bg) it gives the terminal back to the
+// child's group if vsync's group holds it (fg) and continues the child's
+// group. SIGTSTP, SIGTTIN and SIGTTOU must therefore keep their default
+// action in the process (ForwardedSignals leaves them out). Where no shell
+// can continue vsync (PID 1, or a process group with no parent in the
+// session, as under a terminal emulator without a shell), vsync does not
+// stop and the child is continued at once. A child stopped any other way
+// (SIGSTOP) stays stopped; a stop signal continues it.
 //
 // Reaping: when the process is PID 1 or cfg.Subreaper is set (and
 // supported), Run reaps every child of the process with wait4(-1), as tini
@@ -121,9 +137,25 @@ type supervisor struct {
 	reapAll bool // wait4(-1): PID 1 or subreaper
 	tty     int  // terminal handed to the child, or -1
 	events  chan exitEvent
+	// stopped: the child was last reported stopped (job control or
+	// SIGSTOP), not continued since.
+	stopped bool
+	// background: vsync was continued without the terminal (the shell's
+	// bg), so the terminal is not vsync's to take back.
+	background bool
 }
 
-// exitEvent is one child reaped by the reaper goroutine.
+// target is where forwarded signals go: the child, or with SignalGroup its
+// whole process group.
+func (s *supervisor) target() int {
+	if s.cfg.SignalGroup {
+		return -s.pid
+	}
+	return s.pid
+}
+
+// exitEvent is one child reaped by the reaper goroutine, or (for Run's own
+// child) stopped or continued.
 type exitEvent struct {
 	pid    int
 	status unix.WaitStatus
@@ -200,11 +232,15 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 // reap waits for children and reports each on s.events, closing it when
 // there is nothing left to wait for: when reaping all, at ECHILD; otherwise
 // once the child itself has been reaped.
+//
+// Stops and continues are reported too (WUNTRACED, WCONTINUED), for job
+// control; exitEvent.exited tells them apart.
 func (s *supervisor) reap() {
+	const jobs = unix.WUNTRACED | unix.WCONTINUED
 	if s.reapAll {
-		reapChildren(-1, 0, s.events)
+		reapEvents(-1, 0, jobs, s.events)
 	} else {
-		reapChildren(s.pid, s.pid, s.events)
+		reapEvents(s.pid, s.pid, jobs, s.events)
 	}
 }
 
@@ -213,25 +249,36 @@ func (s *supervisor) reap() {
 // events when wait4 fails (ECHILD: nothing left to wait for) or once the
 // child last (when not 0) has been reported.
 func reapChildren(target, last int, events chan<- exitEvent) {
+	reapEvents(target, last, 0, events)
+}
+
+// reapEvents is reapChildren with extra wait4 options: with WUNTRACED
+// and WCONTINUED it also reports the children that stop or continue.
+func reapEvents(target, last, options int, events chan<- exitEvent) {
 	defer close(events)
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(target, &ws, 0, nil)
+		pid, err := unix.Wait4(target, &ws, options, nil)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			return // ECHILD: no children left
 		}
-		if !ws.Exited() && !ws.Signaled() {
+		ev := exitEvent{pid: pid, status: ws}
+		if !ev.exited() && !ws.Stopped() && !ws.Continued() {
 			continue
 		}
-		events <- exitEvent{pid: pid, status: ws}
-		if last != 0 && pid == last {
+		events <- ev
+		if last != 0 && pid == last && ev.exited() {
 			return
 		}
 	}
 }
+
+// exited reports whether the event is a child's end, not a stop or a
+// continue.
+func (ev exitEvent) exited() bool { return ev.status.Exited() || ev.status.Signaled() }
 
 // supervise forwards signals until the child exits and returns its code.
 // lost reports that the reaper ran out of children without seeing it;
@@ -248,8 +295,14 @@ func (s *supervisor) supervise(ctx context.Context) (code int, lost, escalated b
 			return
 		}
 		stopping = true
-		_ = unix.Kill(-s.pid, sig)
-		_ = unix.Kill(-s.pid, syscall.SIGCONT) // a stopped process acts on it only once continued
+		_ = unix.Kill(s.target(), sig)
+		// A stopped process acts on it only once continued; a running
+		// one gets no SIGCONT it did not ask for.
+		if s.stopped || isStopped(s.pid) {
+			s.resume()
+		} else if s.cfg.SignalGroup {
+			_ = unix.Kill(-s.pid, syscall.SIGCONT)
+		}
 		t := time.NewTimer(s.timeout)
 		killC = t.C
 	}
@@ -259,10 +312,17 @@ func (s *supervisor) supervise(ctx context.Context) (code int, lost, escalated b
 			if !ok {
 				return 1, true, escalated
 			}
-			if ev.pid == s.pid {
+			switch {
+			case ev.pid != s.pid:
+				// An orphan re-parented to vsync: reaped (or stopped),
+				// nothing else to do.
+			case ev.exited():
 				return exitStatus(ev.status), false, escalated
+			case ev.status.Stopped():
+				s.childStopped(ev.status.StopSignal())
+			case ev.status.Continued():
+				s.stopped = false
 			}
-			// An orphan re-parented to vsync: reaped, nothing else to do.
 		case sig, ok := <-sigs:
 			if !ok {
 				sigs = nil
@@ -271,11 +331,13 @@ func (s *supervisor) supervise(ctx context.Context) (code int, lost, escalated b
 			if !isForwarded(sig) {
 				continue
 			}
-			ss := sig.(syscall.Signal)
-			if isStopSignal(ss) {
+			switch ss := sig.(syscall.Signal); {
+			case isStopSignal(ss):
 				stop(ss)
-			} else {
-				_ = unix.Kill(-s.pid, ss)
+			case ss == syscall.SIGCONT && s.stopped:
+				s.resume() // fg or bg: vsync itself was just continued
+			default:
+				_ = unix.Kill(s.target(), ss)
 			}
 		case <-done:
 			done = nil
@@ -364,8 +426,10 @@ func (s *supervisor) teardown(escalated bool) {
 				s.events = nil
 				continue
 			}
-			delete(sent, ev.pid)
-			send()
+			if ev.exited() {
+				delete(sent, ev.pid)
+				send()
+			}
 		case <-tick.C:
 			send()
 		case <-timer.C:
@@ -389,9 +453,11 @@ func (s *supervisor) teardown(escalated bool) {
 	}
 }
 
-// restoreTerminal gives the terminal back to vsync's process group, once.
+// restoreTerminal gives the terminal back to vsync's process group, once,
+// unless vsync runs in the background (bg).
 func (s *supervisor) restoreTerminal() {
-	if s.tty < 0 {
+	if s.tty < 0 || s.background {
+		s.tty = -1
 		return
 	}
 	_ = setForeground(s.tty, unix.Getpgrp())

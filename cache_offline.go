@@ -68,20 +68,37 @@ func fetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep boo
 		return nil, nil, info, err
 	}
 	defer rc.Close()
+	b, raw, err := readCurrent(rc, info, st, pass, keep)
+	return b, raw, info, err
+}
+
+// readCurrent decrypts and checks current.pgp as it streams from rc (info
+// describes it), and with keep also returns its bytes, in one buffer of the
+// announced size. A read that breaks off (the connection fails, a timeout
+// passes) is s3bundle.ErrUnreachable with its cause, not a truncated
+// bundle; a body over st.MaxSize is refused as too large.
+func readCurrent(rc io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, keep bool) (*vault.Bundle, []byte, error) {
 	body := &bodyReader{r: rc}
 	var r io.Reader = body
-	var raw bytes.Buffer
+	var raw *bytes.Buffer
 	if keep {
-		r = io.TeeReader(body, &raw)
+		raw = bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
+		r = io.TeeReader(body, raw)
 	}
 	b, _, err := checkBundle(r, info, st, pass, 0, bundleName(0))
 	if err != nil {
-		if body.err != nil {
-			return nil, nil, info, fmt.Errorf("reading %s of env %q: %w (%w)", bundleName(0), st.Env, s3bundle.ErrUnreachable, body.err)
+		if body.err != nil && !isTooLarge(body.err) {
+			return nil, nil, fmt.Errorf("reading %s of env %q: %w (%w)", bundleName(0), st.Env, s3bundle.ErrUnreachable, body.err)
 		}
-		return nil, nil, info, err
+		if body.err != nil {
+			err = bundleHint(fmt.Errorf("%s of env %q: %w", bundleName(0), st.Env, body.err), st.Env)
+		}
+		return nil, nil, err
 	}
-	return b, raw.Bytes(), info, nil
+	if raw == nil {
+		return b, nil, nil
+	}
+	return b, raw.Bytes(), nil
 }
 
 // bodyReader remembers the first error of reading r other than io.EOF.

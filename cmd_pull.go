@@ -30,6 +30,7 @@ puts the folder back if the pull was killed half-way, and says so on stderr.`,
 		Flags: []cli.Flag{
 			&cli.Uint64Flag{Name: "generation", Aliases: []string{"g"}, Usage: "pull generation `N` instead of the newest"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite local edits that were never pushed"},
+			maxBundleFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 1, 1, "ENV [--generation N] [--force]")
@@ -39,7 +40,11 @@ puts the folder back if the pull was killed half-way, and says so on stderr.`,
 			if c.IsSet("generation") && c.Uint64("generation") == 0 {
 				return usageErrorf("generations start at 1")
 			}
-			return runPull(c.Context, sys, pullOptions{Env: a[0], Generation: c.Uint64("generation"), Force: c.Bool("force")})
+			maxBundle, err := maxBundleFrom(c)
+			if err != nil {
+				return err
+			}
+			return runPull(c.Context, sys, pullOptions{Env: a[0], Generation: c.Uint64("generation"), Force: c.Bool("force"), MaxBundle: maxBundle})
 		},
 	}
 }
@@ -48,6 +53,7 @@ type pullOptions struct {
 	Env        string
 	Generation uint64 // 0: the newest
 	Force      bool
+	MaxBundle  int64 // --max-bundle-size; 0: the profile's or the default
 }
 
 func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
@@ -56,6 +62,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		return err
 	}
 	env := opts.Env
+	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
 	st, err := loadState(v.Project, env)
 	if err != nil {
 		return err

@@ -26,10 +26,13 @@ one wins and the other gets a conflict (exit 72) and loses nothing. A push
 from a folder based on an older generation than the remote's newest is
 refused (exit 72): pull first. A push with nothing changed since the base
 generation pushes nothing (exit 74). Every dotenv file (.env, .env.*) must
-parse (exit 65 names the file and line). The author is $VSYNC_AUTHOR, else
+parse (exit 65 names the file and line). A bundle over the maximum bundle
+size (--max-bundle-size, else the profile's max_bundle_size, else 256MiB) is
+refused (exit 65) before anything is sent. The author is $VSYNC_AUTHOR, else
 "git config user.email", else $USER@hostname.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "note", Usage: "what changed and why (required)"},
+			maxBundleFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 1, 1, "ENV --note TEXT")
@@ -39,14 +42,19 @@ parse (exit 65 names the file and line). The author is $VSYNC_AUTHOR, else
 			if strings.TrimSpace(c.String("note")) == "" {
 				return usageErrorf("push needs --note TEXT: say what changed")
 			}
-			return runPush(c.Context, sys, pushOptions{Env: a[0], Note: c.String("note")})
+			maxBundle, err := maxBundleFrom(c)
+			if err != nil {
+				return err
+			}
+			return runPush(c.Context, sys, pushOptions{Env: a[0], Note: c.String("note"), MaxBundle: maxBundle})
 		},
 	}
 }
 
 type pushOptions struct {
-	Env  string
-	Note string
+	Env       string
+	Note      string
+	MaxBundle int64 // --max-bundle-size; 0: the profile's or the default
 }
 
 func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
@@ -55,6 +63,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		return err
 	}
 	env := opts.Env
+	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
 	files, err := readLocal(v.Project, env)
 	if err != nil {
 		return err
@@ -85,7 +94,12 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 
 	gen := tip + 1
-	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase, sealOptions(v.Passphrase, sys.Hooks))
+	sopts := sealOptions(v.Passphrase, sys.Hooks)
+	sopts.MaxSize = v.Store.MaxSize
+	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase, sopts)
+	if isTooLarge(err) {
+		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
+	}
 	if err != nil {
 		return fmt.Errorf("encrypting env %q: %w", env, err)
 	}

@@ -19,19 +19,27 @@ func verifyCommand(sys *sysEnv) *cli.Command {
 env, generation number), that the generations are 1..N with no gap, that each
 one records its parent and the SHA-256 of its parent's payload, and that
 current.pgp holds the newest generation. It changes nothing. A failed check
-exits 68 (67 for a wrong passphrase).`,
+exits 68 (67 for a wrong passphrase), as does a generation over the maximum
+bundle size (--max-bundle-size, else the profile's max_bundle_size, else
+256MiB).`,
+		Flags: []cli.Flag{maxBundleFlag()},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 1, 1, "ENV")
 			if err != nil {
 				return err
 			}
-			return runVerify(c.Context, sys, verifyOptions{Env: a[0]})
+			maxBundle, err := maxBundleFrom(c)
+			if err != nil {
+				return err
+			}
+			return runVerify(c.Context, sys, verifyOptions{Env: a[0], MaxBundle: maxBundle})
 		},
 	}
 }
 
 type verifyOptions struct {
-	Env string
+	Env       string
+	MaxBundle int64 // --max-bundle-size; 0: the profile's or the default
 }
 
 func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
@@ -40,6 +48,7 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 		return err
 	}
 	env := opts.Env
+	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
 	gens, err := v.Store.Generations(ctx)
 	if err != nil {
 		return fmt.Errorf("listing the generations of %s: %w", v.Key, err)

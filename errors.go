@@ -75,7 +75,7 @@ func exitCode(err error) int {
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return exitPassphrase
 	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath),
-		errors.Is(err, vault.ErrManifest), errors.Is(err, errChain):
+		errors.Is(err, vault.ErrManifest), errors.Is(err, errChain), isTooLarge(err):
 		return exitTampered
 	case errors.Is(err, s3bundle.ErrUnreachable), errors.Is(err, s3bundle.ErrNoBucket):
 		return exitUnreachable
@@ -103,6 +103,8 @@ func hintFor(err error) string {
 		return ce.hint
 	}
 	switch {
+	case isTooLarge(err):
+		return tooLargeHint(err)
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with \"vsync passphrase set ENV\""
 	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath),

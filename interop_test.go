@@ -337,7 +337,7 @@ func TestAWSCLIInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := vault.Open(bytes.NewReader(got), u.storedPassphrase("prod"), 0)
+	b, _, err := vault.Open(bytes.NewReader(got), u.storedPassphrase("prod"), vault.ReadOptions{})
 	if err != nil {
 		t.Fatalf("the object the AWS CLI copied does not open: %v", err)
 	}

@@ -27,6 +27,9 @@ type profile struct {
 	AccessKey  string `toml:"access_key,omitempty"`
 	SecretKey  string `toml:"secret_key,omitempty"`
 	Dir        string `toml:"dir,omitempty"`
+	// MaxBundleSize is the largest bundle read from or pushed to the
+	// profile's vaults ("512MiB"); empty: vault.DefaultMaxBundleSize.
+	MaxBundleSize string `toml:"max_bundle_size,omitempty"`
 }
 
 // profilesConfig is the content of profiles.toml.
@@ -161,6 +164,11 @@ func (p profile) check() error {
 		return errors.New("endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key")
 	case p.Dir != "" && (p.Region != "" || p.Endpoint != "" || p.PathStyle || p.AWSProfile != "" || p.AccessKey != ""):
 		return errors.New("a dir profile takes no S3 settings")
+	}
+	if p.MaxBundleSize != "" {
+		if _, err := parseBundleSize(p.MaxBundleSize); err != nil {
+			return fmt.Errorf("max_bundle_size: %v", err)
+		}
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 		// every object needs it, and trying the new one costs another S2K.
 		out, err := vault.Rewrap(data, r.OldPass, r.NewPass, r.NewOpts)
 		if errors.Is(err, vault.ErrWrongPassphrase) {
-			_, err = vault.Decrypt(bytes.NewReader(data), r.NewPass, int64(len(data)))
+			_, err = vault.Decrypt(bytes.NewReader(data), r.NewPass, vault.ReadOptions{Size: int64(len(data))})
 			if err == nil {
 				r.Already++
 				return nil

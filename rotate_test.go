@@ -113,7 +113,7 @@ func rotationOrder(objs map[string][]byte) []string {
 
 // opens reports whether data decrypts (MDC checked) with pass.
 func opens(data, pass []byte) bool {
-	_, err := vault.Decrypt(bytes.NewReader(data), pass, int64(len(data)))
+	_, err := vault.Decrypt(bytes.NewReader(data), pass, vault.ReadOptions{Size: int64(len(data))})
 	return err == nil
 }
 
@@ -235,7 +235,7 @@ func TestRotatePassphrase(t *testing.T) {
 				if err != nil {
 					t.Errorf("gpg with the new passphrase on %s: %v", k, err)
 				}
-				want, err := vault.Decrypt(bytes.NewReader(after[k]), newPass, 0)
+				want, err := vault.Decrypt(bytes.NewReader(after[k]), newPass, vault.ReadOptions{})
 				if err != nil || !bytes.Equal(got, want) {
 					t.Errorf("%s: gpg's output differs from vsync's (%v)", k, err)
 				}

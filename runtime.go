@@ -28,6 +28,7 @@ type runtimeOptions struct {
 	FetchTimeout time.Duration
 	Cache        string        // --cache DIR: keep the last good bundle, start from it offline
 	CacheMaxAge  time.Duration // --cache-max-age; -1 when given without --cache
+	MaxBundle    string        // --max-bundle-size as given, "" when not
 	// DotenvDir is where the dotenv-only mode reads .env when no -e is
 	// given; empty: the working directory (vsync start -d sets it).
 	DotenvDir string
@@ -45,6 +46,7 @@ func runtimeFlags() []cli.Flag {
 		durationFlag("fetch-timeout", nil, 30*time.Second, "give up reading the vault after `DURATION` (seconds, or 10s, 2m; retries with backoff included)"),
 		&cli.StringFlag{Name: "cache", Usage: "keep the last good (still encrypted) bundle in `DIR`, and start from it when the bucket does not answer"},
 		durationFlag("cache-max-age", nil, defaultCacheMaxAge, "with --cache: start from a cached bundle only if fetched at most `DURATION` ago (seconds, or 12h, 168h)"),
+		maxBundleFlag(),
 	}
 }
 
@@ -59,6 +61,7 @@ func runtimeOptionsFrom(c *cli.Context) runtimeOptions {
 		FetchTimeout: durationOf(c, "fetch-timeout"),
 		Cache:        c.String("cache"),
 		CacheMaxAge:  durationOf(c, "cache-max-age"),
+		MaxBundle:    c.String(maxBundleFlagName),
 	}
 	if c.IsSet("cache-max-age") && o.Cache == "" {
 		o.CacheMaxAge = -1 // checkCacheFlags refuses it
@@ -109,6 +112,13 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	if err := checkCacheFlags(o); err != nil {
 		return nil, err
 	}
+	var maxBundle int64
+	if o.MaxBundle != "" {
+		var err error
+		if maxBundle, err = parseBundleSize(o.MaxBundle); err != nil {
+			return nil, usageErrorf("--%s: %v", maxBundleFlagName, err)
+		}
+	}
 	tok, err := tokenFromEnv(sys)
 	if err != nil {
 		return nil, err
@@ -129,6 +139,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		if err != nil {
 			return nil, err
 		}
+		st.MaxSize = bundleLimit(maxBundle, profile{})
 		key := tokenVaultKey(*tok)
 		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, sys.Stderr))
 		if err != nil {
@@ -154,6 +165,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	if err != nil {
 		return nil, err
 	}
+	v.Store.MaxSize = bundleLimit(maxBundle, v.Profile)
 	lv, err := fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, sys.Stderr))
 	if err != nil {
 		return nil, err

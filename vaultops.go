@@ -78,7 +78,7 @@ func openProjectEnv(ctx context.Context, sys *sysEnv, proj *project, env string,
 		ProfileName: ec.Profile,
 		Profile:     prof,
 		Key:         vaultKey(prof, proj.Config.Prefix, env),
-		Store:       &s3bundle.Store{Backend: be, Prefix: proj.Config.Prefix, Env: env},
+		Store:       &s3bundle.Store{Backend: be, Prefix: proj.Config.Prefix, Env: env, MaxSize: bundleLimit(0, prof)},
 	}
 	if needPassphrase {
 		if v.Passphrase, err = resolvePassphrase(sys, v.Key, env); err != nil {
@@ -138,7 +138,7 @@ func openBundleObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.R
 			return nil, info, withCode(quietWrap(err, "env %q has no generation %d", st.Env, gen), exitNotFound,
 				fmt.Sprintf("list the generations with \"vsync log %s\"", st.Env))
 		}
-		return nil, info, fmt.Errorf("reading %s of env %q: %w", bundleName(gen), st.Env, err)
+		return nil, info, bundleHint(fmt.Errorf("reading %s of env %q: %w", bundleName(gen), st.Env, err), st.Env)
 	}
 	return rc, info, nil
 }
@@ -150,7 +150,7 @@ func openBundleObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.R
 // info.Generation, the object's label, when not 0) all check out. It
 // returns the payload's SHA-256.
 func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, gen uint64, what string) (*vault.Bundle, string, error) {
-	b, sum, err := vault.Open(r, pass, info.Size)
+	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize})
 	if err != nil {
 		return nil, "", bundleHint(fmt.Errorf("%s of env %q: %w", what, st.Env, err), st.Env)
 	}
@@ -190,6 +190,8 @@ func bundleHint(err error, env string) error {
 	switch {
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return withHint(err, fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with \"vsync passphrase set %s\"", env))
+	case isTooLarge(err):
+		return withHint(err, tooLargeHint(err))
 	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath), errors.Is(err, vault.ErrManifest):
 		return withHint(err, fmt.Sprintf("nothing was written; the stored bundle is damaged or was tampered with (\"vsync verify %s\" checks every generation)", env))
 	}

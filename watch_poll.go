@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"math/rand/v2"
 	"time"
 
@@ -83,6 +80,10 @@ func (p *poller) poll(ctx context.Context) {
 		p.current = p.st.PollCurrent()
 	}
 	rc, info, err := p.current.IfNoneMatch(ctx, p.etag)
+	if isTooLarge(err) {
+		p.refuse(info, err)
+		return
+	}
 	if errors.Is(err, s3bundle.ErrNotModified) {
 		p.readable()
 		if p.confirm != nil {
@@ -97,27 +98,21 @@ func (p *poller) poll(ctx context.Context) {
 		}
 		return
 	}
-	// Read the body whole first: the decryption reports a read that
-	// breaks off like a truncated bundle, and a broken transfer must be
-	// tried again, not refused for good.
-	raw, err := readWhole(rc, info.Size)
+	// Decrypt as the body streams in: a transfer that breaks off is
+	// ErrUnreachable (tried again at the next poll), not refused for good.
+	// The bytes are kept only for the cache.
+	b, raw, err := readCurrent(rc, info, p.st, p.pass, p.keep != nil)
 	rc.Close()
-	if err != nil {
+	if errors.Is(err, s3bundle.ErrUnreachable) {
 		p.cannotRead(err)
 		return
 	}
-	b, _, err := checkBundle(bytes.NewReader(raw), info, p.st, p.pass, 0, bundleName(0))
-	p.readable()
-	p.etag = info.ETag
 	if err != nil {
-		p.trace("refused")
-		why := refusalReason(err)
-		if p.refused != nil {
-			p.refused.set(info.Generation, why)
-		}
-		p.say("vsync: %s: refused: %s; keeping generation %d", generationLabel(info.Generation), why, p.gen)
+		p.refuse(info, err)
 		return
 	}
+	p.readable()
+	p.etag = info.ETag
 	gen := b.Manifest.Generation
 	p.trace("read generation %d", gen)
 	if gen <= p.gen {
@@ -132,6 +127,19 @@ func (p *poller) poll(ctx context.Context) {
 	lv := splitBundle(p.st.Env, gen, b.Files)
 	lv.Store, lv.Source = p.st, p.source
 	offerNewest(p.found, lv)
+}
+
+// refuse records and says that the object info describes was refused
+// (err says why); its ETag is not read again.
+func (p *poller) refuse(info s3bundle.ObjectInfo, err error) {
+	p.readable()
+	p.etag = info.ETag
+	p.trace("refused")
+	why := refusalReason(err)
+	if p.refused != nil {
+		p.refused.set(info.Generation, why)
+	}
+	p.say("vsync: %s: refused: %s; keeping generation %d", generationLabel(info.Generation), why, p.gen)
 }
 
 // trace writes a debug line about the current poll.
@@ -161,25 +169,13 @@ func (p *poller) readable() {
 	}
 }
 
-// readWhole reads r to EOF; size, when known (not 0), is the length the
-// object was announced with, and a body that ends short of it fails.
-func readWhole(r io.Reader, size int64) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(int(min(max(size, 0), 1<<30)) + bytes.MinRead)
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
-	}
-	if size > 0 && int64(buf.Len()) != size {
-		return nil, fmt.Errorf("read %d of %d bytes: %w", buf.Len(), size, io.ErrUnexpectedEOF)
-	}
-	return buf.Bytes(), nil
-}
-
 // refusalReason is why a generation was refused, in a few words and never
 // with a value.
 func refusalReason(err error) string {
 	var se *vault.SyntaxError
 	switch {
+	case isTooLarge(err):
+		return "over the maximum bundle size"
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return "wrong passphrase"
 	case errors.Is(err, vault.ErrIntegrity):

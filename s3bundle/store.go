@@ -1,6 +1,7 @@
 package s3bundle
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,11 @@ type Store struct {
 	Backend Backend
 	Prefix  string // may be empty; no leading or trailing slash
 	Env     string
+	// MaxSize, when not 0, is the largest object Open, PollCurrent and Tip
+	// read, in bytes: one announced larger is refused before its body is
+	// transferred, and one whose body runs longer is cut off there, both
+	// with a *SizeError (ErrTooLarge).
+	MaxSize int64
 }
 
 func (s *Store) base() string {
@@ -119,17 +125,19 @@ func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err er
 	return max(newest, current.Generation), current, nil
 }
 
+// readGeneration reads generation gen whole, into one buffer of the
+// object's announced size.
 func (s *Store) readGeneration(ctx context.Context, gen uint64) ([]byte, error) {
-	rc, _, err := s.Backend.Get(ctx, s.GenerationKey(gen))
+	rc, info, err := s.Open(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.GenerationKey(gen), err)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // Commit publishes generation gen (data is its encrypted bundle):
@@ -189,18 +197,30 @@ func (s *Store) publish(ctx context.Context, gen uint64, data []byte, current Ob
 	return ObjectInfo{}, fmt.Errorf("current.pgp kept changing (%d attempts): %w", maxPublishAttempts, lastErr)
 }
 
-// Open reads generation gen, or current.pgp when gen is 0.
+// Open reads generation gen, or current.pgp when gen is 0. An object over
+// MaxSize is a *SizeError (see MaxSize); its info is still returned.
 func (s *Store) Open(ctx context.Context, gen uint64) (io.ReadCloser, ObjectInfo, error) {
-	if gen == 0 {
-		return s.Backend.Get(ctx, s.CurrentKey())
+	key := s.CurrentKey()
+	if gen != 0 {
+		key = s.GenerationKey(gen)
 	}
-	return s.Backend.Get(ctx, s.GenerationKey(gen))
+	rc, info, err := s.Backend.Get(ctx, key)
+	if err != nil {
+		return nil, info, err
+	}
+	rc, err = limitObject(rc, info, s.MaxSize)
+	return rc, info, err
 }
 
 // PollCurrent returns a Poll of current.pgp: each read returns the object
 // unless its ETag is still the one given, in which case it returns
 // ErrNotModified after one request that transfers no body. It is the poll
-// of `vsync run --watch`; NewPoll says how the backend makes it.
+// of `vsync run --watch`; NewPoll says how the backend makes it. Objects
+// over MaxSize are refused as Open refuses them.
 func (s *Store) PollCurrent() Poll {
-	return NewPoll(s.Backend, s.CurrentKey())
+	p := NewPoll(s.Backend, s.CurrentKey())
+	if s.MaxSize <= 0 {
+		return p
+	}
+	return limitPoll{p: p, limit: s.MaxSize}
 }

@@ -22,7 +22,7 @@ func BenchmarkDecrypt20MB(b *testing.B) {
 	b.SetBytes(int64(len(payload)))
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := Decrypt(bytes.NewReader(ct), []byte(testPass), int64(len(ct)))
+		out, err := Decrypt(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct))})
 		if err != nil || len(out) != len(payload) {
 			b.Fatal("decrypt failed")
 		}
@@ -36,7 +36,7 @@ func BenchmarkDecrypt20KBSalted(b *testing.B) {
 	b.SetBytes(int64(len(payload)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Decrypt(bytes.NewReader(ct), []byte(testPass), int64(len(ct))); err != nil {
+		if _, err := Decrypt(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct))}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func BenchmarkSealOpen20KB(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := Open(bytes.NewReader(ct), pass, int64(len(ct))); err != nil {
+		if _, _, err := Open(bytes.NewReader(ct), pass, ReadOptions{Size: int64(len(ct))}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"crypto/aes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -25,6 +27,9 @@ type SealOptions struct {
 	// only encode some counts between 65,536 and 65,011,712: others are
 	// rounded up to the next one it can.
 	S2KCount int
+	// MaxSize is the maximum bundle size Seal writes (and Rewrap reads);
+	// 0 means DefaultMaxBundleSize.
+	MaxSize int64
 }
 
 // OpenPGP constants of the bundle format (RFC 4880).
@@ -42,9 +47,6 @@ const (
 
 // encryptChunk is the size of the writes Encrypt makes.
 const encryptChunk = 64 << 10
-
-// maxSizeHint caps the buffer Decrypt allocates up front from sizeHint.
-const maxSizeHint = 1 << 30
 
 func pgpConfig(opts SealOptions) *packet.Config {
 	sc := &s2k.Config{
@@ -74,24 +76,42 @@ func pgpConfig(opts SealOptions) *packet.Config {
 // opts.HighEntropy, else iterated) and one SEIPDv1 packet (MDC) holding a
 // binary literal data packet with no file name and time 0, uncompressed.
 func Encrypt(w io.Writer, payload []byte, passphrase []byte, opts SealOptions) error {
+	return encryptWith(w, passphrase, opts, func(pw io.Writer) error {
+		_, err := pw.Write(payload)
+		return err
+	})
+}
+
+// encryptWith is Encrypt of the payload that write writes to its writer.
+func encryptWith(w io.Writer, passphrase []byte, opts SealOptions, write func(io.Writer) error) error {
 	pw, err := openpgp.SymmetricallyEncrypt(w, passphrase, &openpgp.FileHints{IsBinary: true}, pgpConfig(opts))
 	if err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
-	// go-crypto buffers a whole Write before emitting partial-length
-	// chunks; writing in slices keeps its buffers small and avoids copying
-	// the payload twice.
-	for rest := payload; len(rest) > 0; {
-		n := min(len(rest), encryptChunk)
-		if _, err := pw.Write(rest[:n]); err != nil {
-			return fmt.Errorf("encrypting the bundle: %w", err)
-		}
-		rest = rest[n:]
+	if err := write(chunkWriter{pw}); err != nil {
+		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
 	if err := pw.Close(); err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
 	return nil
+}
+
+// chunkWriter hands w at most encryptChunk bytes a Write: go-crypto
+// buffers a whole Write before emitting partial-length chunks, so writing
+// in slices keeps its buffers small and avoids copying the payload.
+type chunkWriter struct{ w io.Writer }
+
+func (c chunkWriter) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := c.w.Write(p[done:min(len(p), done+encryptChunk)])
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }
 
 // integrityError wraps ErrIntegrity with a reason that holds no content.
@@ -100,11 +120,16 @@ func integrityError(reason string) error {
 }
 
 // Decrypt reads the whole OpenPGP message from r and returns the payload,
-// only after the MDC was checked at EOF. sizeHint (0 if unknown) lets it
-// allocate once. Errors wrap ErrWrongPassphrase or ErrIntegrity.
+// only after the MDC was checked at EOF. Errors wrap ErrWrongPassphrase,
+// ErrIntegrity or ErrTooLarge (a *SizeError).
 //
-// sizeHint is best the ciphertext length (the payload is a little shorter);
-// a hint that is too small only costs reallocation.
+// Memory is bounded by the bytes actually read, never by what a length
+// field claims: no more than o's maximum bundle size is read from r, a
+// known o.Size over it is refused before reading, every length field of the
+// passphrase and literal data packets is checked against it (and against
+// o.Size) before the bytes it covers are read, and the payload is read into
+// one buffer allocated from o.Size (or the literal packet's checked
+// length).
 //
 // Only the bundle format is accepted: one SKESK v4 packet for AES-256 with
 // a salted or iterated SHA-256 S2K, then one SEIPDv1 packet holding one
@@ -115,14 +140,27 @@ func integrityError(reason string) error {
 // after the MDC already failed, so they never make a message acceptable.
 // A damaged passphrase packet (salt, count, encrypted session key) cannot be
 // told from a wrong passphrase and is reported as one.
-func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
-	br := bufio.NewReaderSize(r, int(min(max(sizeHint, 4<<10), 64<<10)))
-	key, err := unlockSKESK(br, passphrase)
-	if err != nil {
-		return nil, err
+func Decrypt(r io.Reader, passphrase []byte, o ReadOptions) ([]byte, error) {
+	limit := o.limit()
+	if o.Size > limit {
+		return nil, &SizeError{What: "the bundle", Size: o.Size, Limit: limit}
 	}
-	return decryptData(br, key, sizeHint)
+	cr := &cappedReader{r: r, left: limit}
+	br := bufio.NewReaderSize(cr, int(min(max(o.Size, 4<<10), 64<<10)))
+	key, err := unlockSKESK(br, passphrase)
+	var payload []byte
+	if err == nil {
+		payload, err = decryptData(br, key, o)
+	}
+	if err != nil && cr.over {
+		return nil, &SizeError{What: "the bundle", Size: -1, Limit: limit}
+	}
+	return payload, err
 }
+
+// maxSKESK bounds the passphrase packet: a bundle's is under 100 bytes, and
+// go-crypto reads the whole packet its length field claims into memory.
+const maxSKESK = 512
 
 // unlockSKESK reads the message's first packet from r, which must be the
 // bundle format's passphrase packet (SKESK v4, AES-256, salted or iterated
@@ -130,7 +168,7 @@ func Decrypt(r io.Reader, passphrase []byte, sizeHint int64) ([]byte, error) {
 // passphrase. It reads nothing past that packet. Errors wrap ErrIntegrity,
 // or ErrWrongPassphrase when the key does not decrypt to an AES-256 key.
 func unlockSKESK(r io.Reader, passphrase []byte) ([]byte, error) {
-	op, err := packet.NewOpaqueReader(r).Next()
+	op, err := packet.NewOpaqueReader(io.LimitReader(r, maxSKESK)).Next()
 	if err != nil {
 		return nil, integrityError("cannot read the passphrase packet")
 	}
@@ -158,7 +196,7 @@ func unlockSKESK(r io.Reader, passphrase []byte) ([]byte, error) {
 // SEIPDv1 packet and nothing after it, decrypts it with the session key
 // and returns the payload once the MDC matched. A key that fails the MDC
 // and the quick check is reported as ErrWrongPassphrase.
-func decryptData(br *bufio.Reader, key []byte, sizeHint int64) ([]byte, error) {
+func decryptData(br *bufio.Reader, key []byte, o ReadOptions) ([]byte, error) {
 	p, err := packet.Read(br)
 	if err != nil {
 		return nil, integrityError("cannot read the encrypted data packet")
@@ -173,7 +211,7 @@ func decryptData(br *bufio.Reader, key []byte, sizeHint int64) ([]byte, error) {
 	}
 	se.Contents = io.MultiReader(bytes.NewReader(prefix[:]), se.Contents)
 
-	payload, err := decryptSEIPD(se, key, sizeHint)
+	payload, err := decryptSEIPD(se, key, o)
 	if err != nil {
 		if !quickCheck(key, prefix[:]) {
 			return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
@@ -188,7 +226,7 @@ func decryptData(br *bufio.Reader, key []byte, sizeHint int64) ([]byte, error) {
 
 // decryptSEIPD decrypts se, reads its one literal data packet to EOF and
 // checks the MDC. Nothing is returned unless the MDC matched.
-func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, sizeHint int64) (payload []byte, err error) {
+func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, o ReadOptions) (payload []byte, err error) {
 	defer func() {
 		// go-crypto parses decrypted, not yet authenticated bytes; never
 		// let a bug there crash vsync on a tampered bundle.
@@ -200,34 +238,32 @@ func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, sizeHint int64)
 	if err != nil {
 		return nil, integrityError("cannot decrypt the data packet")
 	}
+	defer func() {
+		if err != nil {
+			rc.Close()
+		}
+	}()
 	var tag [1]byte
 	if _, err := io.ReadFull(rc, tag[:]); err != nil {
-		rc.Close()
 		return nil, integrityError("truncated encrypted data")
 	}
-	if tag[0] != literalNewTag && (tag[0]&0xFC) != literalOldTagMin {
-		rc.Close()
-		return nil, integrityError("encrypted data is not a literal data packet")
-	}
-	p, err := packet.Read(io.MultiReader(bytes.NewReader(tag[:]), rc))
+	body, size, err := literalBody(rc, tag[0], o)
 	if err != nil {
-		rc.Close()
-		return nil, integrityError("malformed literal data packet")
+		return nil, err
 	}
-	lit, ok := p.(*packet.LiteralData)
-	if !ok {
-		rc.Close()
-		return nil, integrityError("encrypted data is not a literal data packet")
+	if size < 0 {
+		size = o.Size // the payload is a little shorter than the bundle
 	}
-	payload, err = readAllHint(lit.Body, sizeHint)
+	payload, err = readAllHint(body, size)
 	if err != nil {
-		rc.Close()
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIntegrity) {
+			return nil, err
+		}
 		return nil, integrityError("truncated or malformed literal data")
 	}
 	// Nothing may follow the literal data packet but the MDC.
 	var more [1]byte
 	if n, err := rc.Read(more[:]); n != 0 || err != io.EOF {
-		rc.Close()
 		return nil, integrityError("data after the literal data packet")
 	}
 	if err := rc.Close(); err != nil {
@@ -237,15 +273,10 @@ func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, sizeHint int64)
 }
 
 // readAllHint reads r to EOF into one buffer of capacity sizeHint, growing
-// it only if the hint was too small.
+// it only if the hint was too small. sizeHint must already be bounded (by
+// the maximum bundle size): it is not checked here.
 func readAllHint(r io.Reader, sizeHint int64) ([]byte, error) {
-	if sizeHint < 0 {
-		sizeHint = 0
-	}
-	if sizeHint > maxSizeHint {
-		sizeHint = maxSizeHint
-	}
-	buf := make([]byte, 0, max(int(sizeHint), 512))
+	buf := make([]byte, 0, max(sizeHint, 512))
 	for {
 		if len(buf) == cap(buf) {
 			// Probe for EOF before growing: an exact hint needs no copy.
@@ -289,24 +320,65 @@ func quickCheck(key, prefix []byte) bool {
 // Seal = NewManifest is NOT applied; it is MarshalPayload + Encrypt. It
 // returns the ciphertext and the hex SHA-256 of the payload (the value a
 // child generation records as ParentSHA256).
+//
+// The payload tar is streamed into the encryption, never held whole: the
+// memory Seal needs is the ciphertext. A payload or ciphertext over
+// opts.MaxSize (0: DefaultMaxBundleSize) is refused with a *SizeError,
+// the payload before anything is encrypted.
 func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, payloadSHA256 string, err error) {
-	payload, err := MarshalPayload(b)
+	files := make([]File, len(b.Files))
+	copy(files, b.Files)
+	sortFiles(files)
+	if err := checkDescribes(&b.Manifest, files); err != nil {
+		return nil, "", err
+	}
+	limit := ReadOptions{MaxSize: opts.MaxSize}.limit()
+	var count countWriter
+	if err := writePayload(&count, &b.Manifest, files); err != nil {
+		return nil, "", err
+	}
+	if count.n > limit {
+		return nil, "", &SizeError{What: "the payload", Size: count.n, Limit: limit}
+	}
+	h := sha256.New()
+	var buf bytes.Buffer
+	buf.Grow(int(count.n + count.n/512 + 1024))
+	err = encryptWith(&buf, passphrase, opts, func(w io.Writer) error {
+		return writePayload(hashWriter{w, h}, &b.Manifest, files)
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	sum := sha256.Sum256(payload)
-	var buf bytes.Buffer
-	buf.Grow(len(payload) + len(payload)/512 + 1024)
-	if err := Encrypt(&buf, payload, passphrase, opts); err != nil {
-		return nil, "", err
+	if int64(buf.Len()) > limit {
+		return nil, "", &SizeError{What: "the bundle", Size: int64(buf.Len()), Limit: limit}
 	}
-	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+	return buf.Bytes(), hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// countWriter counts the bytes written to it and keeps none.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// hashWriter writes to w and hashes what w accepted.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+}
+
+func (hw hashWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	return n, err
 }
 
 // Open = Decrypt + ParsePayload. It returns the bundle and the hex SHA-256
 // of the payload.
-func Open(r io.Reader, passphrase []byte, sizeHint int64) (*Bundle, string, error) {
-	payload, err := Decrypt(r, passphrase, sizeHint)
+func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error) {
+	payload, err := Decrypt(r, passphrase, o)
 	if err != nil {
 		return nil, "", err
 	}

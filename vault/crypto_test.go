@@ -25,7 +25,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, sum2, err := Open(bytes.NewReader(ct), []byte(testPass), int64(len(ct)))
+			got, sum2, err := Open(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,22 +40,40 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	}
 }
 
-func TestDecryptHintSizes(t *testing.T) {
+// TestDecryptSize: the bundle's size, when given, must be its true size:
+// unknown (0) and exact sizes open; a size smaller than what the literal
+// packet's length fields claim is refused as tampering, and one over the
+// limit as too large, before anything is read.
+func TestDecryptSize(t *testing.T) {
 	payload := bytes.Repeat([]byte("0123456789abcdef"), 4096)
 	var ct bytes.Buffer
 	if err := Encrypt(&ct, payload, []byte(testPass), testOpts); err != nil {
 		t.Fatal(err)
 	}
-	for _, hint := range []int64{-1, 0, 1, int64(len(payload)) - 1, int64(len(payload)), int64(ct.Len()), 1 << 40} {
-		got, err := Decrypt(bytes.NewReader(ct.Bytes()), []byte(testPass), hint)
+	n := int64(ct.Len())
+	for _, size := range []int64{0, n} {
+		got, err := Decrypt(bytes.NewReader(ct.Bytes()), []byte(testPass), ReadOptions{Size: size})
 		if err != nil {
-			t.Fatalf("hint %d: %v", hint, err)
+			t.Fatalf("size %d: %v", size, err)
 		}
 		if !bytes.Equal(got, payload) {
-			t.Fatalf("hint %d: value mismatch", hint)
+			t.Fatalf("size %d: value mismatch", size)
 		}
 	}
+	if _, err := Decrypt(bytes.NewReader(ct.Bytes()), []byte(testPass), ReadOptions{Size: 100}); !errors.Is(err, ErrIntegrity) {
+		t.Errorf("size 100 for a %d-byte bundle: %v, want ErrIntegrity", n, err)
+	}
+	var se *SizeError
+	_, err := Decrypt(failReader{}, []byte(testPass), ReadOptions{Size: n, MaxSize: n - 1})
+	if !errors.As(err, &se) || se.Size != n || se.Limit != n-1 || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("size %d over a limit of %d: %v, want a *SizeError naming both", n, n-1, err)
+	}
 }
+
+// failReader fails the test's expectations if read at all.
+type failReader struct{}
+
+func (failReader) Read([]byte) (int, error) { return 0, errors.New("read although refused") }
 
 // TestPacketStructure checks the wire format: exactly one SKESK v4 packet
 // (AES-256, SHA-256 S2K of the right kind), then one SEIPDv1 packet, then
@@ -129,7 +147,7 @@ func TestWrongPassphrase(t *testing.T) {
 		// session key decrypts by chance is exercised too.
 		for i := 0; i < 600; i++ {
 			wrong := []byte("wrong-" + strings.Repeat("x", i%40) + string(rune('a'+i%26)) + string(rune(i)))
-			_, _, err := Open(bytes.NewReader(ct), wrong, 0)
+			_, _, err := Open(bytes.NewReader(ct), wrong, ReadOptions{})
 			if !errors.Is(err, ErrWrongPassphrase) {
 				t.Fatalf("wrong passphrase %d: err = %v, want ErrWrongPassphrase", i, err)
 			}
@@ -147,7 +165,7 @@ func TestTamperAndTruncate(t *testing.T) {
 	}
 	check := func(what string, data []byte) {
 		t.Helper()
-		_, _, err := Open(bytes.NewReader(data), []byte(testPass), 0)
+		_, _, err := Open(bytes.NewReader(data), []byte(testPass), ReadOptions{})
 		if err == nil {
 			t.Errorf("%s: accepted", what)
 			return
@@ -174,7 +192,7 @@ func TestTamperAndTruncate(t *testing.T) {
 	for _, pos := range []int{len(ct) / 2, len(ct) - 30, len(ct) - 5} {
 		bad := bytes.Clone(ct)
 		bad[pos] ^= 1
-		if _, err := Decrypt(bytes.NewReader(bad), []byte(testPass), 0); !errors.Is(err, ErrIntegrity) {
+		if _, err := Decrypt(bytes.NewReader(bad), []byte(testPass), ReadOptions{}); !errors.Is(err, ErrIntegrity) {
 			t.Errorf("flip at %d: err = %v, want ErrIntegrity", pos, err)
 		}
 	}
@@ -186,7 +204,7 @@ func TestTamperAndTruncate(t *testing.T) {
 }
 
 func TestEncryptRejectsNothingSilently(t *testing.T) {
-	_, err := Decrypt(strings.NewReader(""), []byte(testPass), 0)
+	_, err := Decrypt(strings.NewReader(""), []byte(testPass), ReadOptions{})
 	if !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("empty input: %v", err)
 	}
@@ -211,7 +229,7 @@ func TestWrongPassphraseQuickCheck(t *testing.T) {
 		if _, _, err := ske.Decrypt(wrong); err != nil {
 			continue
 		}
-		_, err := Decrypt(bytes.NewReader(ct.Bytes()), wrong, 0)
+		_, err := Decrypt(bytes.NewReader(ct.Bytes()), wrong, ReadOptions{})
 		if !errors.Is(err, ErrWrongPassphrase) {
 			t.Fatalf("err = %v, want ErrWrongPassphrase", err)
 		}

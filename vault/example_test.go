@@ -33,7 +33,7 @@ func ExampleSeal() {
 		panic(err)
 	}
 
-	b, sum2, err := vault.Open(bytes.NewReader(ciphertext), []byte(pass), int64(len(ciphertext)))
+	b, sum2, err := vault.Open(bytes.NewReader(ciphertext), []byte(pass), vault.ReadOptions{Size: int64(len(ciphertext))})
 	if err != nil {
 		panic(err)
 	}

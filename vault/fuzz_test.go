@@ -77,7 +77,7 @@ func FuzzDecrypt(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := Decrypt(bytes.NewReader(data), []byte(testPass), int64(len(data)))
+		out, err := Decrypt(bytes.NewReader(data), []byte(testPass), ReadOptions{Size: int64(len(data))})
 		if err != nil {
 			if !errors.Is(err, ErrIntegrity) && !errors.Is(err, ErrWrongPassphrase) {
 				t.Fatalf("error wraps no sentinel")

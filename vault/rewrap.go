@@ -21,8 +21,8 @@ import (
 // wrong passphrase decrypted by chance to something AES-256-shaped can
 // never be rewrapped into an object no one can read.
 //
-// Errors wrap ErrWrongPassphrase (oldPass does not open ciphertext) or
-// ErrIntegrity (ciphertext is not a sound bundle-format message); on error
+// Errors wrap ErrWrongPassphrase (oldPass does not open ciphertext),
+// ErrTooLarge (ciphertext is over opts.MaxSize) or ErrIntegrity (ciphertext is not a sound bundle-format message); on error
 // no ciphertext is returned. ciphertext is not modified.
 func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) ([]byte, error) {
 	r := bytes.NewReader(ciphertext)
@@ -31,7 +31,11 @@ func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) ([]byte, erro
 		return nil, err
 	}
 	data := ciphertext[len(ciphertext)-r.Len():]
-	if _, err := decryptData(bufio.NewReader(bytes.NewReader(data)), key, int64(len(data))); err != nil {
+	o := ReadOptions{Size: int64(len(data)), MaxSize: opts.MaxSize}
+	if o.Size > o.limit() {
+		return nil, &SizeError{What: "the bundle", Size: int64(len(ciphertext)), Limit: o.limit()}
+	}
+	if _, err := decryptData(bufio.NewReader(bytes.NewReader(data)), key, o); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer

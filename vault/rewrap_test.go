@@ -81,14 +81,14 @@ func TestRewrap(t *testing.T) {
 			if !bytes.Equal(ct, orig) {
 				t.Fatal("Rewrap modified its input")
 			}
-			_, got, err := Open(bytes.NewReader(out), []byte(tc.new), 0)
+			_, got, err := Open(bytes.NewReader(out), []byte(tc.new), ReadOptions{})
 			if err != nil {
 				t.Fatalf("new passphrase: %v", err)
 			}
 			if got != sum {
 				t.Fatal("payload changed")
 			}
-			if _, err := Decrypt(bytes.NewReader(out), []byte(tc.old), 0); !errors.Is(err, ErrWrongPassphrase) {
+			if _, err := Decrypt(bytes.NewReader(out), []byte(tc.old), ReadOptions{}); !errors.Is(err, ErrWrongPassphrase) {
 				t.Fatalf("old passphrase on the rewrapped message: %v, want ErrWrongPassphrase", err)
 			}
 			if tags := packetTags(t, out); len(tags) != 2 || tags[0] != tagSKESK || tags[1] != 18 {
@@ -121,7 +121,7 @@ func TestRewrapTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Decrypt(bytes.NewReader(b), []byte(testPass), 0); err != nil {
+	if _, err := Decrypt(bytes.NewReader(b), []byte(testPass), ReadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	_, r0 := splitMessage(t, ct)
@@ -242,11 +242,11 @@ func FuzzRewrap(f *testing.F) {
 			}
 			return
 		}
-		got, err := Decrypt(bytes.NewReader(out), newPass, 0)
+		got, err := Decrypt(bytes.NewReader(out), newPass, ReadOptions{})
 		if err != nil {
 			t.Fatalf("rewrapped message does not open with the new passphrase: %v", err)
 		}
-		if want, err := Decrypt(bytes.NewReader(data), []byte(testPass), 0); err != nil || !bytes.Equal(got, want) {
+		if want, err := Decrypt(bytes.NewReader(data), []byte(testPass), ReadOptions{}); err != nil || !bytes.Equal(got, want) {
 			t.Fatal("rewrapped message opens to another payload")
 		}
 		_, r0 := splitMessage(t, data)

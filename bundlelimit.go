@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/dustin/go-humanize"
+	"github.com/urfave/cli/v2"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// maxBundleFlagName is the flag that sets the maximum bundle size.
+const maxBundleFlagName = "max-bundle-size"
+
+// maxBundleFlag is --max-bundle-size, on every command that reads or
+// writes a bundle.
+func maxBundleFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  maxBundleFlagName,
+		Usage: "refuse a bundle larger than `SIZE` (512MiB, 1GiB, 300MB or bytes; default: the profile's max_bundle_size, else 256MiB)",
+	}
+}
+
+// maxBundleFrom is the value of --max-bundle-size in bytes, 0 when not
+// given. A malformed size is a usage error.
+func maxBundleFrom(c *cli.Context) (int64, error) {
+	if !c.IsSet(maxBundleFlagName) {
+		return 0, nil
+	}
+	n, err := parseBundleSize(c.String(maxBundleFlagName))
+	if err != nil {
+		return 0, usageErrorf("--%s: %v", maxBundleFlagName, err)
+	}
+	return n, nil
+}
+
+// parseBundleSize parses a maximum bundle size: a number of bytes, or one
+// with a unit (KiB, MiB, GiB, or KB, MB, GB as powers of 1000). It must be
+// at least 1 KiB: a smaller limit refuses every bundle.
+func parseBundleSize(s string) (int64, error) {
+	n, err := humanize.ParseBytes(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size (try 512MiB)", s)
+	}
+	if n < 1024 || n > math.MaxInt32 {
+		return 0, fmt.Errorf("%q is out of range (1KiB to 2GiB)", s)
+	}
+	return int64(n), nil
+}
+
+// bundleLimit is the maximum bundle size for a vault: flag (from
+// --max-bundle-size) when not 0, else the profile's max_bundle_size when
+// set (checked when profiles.toml was loaded), else the default.
+func bundleLimit(flag int64, p profile) int64 {
+	if flag > 0 {
+		return flag
+	}
+	if p.MaxBundleSize != "" {
+		if n, err := parseBundleSize(p.MaxBundleSize); err == nil {
+			return n
+		}
+	}
+	return vault.DefaultMaxBundleSize
+}
+
+// tooLargeHint is the hint under an error about a bundle over the limit.
+func tooLargeHint(err error) string {
+	limit := vault.DefaultMaxBundleSize
+	var ve *vault.SizeError
+	var se *s3bundle.SizeError
+	switch {
+	case errors.As(err, &ve):
+		limit = ve.Limit
+	case errors.As(err, &se):
+		limit = se.Limit
+	}
+	return fmt.Sprintf("the maximum bundle size is %s; if the bundle is genuinely that large, raise it with --%s or max_bundle_size in the profile",
+		humanize.IBytes(uint64(limit)), maxBundleFlagName)
+}
+
+// isTooLarge reports whether err is a bundle (or object) over the limit.
+func isTooLarge(err error) bool {
+	return errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge)
+}

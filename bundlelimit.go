@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"runtime/debug"
 
 	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
@@ -84,4 +86,27 @@ func tooLargeHint(err error) string {
 // isTooLarge reports whether err is a bundle (or object) over the limit.
 func isTooLarge(err error) bool {
 	return errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge)
+}
+
+// memoryMargin is what boundMemory allows the Go runtime beyond twice the
+// bundle: start-up, the SDK, buffers.
+const memoryMargin = 4 << 20
+
+// boundMemory tells the Go runtime that this process needs about twice
+// size bytes (a bundle being read or written and its files) plus
+// memoryMargin, as a soft memory limit (debug.SetMemoryLimit) that is only
+// ever raised: the garbage collector then runs as often as it takes to
+// stay there, instead of letting garbage (the encryption's per-write
+// buffers, a previous generation's payload) pile up to twice the live heap.
+// Above the limit nothing fails; the collector only works harder. An
+// explicit GOMEMLIMIT is left alone.
+func boundMemory(size int64) {
+	if os.Getenv("GOMEMLIMIT") != "" || size <= 0 {
+		return
+	}
+	want := 2*size + memoryMargin
+	if cur := debug.SetMemoryLimit(-1); cur < math.MaxInt64 && cur >= want {
+		return
+	}
+	debug.SetMemoryLimit(want)
 }

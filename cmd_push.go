@@ -71,6 +71,11 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	if err := checkDotenvs(v.Project, env, files); err != nil {
 		return err
 	}
+	var size int64
+	for _, f := range files {
+		size += int64(len(f.Data))
+	}
+	boundMemory(min(size, v.Store.MaxSize))
 	st, err := loadState(v.Project, env)
 	if err != nil {
 		return err

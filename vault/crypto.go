@@ -238,11 +238,8 @@ func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, o ReadOptions) 
 	if err != nil {
 		return nil, integrityError("cannot decrypt the data packet")
 	}
-	defer func() {
-		if err != nil {
-			rc.Close()
-		}
-	}()
+	// On an error rc is dropped, not closed: its Close reads the rest of
+	// the packet to check the MDC, the very bytes a refused length claims.
 	var tag [1]byte
 	if _, err := io.ReadFull(rc, tag[:]); err != nil {
 		return nil, integrityError("truncated encrypted data")

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -69,6 +70,42 @@ func FuzzParsePayload(f *testing.F) {
 	})
 }
 
+// hostileFuzzSeed is ct with the ciphertext byte that covers the literal
+// packet's first length octet XORed to turn 0xF0 into octet (as hostile
+// does, without its checks) and 64 KiB of filler re-framed into the SEIPD
+// packet.
+func hostileFuzzSeed(ct []byte, octet byte) []byte {
+	r := bytes.NewReader(ct)
+	if _, err := unlockSKESK(r, []byte(testPass)); err != nil {
+		return nil
+	}
+	start := len(ct) - r.Len()
+	var body []byte
+	for p := ct[start+1:]; len(p) > 0; {
+		b0 := p[0]
+		n, partial := 0, false
+		switch {
+		case b0 < 192:
+			n, p = int(b0), p[1:]
+		case b0 < 224:
+			n, p = int(b0-192)<<8+int(p[1])+192, p[2:]
+		case b0 == 255:
+			n, p = int(binary.BigEndian.Uint32(p[1:5])), p[5:]
+		default:
+			n, p, partial = 1<<(b0&0x1F), p[1:], true
+		}
+		body, p = append(body, p[:n]...), p[n:]
+		if !partial {
+			break
+		}
+	}
+	body = append(body, make([]byte, 64<<10)...)
+	body[1+19] ^= 0xF0 ^ octet
+	out := append([]byte{}, ct[:start]...)
+	out = binary.BigEndian.AppendUint32(append(out, 0xD2, 0xFF), uint32(len(body)))
+	return append(out, body...)
+}
+
 func FuzzDecrypt(f *testing.F) {
 	for _, opts := range []SealOptions{testOpts, {HighEntropy: true}} {
 		var ct bytes.Buffer
@@ -76,17 +113,31 @@ func FuzzDecrypt(f *testing.F) {
 			f.Add(ct.Bytes())
 		}
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := Decrypt(bytes.NewReader(data), []byte(testPass), ReadOptions{Size: int64(len(data))})
-		if err != nil {
-			if !errors.Is(err, ErrIntegrity) && !errors.Is(err, ErrWrongPassphrase) {
-				t.Fatalf("error wraps no sentinel")
-			}
-			if strings.Contains(err.Error(), fuzzCanary) {
-				t.Fatal("error contains content")
-			}
-			return
+	// Bundles whose literal length a bucket writer flipped (the size
+	// checks), with filler behind.
+	big := bytes.Repeat([]byte(fuzzCanary), 8<<10)
+	var ct bytes.Buffer
+	if err := Encrypt(&ct, big, []byte(testPass), testOpts); err == nil {
+		for _, octet := range []byte{0xFE, 0xF6, 0xE9, 0xFF, 0x10} {
+			f.Add(hostileFuzzSeed(ct.Bytes(), octet))
 		}
-		_ = out
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// With the size known, and with none but a limit below it.
+		for _, o := range []ReadOptions{{Size: int64(len(data))}, {MaxSize: int64(len(data)/2 + 1024)}} {
+			out, err := Decrypt(bytes.NewReader(data), []byte(testPass), o)
+			if err != nil {
+				if !errors.Is(err, ErrIntegrity) && !errors.Is(err, ErrWrongPassphrase) && !errors.Is(err, ErrTooLarge) {
+					t.Fatalf("error wraps no sentinel")
+				}
+				if strings.Contains(err.Error(), fuzzCanary) {
+					t.Fatal("error contains content")
+				}
+				continue
+			}
+			if int64(len(out)) > o.limit() {
+				t.Fatalf("payload of %d bytes over the limit %d", len(out), o.limit())
+			}
+		}
 	})
 }

@@ -19,7 +19,7 @@ var ErrTooLarge = errors.New("bundle too large")
 // SizeError is a size over the maximum bundle size. It matches ErrTooLarge
 // and names the sizes, never any content.
 type SizeError struct {
-	What  string // "the bundle", "the payload", "the literal data packet's length fields" ...
+	What  string // "the bundle", "the payload", "the literal data packet (as its length fields claim)"
 	Size  int64  // in bytes; -1 when only known to be over Limit
 	Limit int64  // the maximum bundle size in bytes
 }
@@ -61,7 +61,7 @@ func (o ReadOptions) checkClaim(what string, total int64) error {
 		return &SizeError{What: what, Size: total, Limit: o.limit()}
 	}
 	if o.Size > 0 && total > o.Size {
-		return integrityError(what + " claim more bytes than the bundle holds")
+		return integrityError(fmt.Sprintf("%s is %d bytes, more than the %d-byte bundle", what, total, o.Size))
 	}
 	return nil
 }

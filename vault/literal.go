@@ -6,7 +6,7 @@ import (
 )
 
 // literalWhat names the literal data packet's lengths in errors.
-const literalWhat = "the literal data packet's length fields"
+const literalWhat = "the literal data packet (as its length fields claim)"
 
 // literalBody parses the header of the literal data packet (RFC 4880
 // section 5.9) whose tag byte, already read, is tag, from r (the decrypted,

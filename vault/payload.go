@@ -272,6 +272,16 @@ func ParsePayload(payload []byte) (*Bundle, error) {
 	if err := checkManifest(&b.Manifest); err != nil {
 		return nil, err
 	}
+	// The sizes the manifest claims must fit in the payload: nothing is
+	// allocated from them, and a manifest that lies is refused before the
+	// entries are read.
+	var claimed int64
+	for _, e := range b.Manifest.Files {
+		claimed += min(e.Size, int64(len(payload))+1)
+		if claimed > int64(len(payload)) {
+			return nil, fmt.Errorf("%w: the manifest's file sizes add up to more than the %d-byte payload", ErrManifest, len(payload))
+		}
+	}
 	want := make(map[string]int, len(b.Manifest.Files))
 	for i, e := range b.Manifest.Files {
 		want[e.Path] = i

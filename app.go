@@ -66,7 +66,8 @@ Exit codes:
    65  malformed input: a dotenv syntax error (file and line)
    66  env, generation or file not found; nothing pushed yet
    67  wrong passphrase
-   68  bundle tampered, truncated, or failed a manifest or chain check
+   68  bundle tampered, truncated, failed a manifest or chain check, or over
+       the maximum bundle size (--max-bundle-size, default 256MiB)
    69  bucket or endpoint unreachable, bucket missing
    70  a bug in vsync
    71  credentials refused (403)

@@ -82,7 +82,8 @@ Exit codes: the child's, or 128+N after signal N; 126 command not executable;
    65  malformed runtime token or dotenv (file and line)
    66  nothing pushed to the env, -e file or --file-env source missing
    67  wrong passphrase
-   68  bundle (or --cache file) tampered or truncated
+   68  bundle (or --cache file) tampered or truncated, or over
+       --max-bundle-size (default 256MiB)
    69  bucket unreachable (after retries or --fetch-timeout) or missing, and
        no --cache younger than --cache-max-age
    71  credentials refused (403)

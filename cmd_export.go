@@ -68,7 +68,7 @@ func exportCommand(sys *sysEnv) *cli.Command {
 			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "the processes' working `DIR`, and DIR/Procfile unless -f (default: the Procfile's directory)"},
 			&cli.StringFlag{Name: "app", Aliases: []string{"a"}, Usage: "application `NAME` prefixing every unit (default: the root's name)"},
 			&cli.StringFlag{Name: "port", Aliases: []string{"p"}, Value: strconv.Itoa(procfile.DefaultBasePort), Usage: "base `PORT`"},
-			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (types not named: none, unless all=N)"},
+			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c", "formation", "m"}, Usage: "instances per type, `SPEC` such as web=2,worker=1 (-m and --formation as in Foreman; types not named: none, unless all=N)"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run the processes as `USER` (systemd, supervisord)"},
 			&cli.StringFlag{Name: "vsync", Value: "/usr/local/bin/vsync", Usage: "`PATH` of vsync on the target"},
 			&cli.StringFlag{Name: "credentials", Usage: "`DIR` holding the files vsync-config and vsync-passphrase (systemd, supervisord; default /etc/vsync/APP)"},

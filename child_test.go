@@ -30,7 +30,8 @@ import (
 //	                     each signal it gets (launcher.ForwardedSignals:
 //	                     not those inherited as ignored), one per line;
 //	                     exit 128+N on TERM or INT unless "ignore"
-//	termcount [FILE]     print "ready" (and create FILE); at the first TERM
+//	termcount [FILE]     print "ready" (and append "ready gen=G" to FILE, G
+//	                     $VSYNC_GENERATION); at the first TERM
 //	                     shut down for a second, as a server finishing its
 //	                     requests, counting the TERMs that come meanwhile,
 //	                     then print "got N SIGTERM" and exit 0; HUP, USR1
@@ -162,7 +163,13 @@ func childTermCount(args []string) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	fmt.Println("ready")
 	if len(args) > 0 {
-		_ = os.WriteFile(args[0], []byte("ready\n"), 0o600)
+		f, err := os.OpenFile(args[0], os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		fmt.Fprintf(f, "ready gen=%s\n", os.Getenv("VSYNC_GENERATION"))
+		f.Close()
 	}
 	for s := <-sigs; s != syscall.SIGTERM; s = <-sigs {
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -214,10 +213,11 @@ func planStart(path, concurrency string, names []string) (*plannedStart, error) 
 // runStart is `vsync start`.
 func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	sigs := make(chan os.Signal, 16)
-	// SIGPIPE too: a write to a closed stdout (`vsync start | head`) must
-	// fail with EPIPE, which stops the processes and lets the private
-	// files be removed, rather than kill vsync.
-	signal.Notify(sigs, append(launcher.ForwardedSignals(), syscall.SIGPIPE)...)
+	// SIGPIPE is among them: with it subscribed, a write to a closed
+	// stdout (`vsync start | head`) fails with EPIPE, which stops the
+	// processes and lets the private files be removed, rather than kill
+	// vsync.
+	signal.Notify(sigs, launcher.ForwardedSignals()...)
 	defer signal.Stop(sigs)
 
 	plan, err := planStart(o.Procfile, o.Concurrency, o.Names)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,14 +12,24 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"vsync/s3bundle"
 	"vsync/vault"
 )
 
-// cacheFormat is the first field of a cache file's record line.
-const cacheFormat = "vsync-cache-v1"
+// cacheFormat is the first field of a cache file's record line. Files of
+// cacheFormatV1 (before the record was authenticated) are not trusted:
+// Load treats them as absent, so the next start that reaches the bucket
+// replaces them, and an offline start refuses them as "no cached bundle".
+const (
+	cacheFormat   = "vsync-cache-v2"
+	cacheFormatV1 = "vsync-cache-v1"
+)
+
+// cacheMACInfo is the HKDF context of the key of the record's MAC.
+const cacheMACInfo = "vsync cache record MAC v2"
 
 // defaultCacheMaxAge is --cache-max-age's default: a day rides out an
 // outage of the bucket or of the network of a few hours, overnight
@@ -32,17 +44,25 @@ const defaultCacheMaxAge = 24 * time.Hour
 //
 // The file is one line of JSON (cacheRecord), then the bundle of
 // current.pgp exactly as fetched: still encrypted under the env's
-// passphrase, so the cache needs no key of its own. Record and bundle sit
-// in one file so that one rename replaces both: two vsyncs sharing DIR
-// never pair one's bundle with the other's record. The file is 0600, the
-// directory created 0700, and every write is a temporary file renamed into
-// place.
+// passphrase. The record ends with a MAC (HMAC-SHA256 under a key derived
+// from the passphrase with HKDF) over the rest of the record and the
+// bundle, so that whoever can write the file but has not the passphrase
+// can neither re-date a record nor put an older bundle (a rollback to old
+// secrets) under a fresh fetch time: Load refuses either as tampered. (The
+// MAC makes the passphrase quicker to guess than the bundle's S2K does, but
+// only for who can read the 0600 file in a directory of the user's, who
+// can read the passphrase too.) Record and bundle sit in one file so that
+// one rename replaces both: two vsyncs sharing DIR never pair one's bundle
+// with the other's record. The directory must be the user's and writable
+// by nobody else (checkCacheDir); it is created 0700, the file is 0600,
+// and every write is a temporary file renamed into place.
 //
 // A bundleCache holds no open file and is safe for concurrent use.
 type bundleCache struct {
 	dir   string
 	vault string // vaultKey of the vault
 	env   string
+	key   []byte // of the record's MAC
 }
 
 // cacheRecord is a cache file's first line.
@@ -54,12 +74,59 @@ type cacheRecord struct {
 	ETag       string    `json:"etag"`       // current.pgp's when fetched
 	Size       int64     `json:"size"`       // of the bundle that follows
 	FetchedAt  time.Time `json:"fetched_at"` // when it was fetched and verified
+	// MAC is the hex HMAC-SHA256 of the record's JSON without it, a
+	// newline and the bundle (bundleCache.mac).
+	MAC string `json:"mac,omitempty"`
 }
 
-// newBundleCache is the cache of the vault named key (vaultKey) in dir.
-// Nothing is read or written until Save or Load.
-func newBundleCache(dir, key, env string) *bundleCache {
-	return &bundleCache{dir: dir, vault: key, env: env}
+// newBundleCache is the cache of the vault named key (vaultKey) in dir,
+// its records authenticated under pass (the env's passphrase). Nothing is
+// read or written until Save or Load.
+func newBundleCache(dir, key, env string, pass []byte) *bundleCache {
+	mk, err := hkdf.Key(sha256.New, pass, nil, cacheMACInfo, sha256.Size)
+	if err != nil {
+		panic(err) // only for a key length HKDF-SHA256 cannot give
+	}
+	return &bundleCache{dir: dir, vault: key, env: env, key: mk}
+}
+
+// mac is the MAC of rec (its MAC field aside) and the bundle raw.
+func (c *bundleCache) mac(rec cacheRecord, raw []byte) []byte {
+	rec.MAC = ""
+	line, _ := json.Marshal(rec) // a struct of strings, numbers and a UTC time
+	h := hmac.New(sha256.New, c.key)
+	h.Write(line)
+	h.Write([]byte{'\n'})
+	h.Write(raw)
+	return h.Sum(nil)
+}
+
+// errUnsafeCacheDir: the --cache directory belongs to someone else or
+// others may write to it. Exit 78.
+var errUnsafeCacheDir = errors.New("unsafe cache directory")
+
+// checkCacheDir refuses a cache directory (errUnsafeCacheDir) not owned
+// by the effective user, or that its group or others may write to: they
+// could replace the cache file. A directory that does not exist yet is
+// fine (Save creates it 0700).
+func checkCacheDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cache directory: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return nil // not a cache: Save fails (a warning), Load finds nothing
+	case ok && int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("--cache %q: %w: it belongs to uid %d, not to you (uid %d)", dir, errUnsafeCacheDir, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("--cache %q: %w: writable by group or others (mode %04o)", dir, errUnsafeCacheDir, fi.Mode().Perm())
+	}
+	return nil
 }
 
 // Path is the cache file of the vault.
@@ -80,7 +147,7 @@ func (c *bundleCache) Save(raw []byte, info s3bundle.ObjectInfo) error {
 }
 
 func (c *bundleCache) save(raw []byte, info s3bundle.ObjectInfo, now time.Time) error {
-	rec, err := json.Marshal(cacheRecord{
+	r := cacheRecord{
 		Format:     cacheFormat,
 		Vault:      c.vault,
 		Env:        c.env,
@@ -88,12 +155,17 @@ func (c *bundleCache) save(raw []byte, info s3bundle.ObjectInfo, now time.Time) 
 		ETag:       info.ETag,
 		Size:       int64(len(raw)),
 		FetchedAt:  now.UTC(),
-	})
+	}
+	r.MAC = hex.EncodeToString(c.mac(r, raw))
+	rec, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("cache record: %w", err)
 	}
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return fmt.Errorf("cache directory: %w", err)
+	}
+	if err := checkCacheDir(c.dir); err != nil {
+		return err
 	}
 	data := make([]byte, 0, len(rec)+1+len(raw))
 	data = append(append(append(data, rec...), '\n'), raw...)
@@ -129,12 +201,31 @@ func (c *bundleCache) confirm(etag string, now time.Time) error {
 // fs.ErrNotExist.
 var errNoCache = fmt.Errorf("no cached bundle: %w", fs.ErrNotExist)
 
+// errOldCache: the cache file was written by a vsync that did not
+// authenticate its record (cacheFormatV1). It is errNoCache.
+var errOldCache = fmt.Errorf("%s: %w", oldCacheWhy, errNoCache)
+
+const oldCacheWhy = "the cache file there predates authenticated records"
+
+// errCacheMAC: the record or the bundle of the cache file is not what
+// vsync wrote under this passphrase: re-dated, replayed, or written under
+// another passphrase (offlineCache.start tells that case apart). It is
+// vault.ErrIntegrity.
+var errCacheMAC = fmt.Errorf("the record does not match its MAC (re-dated or replayed): %w", vault.ErrIntegrity)
+
 // Load reads the cache file: its record and the bundle, still encrypted
 // and not yet verified (checkBundle does that, as for a fetched one). A
-// missing file is errNoCache; a file whose record is malformed, names
-// another vault or env, or whose bundle is not the recorded size, is
-// refused as a tampered bundle (vault.ErrIntegrity or vault.ErrManifest).
+// missing file, or one of the old unauthenticated format, is errNoCache; a
+// directory that fails checkCacheDir is errUnsafeCacheDir; a file whose
+// record is malformed, names another vault or env, or whose bundle is not
+// the recorded size, is refused as a tampered bundle (vault.ErrIntegrity or
+// vault.ErrManifest). A record and bundle that fail their MAC are
+// errCacheMAC, returned with the bundle and record so that the caller can
+// tell another passphrase from tampering.
 func (c *bundleCache) Load() ([]byte, cacheRecord, error) {
+	if err := checkCacheDir(c.dir); err != nil {
+		return nil, cacheRecord{}, err
+	}
 	data, err := os.ReadFile(c.Path())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, cacheRecord{}, errNoCache
@@ -144,6 +235,9 @@ func (c *bundleCache) Load() ([]byte, cacheRecord, error) {
 	}
 	line, raw, ok := bytes.Cut(data, []byte{'\n'})
 	var rec cacheRecord
+	if ok && json.Unmarshal(line, &rec) == nil && rec.Format == cacheFormatV1 {
+		return nil, cacheRecord{}, errOldCache
+	}
 	if !ok || json.Unmarshal(line, &rec) != nil || rec.Format != cacheFormat || rec.Generation == 0 || rec.FetchedAt.IsZero() {
 		return nil, cacheRecord{}, fmt.Errorf("cache file %q: malformed record: %w", c.Path(), vault.ErrIntegrity)
 	}
@@ -153,5 +247,10 @@ func (c *bundleCache) Load() ([]byte, cacheRecord, error) {
 	case rec.Size != int64(len(raw)):
 		return nil, cacheRecord{}, fmt.Errorf("cache file %q holds %d bundle bytes, its record says %d: %w", c.Path(), len(raw), rec.Size, vault.ErrIntegrity)
 	}
+	got, err := hex.DecodeString(rec.MAC)
+	if err != nil || !hmac.Equal(got, c.mac(rec, raw)) {
+		return raw, rec, fmt.Errorf("cache file %q: %w", c.Path(), errCacheMAC)
+	}
+	rec.MAC = ""
 	return raw, rec, nil
 }

@@ -25,13 +25,13 @@ type offlineCache struct {
 	confirmedAt time.Time
 }
 
-// cacheFor is the offline cache of the vault named key (vaultKey) when the
-// options ask for one (--cache), else nil.
-func cacheFor(o runtimeOptions, key, env string, stderr io.Writer) *offlineCache {
+// cacheFor is the offline cache of the vault named key (vaultKey), whose
+// passphrase is pass, when the options ask for one (--cache), else nil.
+func cacheFor(o runtimeOptions, key, env string, pass []byte, stderr io.Writer) *offlineCache {
 	if o.Cache == "" {
 		return nil
 	}
-	return &offlineCache{bundleCache: newBundleCache(o.Cache, key, env), maxAge: o.CacheMaxAge, stderr: stderr}
+	return &offlineCache{bundleCache: newBundleCache(o.Cache, key, env, pass), maxAge: o.CacheMaxAge, stderr: stderr}
 }
 
 // checkCacheFlags refuses a --cache-max-age that is not positive, or one
@@ -151,8 +151,22 @@ func (oc *offlineCache) confirm(etag string) {
 func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now time.Time) (*loadedVault, error) {
 	raw, rec, err := oc.Load()
 	if errors.Is(err, errNoCache) {
-		return nil, withCode(fmt.Errorf("%w; no cached bundle of env %q in %q to start from", cause, st.Env, oc.dir), exitUnreachable,
+		why := ""
+		if errors.Is(err, errOldCache) {
+			why = " (" + oldCacheWhy + ")"
+		}
+		return nil, withCode(fmt.Errorf("%w; no cached bundle of env %q in %q to start from%s", cause, st.Env, oc.dir, why), exitUnreachable,
 			"the cache is written by a start that reaches the bucket; check the endpoint and the network")
+	}
+	if errors.Is(err, errCacheMAC) {
+		// A bundle that does not open says why (another passphrase:
+		// 67, a damaged bundle: 68); one that opens was re-dated or
+		// replayed (68).
+		info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
+		if _, _, oerr := checkBundle(bytes.NewReader(raw), info, st, pass, 0, fmt.Sprintf("cached current.pgp %q", oc.Path())); oerr != nil {
+			err = oerr
+		}
+		return nil, withHint(err, oc.hint(err))
 	}
 	if errors.Is(err, vault.ErrIntegrity) || errors.Is(err, vault.ErrManifest) {
 		return nil, withHint(err, oc.hint(err))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -49,13 +50,17 @@ func cmdMinioctl(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cacheage DIR DURATION: rewrite the record of every cache file in DIR
-// (*.vcache) as if its bundle had been fetched DURATION ago, keeping the
-// bundle as it is. It plays the clock moving on, so a script needs no sleep
-// to go past --cache-max-age. Fails when DIR holds no cache file.
+// cacheage [-forge] DIR DURATION: make the record of every cache file in
+// DIR say it was fetched DURATION ago. Its MAC is computed again under
+// $VSYNC_PASSPHRASE, as vsync would; with -forge it is left as it was, as
+// whoever can write the file but has not the passphrase can only do.
 func cmdCacheage(ts *testscript.TestScript, neg bool, args []string) {
+	forge := len(args) > 0 && args[0] == "-forge"
+	if forge {
+		args = args[1:]
+	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: cacheage DIR DURATION")
+		ts.Fatalf("usage: cacheage [-forge] DIR DURATION")
 	}
 	d, err := time.ParseDuration(args[1])
 	ts.Check(err)
@@ -74,6 +79,10 @@ func cmdCacheage(ts *testscript.TestScript, neg bool, args []string) {
 		var rec cacheRecord
 		ts.Check(json.Unmarshal(line, &rec))
 		rec.FetchedAt = time.Now().Add(-d).UTC()
+		if !forge {
+			c := newBundleCache(filepath.Dir(f), rec.Vault, rec.Env, []byte(ts.Getenv("VSYNC_PASSPHRASE")))
+			rec.MAC = hex.EncodeToString(c.mac(rec, raw))
+		}
 		line, err = json.Marshal(rec)
 		ts.Check(err)
 		ts.Check(os.WriteFile(f, append(append(line, '\n'), raw...), 0o600))

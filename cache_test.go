@@ -30,7 +30,7 @@ func sealedBundle(t *testing.T, env string, gen uint64, pass string, files ...va
 
 func TestBundleCacheSaveLoad(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
-	c := newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:1", "prod")
+	c := newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:1", "prod", []byte("pw"))
 	if _, _, err := c.Load(); !errors.Is(err, errNoCache) || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Load of an empty cache: %v, want errNoCache", err)
 	}
@@ -83,11 +83,11 @@ func TestBundleCacheSaveLoad(t *testing.T) {
 func TestBundleCacheKeys(t *testing.T) {
 	dir := t.TempDir()
 	caches := []*bundleCache{
-		newBundleCache(dir, "s3://b/p/prod", "prod"),
-		newBundleCache(dir, "s3://b/p/staging", "staging"),
-		newBundleCache(dir, "s3://other/p/prod", "prod"),
-		newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:9000", "prod"),
-		newBundleCache(dir, "s3://b/q/prod", "prod"),
+		newBundleCache(dir, "s3://b/p/prod", "prod", []byte("pw")),
+		newBundleCache(dir, "s3://b/p/staging", "staging", []byte("pw")),
+		newBundleCache(dir, "s3://other/p/prod", "prod", []byte("pw")),
+		newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:9000", "prod", []byte("pw")),
+		newBundleCache(dir, "s3://b/q/prod", "prod", []byte("pw")),
 	}
 	seen := map[string]bool{}
 	for i, c := range caches {
@@ -129,7 +129,7 @@ func TestBundleCacheLoadRefuses(t *testing.T) {
 		"no fetched time": func(b []byte) []byte { return bytes.Replace(b, []byte(`"fetched_at"`), []byte(`"fetched_no"`), 1) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := newBundleCache(t.TempDir(), "s3://b/p/prod", "prod")
+			c := newBundleCache(t.TempDir(), "s3://b/p/prod", "prod", []byte("pw"))
 			if err := c.Save(raw, s3bundle.ObjectInfo{Generation: 3}); err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestOfflineCacheStart(t *testing.T) {
 		vault.File{Path: "sa.json", Mode: 0o600, Data: []byte("CANARY_file")})
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
 	newCache := func(t *testing.T, stderr io.Writer) *offlineCache {
-		return &offlineCache{bundleCache: newBundleCache(t.TempDir(), "s3://b/p/prod", "prod"), maxAge: time.Hour, stderr: stderr}
+		return &offlineCache{bundleCache: newBundleCache(t.TempDir(), "s3://b/p/prod", "prod", []byte("pw")), maxAge: time.Hour, stderr: stderr}
 	}
 
 	t.Run("within age", func(t *testing.T) {
@@ -297,7 +297,7 @@ func TestFetchCurrentCutBody(t *testing.T) {
 // A poll answered "not modified" moves the cached bundle's fetch time
 // forward, for the same ETag only; the bundle stays byte for byte.
 func TestBundleCacheConfirm(t *testing.T) {
-	c := newBundleCache(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod")
+	c := newBundleCache(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod", []byte("pw"))
 	if err := c.confirm(`"e1"`, time.Now()); err != nil {
 		t.Fatalf("confirm of an empty cache: %v", err)
 	}

@@ -66,7 +66,10 @@ back), and fg continues both and hands the terminal back to the child.
 
 Offline start: with --cache DIR each start that reads the bucket keeps the
 bundle it fetched and verified in DIR (still encrypted, no new key; one 0600
-file per vault in a 0700 DIR). When the bucket does not answer (unreachable
+file per vault in a 0700 DIR that must be yours and writable by nobody else;
+its record is under a MAC keyed from the passphrase, so a re-dated or
+replayed one is refused as tampered; an older unauthenticated cache file
+counts as absent). When the bucket does not answer (unreachable
 after retries, or --fetch-timeout), vsync starts from that bundle if it was
 fetched at most --cache-max-age (24h) ago, decrypts and verifies it like a
 fetched one, and says so on stderr; VSYNC_GENERATION is the cached
@@ -82,12 +85,13 @@ Exit codes: the child's, or 128+N after signal N; 126 command not executable;
    65  malformed runtime token or dotenv (file and line)
    66  nothing pushed to the env, -e file or --file-env source missing
    67  wrong passphrase
-   68  bundle (or --cache file) tampered or truncated, or over
-       --max-bundle-size (default 256MiB)
+   68  bundle (or --cache file, its record re-dated or replayed) tampered
+       or truncated, or over --max-bundle-size (default 256MiB)
    69  bucket unreachable (after retries or --fetch-timeout) or missing, and
        no --cache younger than --cache-max-age
    71  credentials refused (403)
-   78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile`
+   78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile, a
+       --cache directory not yours or writable by others`
 
 // runOptions are the flags of `vsync run`.
 type runOptions struct {

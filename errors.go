@@ -79,6 +79,8 @@ func exitCode(err error) int {
 		return exitTampered
 	case errors.Is(err, s3bundle.ErrUnreachable), errors.Is(err, s3bundle.ErrNoBucket):
 		return exitUnreachable
+	case errors.Is(err, errUnsafeCacheDir):
+		return exitConfig
 	case errors.Is(err, s3bundle.ErrAccessDenied):
 		return exitDenied
 	case errors.Is(err, s3bundle.ErrConflict):
@@ -114,8 +116,12 @@ func hintFor(err error) string {
 		return "check the profile's bucket or directory (\"vsync profile list\")"
 	case errors.Is(err, s3bundle.ErrUnreachable):
 		return "check the profile's endpoint and the network"
+	case errors.Is(err, errUnsafeCacheDir):
+		return "--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates"
 	case errors.Is(err, launcher.ErrUnsafeBase):
 		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
+	case errors.Is(err, errUnsafeCacheDir):
+		return "--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates"
 	case errors.Is(err, launcher.ErrUnsafeBase):
 		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
 	case errors.Is(err, s3bundle.ErrAccessDenied):

@@ -141,7 +141,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		}
 		st.MaxSize = bundleLimit(maxBundle, profile{})
 		key := tokenVaultKey(*tok)
-		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, sys.Stderr))
+		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, pass, sys.Stderr))
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +166,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		return nil, err
 	}
 	v.Store.MaxSize = bundleLimit(maxBundle, v.Profile)
-	lv, err := fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, sys.Stderr))
+	lv, err := fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, v.Passphrase, sys.Stderr))
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +233,11 @@ func tokenStore(ctx context.Context, t s3bundle.Token, timeout time.Duration) (*
 // keeps the bundle there, and when the bucket does not answer it starts
 // from the cache instead (offlineCache.start).
 func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration, cache *offlineCache) (*loadedVault, error) {
+	if cache != nil {
+		if err := checkCacheDir(cache.dir); err != nil {
+			return nil, err
+		}
+	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)

@@ -331,7 +331,12 @@ func TestPython(t *testing.T) {
 	casesPath := filepath.Join(t.TempDir(), "cases.json")
 	writeFile(t, casesPath, js, 0o600)
 
-	cmd := exec.Command(pythonBin, "-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v")
+	args := []string{"-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v"}
+	if only := os.Getenv("VSYNC_PYTEST_ONLY"); only != "" {
+		// e.g. VSYNC_PYTEST_ONLY=tests.test_seeds: one module, class or test
+		args = append([]string{"-m", "unittest", "-v"}, strings.Fields(only)...)
+	}
+	cmd := exec.Command(pythonBin, args...)
 	cmd.Dir = filepath.Join(wd, "python")
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PYTHONPATH=" + filepath.Join(wd, "python"),

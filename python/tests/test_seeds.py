@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 import unittest
 
 from . import support
@@ -40,24 +40,33 @@ def get(sock, path):
         c.close()
 
 
-def wait_socket(proc, path):
-    """Wait until the server accepts on path (or exits, or the deadline)."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError("the server exited with %d before listening: %s"
-                                 % (proc.returncode, proc.stderr.read()[-2000:]))
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return
-        except OSError:
-            # A deadline bounds this; each try waits on the server's socket.
-            s.close()
-            time.sleep(0.05)
-        finally:
-            s.close()
-    raise AssertionError("the server did not listen within %ss" % READY_TIMEOUT)
+class Server:
+    """A server process whose stderr is read line by line; ready once a
+    line holds the ready text (its "Listening at" line)."""
+
+    def __init__(self, argv, cwd, env, ready):
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.lines = []
+        self.ready = threading.Event()
+        self.reader = threading.Thread(target=self._read, args=(ready,), daemon=True)
+        self.reader.start()
+
+    def _read(self, ready):
+        for line in self.proc.stderr:
+            self.lines.append(line)
+            if ready in line:
+                self.ready.set()
+        self.ready.set()  # EOF: wait() then finds the process gone
+
+    def wait_ready(self):
+        if not self.ready.wait(READY_TIMEOUT) or self.proc.poll() is not None:
+            raise AssertionError("the server did not get ready: %s" % "".join(self.lines)[-3000:])
+
+    def output(self):
+        self.reader.join(30)
+        self.proc.stderr.close()
+        return "".join(self.lines)
 
 
 class SeedsTest(unittest.TestCase):
@@ -74,14 +83,14 @@ class SeedsTest(unittest.TestCase):
         e.update(extra)
         return e
 
-    def serve(self, argv, cwd, env, sock):
-        p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
-        self.addCleanup(self.stop, p)
-        wait_socket(p, sock)
-        return p
+    def serve(self, argv, cwd, env, ready):
+        srv = Server(argv, cwd, env, ready)
+        self.addCleanup(self.stop, srv)
+        srv.wait_ready()
+        return srv
 
-    def stop(self, p):
+    def stop(self, srv):
+        p = srv.proc
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
             try:
@@ -89,7 +98,13 @@ class SeedsTest(unittest.TestCase):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        p.stderr.close()
+        # A sync gunicorn worker notices its master's exit only when its
+        # select times out (timeout/2, 15 s): end what is left of the group.
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        srv.output()
 
     def test_django_settings_read_the_vault(self):
         c = next(c for c in self.spec["cases"] if c["name"] == "prod")
@@ -129,7 +144,7 @@ class SeedsTest(unittest.TestCase):
             env = self.env(live["config"], live["passphrase"], tmp, DJANGO_SECRET_KEY="from-env",
                            DATABASE_URL="postgres://u:p@db/app")
             self.serve([sys.executable, "-m", "gunicorn", "--bind", "unix:" + sock, "--workers", "1",
-                        "myproject.wsgi"], os.path.join(self.examples, "django"), env, sock)
+                        "myproject.wsgi"], os.path.join(self.examples, "django"), env, "Listening at: unix:")
             self.check_healthz(sock, "django")
 
     def test_fastapi_lifespan_under_uvicorn(self):
@@ -137,15 +152,18 @@ class SeedsTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             sock = os.path.join(tmp, "uvicorn.sock")
             env = self.env(live["config"], live["passphrase"], tmp)
-            p = self.serve([sys.executable, "-m", "uvicorn", "--uds", sock, "asgi:app"],
-                           os.path.join(self.examples, "fastapi"), env, sock)
+            srv = self.serve([sys.executable, "-m", "uvicorn", "--uds", sock, "asgi:app"],
+                             os.path.join(self.examples, "fastapi"), env, "Uvicorn running on unix socket")
             gen = self.check_healthz(sock, "fastapi")
             status, body = get(sock, "/")
             self.assertEqual((status, body), (200, {"db": None, "gen": gen}))
             # the lifespan's close() runs at shutdown, and uvicorn exits 0
-            p.send_signal(signal.SIGTERM)
-            self.assertEqual(p.wait(timeout=30), 0)
-            self.assertIn("Application shutdown complete", p.stderr.read())
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(srv.proc.wait(timeout=30), 0)
+            out = srv.output()
+            self.assertIn("Application startup complete", out)
+            self.assertIn("Application shutdown complete", out)
+            support.assert_no_canary(self, out, self.spec["canaries"])
 
     def check_healthz(self, sock, who):
         status, body = get(sock, "/healthz")

@@ -76,7 +76,9 @@ _DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 def address(endpoint, bucket, key, region, path_style):
     """(scheme, host[:port], path) of the object, as aws-sdk-go-v2 addresses
     it: the endpoint (default https://s3.REGION.amazonaws.com) with the
-    bucket in the path (path-style) or as the host's first label."""
+    bucket in the path (path-style) or as the host's first label. Buckets
+    that cannot be a host label (dots over https), and IP endpoints, are
+    addressed path-style."""
     if not endpoint:
         endpoint = "https://s3.%s.amazonaws.com" % region
     if "://" not in endpoint:
@@ -88,13 +90,23 @@ def address(endpoint, bucket, key, region, path_style):
     if not host:
         raise ConfigError("the runtime token's endpoint is not an http(s) URL")
     virtual = not path_style and _DNS_BUCKET.match(bucket) and ".." not in bucket \
-        and not (scheme == "https" and "." in bucket)
+        and not (scheme == "https" and "." in bucket) and not _is_ip(host)
     if virtual:
         host = bucket + "." + host
         path = base + "/" + key
     else:
         path = base + "/" + bucket + "/" + key
     return scheme, host, uri_encode_path(path)
+
+
+def _is_ip(host):
+    """Whether host[:port] is an IP literal, which S3 endpoint rules address
+    path-style whatever the token says (no bucket subdomain of an IP)."""
+    if host.startswith("["):
+        return True
+    name = host.rpartition(":")[0] if ":" in host else host
+    parts = name.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
 class Client:

@@ -39,6 +39,7 @@ type pyCase struct {
 	Passphrase string            `json:"passphrase"`
 	Want       string            `json:"want"`      // "ok" or the exception class
 	ExitCode   int               `json:"exit_code"` // vsync env's exit code for the same input
+	GoError    string            `json:"go_error"`  // and its "vsync: error:" line
 	Values     map[string]string `json:"values,omitempty"`
 	Files      map[string]string `json:"files,omitempty"` // path -> base64
 	Generation uint64            `json:"generation,omitempty"`
@@ -287,6 +288,7 @@ func TestPython(t *testing.T) {
 			t.Fatalf("case %s: vsync env exit %d (want %s): %s", c.Name, c.ExitCode, c.Want, errb.String())
 		}
 		if c.Want != "ok" {
+			c.GoError, _, _ = strings.Cut(errb.String(), "\n")
 			continue
 		}
 		var vars []envVar

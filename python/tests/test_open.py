@@ -12,6 +12,21 @@ from vsync_s3_client import S3UnreachableError, ManifestNotFoundError  # noqa: F
 from . import support
 
 
+# The sentinel of each failure in vsync's messages (vault and s3bundle
+# errors), which the library's messages repeat.
+SENTINELS = {
+    "WrongPassphraseError": "wrong passphrase",
+    "IntegrityError": "bundle failed its integrity check",
+    "UnsafePathError": "unsafe path in bundle",
+    "ManifestError": "bundle manifest does not match its contents",
+    "ManifestNotFoundError": "nothing was pushed to env",
+    "NoSuchBucketError": "bucket does not exist",
+    "S3UnreachableError": "storage endpoint unreachable",
+    "AccessDeniedError": "access denied",
+    "TokenError": "invalid runtime token",
+}
+
+
 class OpenTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -55,6 +70,10 @@ class OpenTest(unittest.TestCase):
                                  % (c["exit_code"], e.exit_code, type(e).__name__))
                 support.assert_no_canary(self, str(e) + repr(e) + repr(e.__cause__) + repr(e.__context__),
                                          self.spec["canaries"])
+                # the same words as vsync's own error line
+                phrase = SENTINELS[c["want"]]
+                self.assertIn(phrase, c["go_error"])
+                self.assertIn(phrase, str(e))
 
     def test_precedence_vault_env_defaults(self):
         c = self.cases["prod"]

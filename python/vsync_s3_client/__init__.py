@@ -145,7 +145,7 @@ def _open_token(tok, pw, defaults, timeout, max_bundle_size):
 
     client = Client(tok, timeout)
     key = _current_key(tok)
-    headers, body = client.request("GET", key, max_bundle_size)
+    headers, body = _nothing_pushed(tok.env, lambda: client.request("GET", key, max_bundle_size))
     label = _generation_header(headers)
     what = 'current.pgp of env "%s"' % tok.env
     try:
@@ -171,6 +171,14 @@ def _open_token(tok, pw, defaults, timeout, max_bundle_size):
     return Vsync(_Direct(tok.env, m.generation, client, key), vault, blobs, defaults)
 
 
+def _nothing_pushed(env, request):
+    """request(), with a missing current.pgp said as vsync says it."""
+    try:
+        return request()
+    except ManifestNotFoundError as e:
+        raise ManifestNotFoundError('nothing was pushed to env "%s" yet (%s)' % (env, e)) from None
+
+
 def _current_key(tok):
     base = tok.env if not tok.prefix else tok.prefix + "/" + tok.env
     return base + "/current.pgp"
@@ -188,7 +196,7 @@ class _Direct:
         self.env, self.gen, self._client, self._key = env, gen, client, key
 
     def remote_generation(self):
-        headers, _ = self._client.request("HEAD", self._key)
+        headers, _ = _nothing_pushed(self.env, lambda: self._client.request("HEAD", self._key))
         return _generation_header(headers)
 
     def file(self, path, blobs):

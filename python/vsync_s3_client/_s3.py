@@ -149,7 +149,7 @@ class Client:
                 raise BundleTooLargeError("%s is %s bytes, more than the maximum bundle size %d (max_bundle_size)"
                                           % (where, e.size, max_size)) from None
             except OSError as e:
-                last = S3UnreachableError("%s %s: s3 endpoint unreachable (%s)" % (method, where, _net_detail(e)))
+                last = S3UnreachableError("%s %s: storage endpoint unreachable (%s)" % (method, where, _net_detail(e)))
                 continue
             if status == 200:
                 return rh, body
@@ -183,11 +183,11 @@ def _classify(method, where, status, rh, body):
     if code == "NoSuchBucket":
         return NoSuchBucketError("%s %s: bucket does not exist (%s)" % (method, where, detail))
     if code in ("NoSuchKey", "NotFound") or (code not in _DENIED and status == 404):
-        return ManifestNotFoundError("%s %s: object does not exist (%s): nothing pushed to the env" % (method, where, detail))
+        return ManifestNotFoundError("%s %s: object does not exist (%s)" % (method, where, detail))
     if code in _DENIED or status in (401, 403):
         return AccessDeniedError("%s %s: access denied (%s)" % (method, where, detail))
     if status >= 500:
-        return S3UnreachableError("%s %s: s3 endpoint unreachable (%s)" % (method, where, detail))
+        return S3UnreachableError("%s %s: storage endpoint unreachable (%s)" % (method, where, detail))
     return S3Error("%s %s: %s" % (method, where, detail))
 
 

@@ -69,9 +69,9 @@ type pyCases struct {
 
 func needPython(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command(pythonBin, "-c", "import cryptography, django, fastapi, uvicorn, dj_database_url, sentry_sdk, psycopg2, gunicorn").CombinedOutput()
+	out, err := exec.Command(pythonBin, "-c", "import cryptography, django, fastapi, uvicorn, dj_database_url, sentry_sdk, psycopg2, gunicorn, setuptools").CombinedOutput()
 	if err != nil {
-		msg := pythonBin + " with python3-cryptography, python3-django, python3-fastapi, uvicorn, gunicorn, python3-dj-database-url, python3-sentry-sdk and python3-psycopg2 is needed (.ci/run installs them): " + strings.TrimSpace(string(out))
+		msg := pythonBin + " with python3-cryptography, python3-django, python3-fastapi, uvicorn, gunicorn, python3-dj-database-url, python3-sentry-sdk, python3-psycopg2 and python3-pip is needed (.ci/run installs them): " + strings.TrimSpace(string(out))
 		if os.Getenv(miniotest.RequireEnv) == "1" {
 			t.Fatal(msg)
 		}

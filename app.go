@@ -63,7 +63,8 @@ Exit codes:
    0   success
    1   any other failure
    64  bad flags or arguments
-   65  malformed input: a dotenv syntax error (file and line)
+   65  malformed input: a dotenv syntax error (file and line); a bundle vsync
+       run could not start from (push, pull, verify and run refuse it)
    66  env, generation or file not found; nothing pushed yet
    67  wrong passphrase
    68  bundle tampered, truncated, failed a manifest or chain check, or over
@@ -74,6 +75,7 @@ Exit codes:
    72  push conflict: lost a race, or based on an older generation than the remote
    73  pull (or use) would overwrite local files that were never pushed
    74  push found nothing changed; nothing pushed
+   76  run: the command's arguments and environment are too large (E2BIG)
    78  malformed vsync.toml or profiles.toml, missing profile, project or passphrase
    126 run: the command cannot be executed
    127 run: the command was not found

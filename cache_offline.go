@@ -191,7 +191,7 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 	}
 	fmt.Fprintf(oc.stderr, "vsync: bucket unreachable (%v); starting from cached generation %d fetched %s ago\n",
 		cause, b.Manifest.Generation, roundAge(age))
-	return splitBundle(st.Env, b.Manifest.Generation, b.Files), nil
+	return splitBundle(st.Env, b.Manifest.Generation, b.Files)
 }
 
 // hint is the hint under a cache file that does not open.

@@ -79,6 +79,10 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkStartable(env, b.Files); err != nil {
+		return withHint(fmt.Errorf("generation %d: %w", b.Manifest.Generation, err),
+			"nothing was written; pull an earlier generation with --generation N, fix the files, and push")
+	}
 
 	dir := v.Project.envDir(env)
 	local, err := vault.ReadDir(dir)

@@ -71,6 +71,9 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	if err := checkDotenvs(v.Project, env, files); err != nil {
 		return err
 	}
+	if err := checkStartable(env, files); err != nil {
+		return withHint(err, "rename or move the files named, then push again; nothing was pushed")
+	}
 	var size int64
 	for _, f := range files {
 		size += int64(len(f.Data))

@@ -82,7 +82,10 @@ private files.
 Exit codes: the child's, or 128+N after signal N; 126 command not executable;
 127 command not found; and vsync's own (nothing is started):
    64  bad flags or an empty command
-   65  malformed runtime token or dotenv (file and line)
+   65  malformed runtime token or dotenv (file and line), or a bundle run
+       cannot start from (two files for one NAME_FILE, a reserved name, a
+       file where a directory is needed, a path too long, a variable over
+       128 KiB)
    66  nothing pushed to the env, -e file or --file-env source missing
    67  wrong passphrase
    68  bundle (or --cache file, its record re-dated or replayed) tampered
@@ -90,6 +93,7 @@ Exit codes: the child's, or 128+N after signal N; 126 command not executable;
    69  bucket unreachable (after retries or --fetch-timeout) or missing, and
        no --cache younger than --cache-max-age
    71  credentials refused (403)
+   76  CMD's arguments and environment are too large for execve (E2BIG)
    78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile, a
        --cache directory not yours or writable by others`
 
@@ -305,6 +309,25 @@ func (p *prepared) composeIn(lv *loadedVault, dir *launcher.PrivateDir) ([]envVa
 	return composeEnv(layers)
 }
 
+// argsTooLarge adds to err, execve's E2BIG, what made the child's
+// arguments and environment too large: their total size and the largest
+// variable, by name.
+func argsTooLarge(err error, args []string, vars []envVar) error {
+	total, largest, key := 0, 0, ""
+	for _, a := range args {
+		total += len(a) + 1
+	}
+	for _, v := range vars {
+		n := len(v.Key) + 1 + len(v.Value) + 1
+		total += n
+		if n > largest {
+			largest, key = n, v.Key
+		}
+	}
+	return fmt.Errorf("%w (%d bytes of arguments and %d variables; the largest, %s, is %d bytes, and execve takes at most %d for one)",
+		err, total, len(vars), key, largest, maxArgStrlen)
+}
+
 // runRun is `vsync run`.
 func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 	if len(o.Command) == 0 {
@@ -349,10 +372,17 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
 			c := cfg
 			c.Env, c.Signals = environ(vars), sigs
-			return launcher.Run(ctx, c)
+			code, err := launcher.Run(ctx, c)
+			if errors.Is(err, launcher.ErrArgsTooLarge) {
+				err = argsTooLarge(err, c.Args, vars)
+			}
+			return code, err
 		})
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
+	}
+	if errors.Is(err, launcher.ErrArgsTooLarge) {
+		return withCode(err, exitTooBig, "keep large values in files of the vault, which the child reads through their NAME_FILE variable")
 	}
 	if err != nil {
 		return withCode(err, code, "")

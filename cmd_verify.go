@@ -21,7 +21,9 @@ one records its parent and the SHA-256 of its parent's payload, and that
 current.pgp holds the newest generation. It changes nothing. A failed check
 exits 68 (67 for a wrong passphrase), as does a generation over the maximum
 bundle size (--max-bundle-size, else the profile's max_bundle_size, else
-256MiB).`,
+256MiB). A generation vsync run could not start from (two files for one
+NAME_FILE variable, a reserved name, a file where a directory is needed, a
+path too long) exits 65.`,
 		Flags: []cli.Flag{maxBundleFlag()},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 1, 1, "ENV")
@@ -64,6 +66,9 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 		b, sum, err := v.fetch(ctx, g)
 		if err != nil {
 			return err
+		}
+		if err := checkStartable(env, b.Files); err != nil {
+			return fmt.Errorf("generation %d: %w", g, err)
 		}
 		m := b.Manifest
 		switch {

@@ -87,7 +87,7 @@ func exitCode(err error) int {
 		return exitConflict
 	case errors.Is(err, s3bundle.ErrNotExist), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound
-	case errors.As(err, &se), errors.Is(err, s3bundle.ErrToken):
+	case errors.As(err, &se), errors.Is(err, s3bundle.ErrToken), errors.Is(err, errNotStartable):
 		return exitDataErr
 	case errors.As(err, &cfe), errors.As(err, &pe):
 		return exitConfig

@@ -18,6 +18,7 @@ const (
 	exitConflict    = 72 // lost a push race, or pushed from a base older than the remote
 	exitLocalEdits  = 73 // pull would overwrite local edits that were never pushed
 	exitUnchanged   = 74 // push found nothing changed since the base generation; nothing pushed
+	exitTooBig      = 76 // run: the child's arguments and environment are too large for execve (E2BIG)
 	exitConfig      = 78 // malformed vsync.toml / profiles.toml, missing profile or passphrase, unsafe --cache directory
 	exitNotExec     = 126
 	exitNoCommand   = 127

@@ -259,7 +259,10 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 		lv.pass = pass
 		return lv, nil
 	}
-	lv := splitBundle(st.Env, b.Manifest.Generation, b.Files)
+	lv, err := splitBundle(st.Env, b.Manifest.Generation, b.Files)
+	if err != nil {
+		return nil, err
+	}
 	lv.Store, lv.Source = st, source
 	lv.ETag, lv.pass = info.ETag, pass
 	if cache != nil {
@@ -288,13 +291,20 @@ func loadLocal(dir, env string) (*loadedVault, error) {
 	if st, err := loadState(proj, env); err == nil && st != nil {
 		gen = st.Generation
 	}
-	lv := splitBundle(env, gen, files)
+	lv, err := splitBundle(env, gen, files)
+	if err != nil {
+		return nil, err
+	}
 	lv.Source = "local"
 	return lv, nil
 }
 
-// splitBundle separates the env's top-level .env.ENV from the other files.
-func splitBundle(env string, gen uint64, files []vault.File) *loadedVault {
+// splitBundle separates the env's top-level .env.ENV from the other files,
+// once checkStartable accepted them: every runtime gets its vault here.
+func splitBundle(env string, gen uint64, files []vault.File) (*loadedVault, error) {
+	if err := checkStartable(env, files); err != nil {
+		return nil, withHint(err, "nothing was started; rename or move the files named (\"vsync pull\" refuses this generation too), then push a new generation")
+	}
 	lv := &loadedVault{Env: env, Generation: gen}
 	for _, f := range files {
 		if f.Path == dotenvRel(env) {
@@ -303,7 +313,7 @@ func splitBundle(env string, gen uint64, files []vault.File) *loadedVault {
 		}
 		lv.Files = append(lv.Files, f)
 	}
-	return lv
+	return lv, nil
 }
 
 // fileEnvMap parses --file-env SRC=NAME and checks that every SRC is a file

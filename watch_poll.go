@@ -120,11 +120,15 @@ func (p *poller) poll(ctx context.Context) {
 		// it) or an older one: nothing to apply.
 		return
 	}
+	lv, err := splitBundle(p.st.Env, gen, b.Files)
+	if err != nil {
+		p.refuse(info, err)
+		return
+	}
 	p.gen = gen
 	if p.keep != nil {
 		p.keep(raw, info, gen)
 	}
-	lv := splitBundle(p.st.Env, gen, b.Files)
 	lv.Store, lv.Source = p.st, p.source
 	offerNewest(p.found, lv)
 }
@@ -176,6 +180,8 @@ func refusalReason(err error) string {
 	switch {
 	case isTooLarge(err):
 		return "over the maximum bundle size"
+	case errors.Is(err, errNotStartable):
+		return "vsync run could not start from it: " + err.Error()
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return "wrong passphrase"
 	case errors.Is(err, vault.ErrIntegrity):

@@ -28,6 +28,10 @@ var (
 	// ErrNotExecutable: the command exists but cannot be executed
 	// (permission denied, a directory, not a valid executable format).
 	ErrNotExecutable = errors.New("command not executable")
+	// ErrArgsTooLarge: execve refused the arguments and environment as
+	// too large (E2BIG: a string over 128 KiB, or all of them over the
+	// system's limit). Run gives it ExitNotExecutable, as a shell does.
+	ErrArgsTooLarge = errors.New("arguments and environment too large to execute")
 )
 
 // Config describes one child for Run. The zero value of every field except

@@ -100,6 +100,8 @@ func startError(name string, err error) error {
 			return fmt.Errorf("%q: %w: %w", name, ErrNotFound, errno)
 		case syscall.EACCES, syscall.EPERM, syscall.ENOEXEC, syscall.EISDIR, syscall.ETXTBSY:
 			return fmt.Errorf("%q: %w: %w", name, ErrNotExecutable, errno)
+		case syscall.E2BIG:
+			return fmt.Errorf("%q: %w: %w", name, ErrArgsTooLarge, errno)
 		}
 	}
 	return fmt.Errorf("launcher: start %q: %w", name, unwrapPathError(err))

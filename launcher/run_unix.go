@@ -122,7 +122,7 @@ func codeFor(err error) int {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return ExitNotFound
-	case errors.Is(err, ErrNotExecutable):
+	case errors.Is(err, ErrNotExecutable), errors.Is(err, ErrArgsTooLarge):
 		return ExitNotExecutable
 	}
 	return 1

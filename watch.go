@@ -46,7 +46,9 @@ The files of a restart are written before the old child is stopped, into a
 fresh private directory (new *_FILE paths), so a directory that becomes a
 file, or the reverse, applies as any change does; files that cannot be
 replaced in place restart the child that way. A generation whose files
-cannot be written is refused: the old child keeps its files.
+cannot be written is refused: the old child keeps its files. One whose child
+cannot start (command not found on its PATH) is refused once tried: vsync
+goes back to the generation that ran before.
 A restart waits for the old child to be gone, and starts with the newest
 generation accepted by then: one a newer generation made stale is skipped.
 A stop signal during a restart ends vsync instead. A child that exits by
@@ -60,6 +62,7 @@ Each event is one line on stderr, naming generations, never values:
    vsync: generation 10: nothing to reload (no variable or file changed)
    vsync: generation 11: skipped (generation 12 is newer)
    vsync: generation 13: refused: wrong passphrase; keeping generation 12
+   vsync: generation 14: refused: cannot start: ...; back to generation 12
    vsync: watch: cannot read current.pgp: bucket unreachable; keeping generation 12
    vsync: watch: current.pgp readable again
 VSYNC_GENERATION is the generation the child was started with; the status

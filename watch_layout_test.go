@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,4 +169,67 @@ func names(t *testing.T, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// A generation whose incarnation cannot start (its PATH hides the
+// command) is refused after the fact: vsync goes back to the generation
+// that ran before, its files written again, instead of exiting with no
+// child. A second failure (the old generation cannot start either) ends
+// vsync as a run would.
+func TestWatchLoopUnstartableGenerationGoesBack(t *testing.T) {
+	notFound := errors.New(`"app": command not found`)
+	f := newWatchFixtureWith(t, syscall.SIGHUP, func(_ *watchLoop, r *fakeRuns) {
+		r.fail = func(vars map[string]string) error {
+			if vars["PATH"] == "/nowhere" {
+				return notFound
+			}
+			return nil
+		}
+	})
+	r1 := f.nextStart()
+	f.found <- gen(2, "A=2\nPATH=/nowhere\n", "C2")
+	f.cancelled(r1)
+	close(r1.stop)
+	r2 := f.nextStart()
+	if r2.vars["A"] != "1" || r2.vars["VSYNC_GENERATION"] != "1" || readVar(t, r2, "CERT_PEM_FILE") != "C1" {
+		t.Errorf("went back with %v", r2.vars)
+	}
+	if got := f.w.applied.Load(); got != 1 {
+		t.Errorf("applied generation %d, want 1", got)
+	}
+	if gen, why := f.w.refused.get(); gen != 2 || why != `cannot start: "app": command not found` {
+		t.Errorf("refusal recorded: %d %q", gen, why)
+	}
+	// A later good generation applies as usual.
+	f.found <- gen(3, "A=3\n", "C3")
+	f.cancelled(r2)
+	close(r2.stop)
+	r3 := f.nextStart()
+	if r3.vars["A"] != "3" || readVar(t, r3, "CERT_PEM_FILE") != "C3" {
+		t.Errorf("restart with %v", r3.vars)
+	}
+	r3.exit <- 0
+	if res := f.result(); res.code != 0 || res.err != nil {
+		t.Errorf("loop returned %d, %v", res.code, res.err)
+	}
+	f.wantLines(
+		"vsync: generation 2: restarted (variables changed)",
+		`vsync: generation 2: refused: cannot start: "app": command not found; back to generation 1`,
+		"vsync: generation 3: restarted (variables changed)")
+	if got := names(t, filepath.Dir(f.p.private.Path())); len(got) != 1 {
+		t.Errorf("private directories left: %q, want the current one", got)
+	}
+}
+
+// The first incarnation that cannot start ends vsync with its error, as
+// vsync run does: there is nothing to go back to.
+func TestWatchLoopFirstStartFailureEnds(t *testing.T) {
+	notFound := errors.New(`"app": command not found`)
+	f := newWatchFixtureWith(t, syscall.SIGHUP, func(_ *watchLoop, r *fakeRuns) {
+		r.fail = func(map[string]string) error { return notFound }
+	})
+	if res := f.result(); res.code != 127 || !errors.Is(res.err, notFound) {
+		t.Errorf("loop returned %d, %v; want 127 and the start error", res.code, res.err)
+	}
+	f.wantLines()
 }

@@ -68,12 +68,17 @@ type change struct {
 type runResult struct {
 	code int
 	err  error
+	// stopped: a stop signal arrived while it ran (set by supervise).
+	stopped bool
 }
 
 // run runs start, again after each restart, until an incarnation exits by
 // itself or is stopped by a signal, and returns its exit code. sigs are
 // vsync's signals; found carries the generations the poller accepted.
 func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.Signal, found <-chan *loadedVault) (int, error) {
+	// back is the generation that ran before the last restart: the one
+	// to go back to if the restarted incarnation cannot start.
+	var back *loadedVault
 	for {
 		runCtx, stop := context.WithCancel(ctx)
 		runSigs := make(chan os.Signal, 16)
@@ -81,13 +86,18 @@ func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.S
 		vars := w.running
 		go func() {
 			code, err := start(runCtx, vars, runSigs)
-			done <- runResult{code, err}
+			done <- runResult{code: code, err: err}
 		}()
 		next, res := w.supervise(stop, sigs, runSigs, found, done)
 		stop()
+		if next == nil && res.err != nil && !res.stopped && back != nil && w.goBack(back, res.err) {
+			back = nil
+			continue
+		}
 		if next == nil {
 			return res.code, res.err
 		}
+		back = w.p.Vault
 		// The old incarnation is gone: switch to the new files, start
 		// again. Nothing here can fail: the files were written before the
 		// old incarnation was stopped.
@@ -98,6 +108,35 @@ func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.S
 		w.running = next.vars
 		w.say("vsync: generation %d: restarted (%s)", next.lv.Generation, w.restartReason(next))
 	}
+}
+
+// goBack restarts with generation prev, the one that ran before the last
+// restart, when the incarnation that restart started could not start
+// (err: the command not found on the new PATH, an environment too large
+// for execve): the current generation is refused as one that cannot be
+// applied (stderr, vsync status) and the files of prev are written again
+// into a fresh private directory. It reports whether it did; when even
+// that fails, vsync exits with err as a run would.
+func (w *watchLoop) goBack(prev *loadedVault, err error) bool {
+	cur := w.p.Vault
+	fresh, ferr := w.p.freshLayout(prev)
+	if ferr != nil {
+		w.say("vsync: generation %d: cannot go back to generation %d: %s", cur.Generation, prev.Generation, refusalReason(ferr))
+		return false
+	}
+	vars, cerr := w.p.composeIn(prev, fresh)
+	if cerr != nil {
+		_ = fresh.Remove()
+		w.say("vsync: generation %d: cannot go back to generation %d: %s", cur.Generation, prev.Generation, refusalReason(cerr))
+		return false
+	}
+	w.switchTo(fresh)
+	why := "cannot start: " + refusalReason(err)
+	w.refused.set(cur.Generation, why)
+	w.p.Vault, w.running = prev, vars
+	w.applied.Store(prev.Generation)
+	w.say("vsync: generation %d: refused: %s; back to generation %d", cur.Generation, why, prev.Generation)
+	return true
 }
 
 // supervise waits for the incarnation to end, forwarding signals and
@@ -175,6 +214,7 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 				default:
 				}
 			}
+			r.stopped = stopping
 			return pending, r
 		}
 	}

@@ -27,6 +27,9 @@ type fakeRuns struct {
 	// by SIGTERM, when zero; -1 for 0, as vsync start's group reports a
 	// stop it did not get from a signal.
 	cancelCode int
+	// fail, when set, decides that a start with these variables cannot
+	// start (the command not found): it returns 127 and the error at once.
+	fail func(vars map[string]string) error
 }
 
 type fakeRun struct {
@@ -41,6 +44,11 @@ func (f *fakeRuns) start(ctx context.Context, vars []envVar, sigs <-chan os.Sign
 	r := fakeRun{vars: map[string]string{}, sigs: sigs, ctx: ctx, exit: make(chan int), stop: make(chan struct{})}
 	for _, v := range vars {
 		r.vars[v.Key] = v.Value
+	}
+	if f.fail != nil {
+		if err := f.fail(r.vars); err != nil {
+			return 127, err
+		}
 	}
 	f.starts <- r
 	select {
@@ -120,7 +128,7 @@ func newWatchFixtureFrom(t *testing.T, reload syscall.Signal, lv *loadedVault, s
 	set(f.w, f.runs)
 	go func() {
 		code, err := f.w.run(context.Background(), f.runs.start, f.sigs, f.found)
-		f.done <- runResult{code, err}
+		f.done <- runResult{code: code, err: err}
 	}()
 	return f
 }

@@ -231,7 +231,10 @@ func (d *PrivateDir) Remove() error {
 // that is no longer running (one that was SIGKILLed): each
 // "vsync-<pid>-<random>" directory owned by the current user whose lock can
 // be taken, and each hidden one still being created whose pid is gone.
-// Directories of a live vsync, including the caller's own, are left alone.
+// Directories of a live vsync, including the caller's own, are left alone,
+// and so are those a live process still points into (inUse: on Linux, its
+// environment names a file in it): the files of a process tree that
+// outlived its vsync are not pulled from under it.
 // It returns the paths it removed; errors for single entries are skipped
 // (another vsync may be cleaning at the same time).
 func CleanStale(base string) ([]string, error) {
@@ -266,6 +269,10 @@ func CleanStale(base string) ([]string, error) {
 		lock, err := lockDirAt(bfd, name, false)
 		if err != nil {
 			continue // locked: its vsync is alive
+		}
+		if inUse(filepath.Join(base, name)) {
+			_ = lock.Close() // its vsync is gone, its child lives on
+			continue
 		}
 		if removeDirAt(bfd, name, int(lock.Fd())) == nil {
 			removed = append(removed, filepath.Join(base, name))

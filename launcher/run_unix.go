@@ -71,6 +71,13 @@ const rescanInterval = 25 * time.Millisecond
 // does, so orphans re-parented to vsync never stay zombies. Otherwise it
 // waits for its own child only.
 //
+// Death of vsync: the child is started with a parent-death signal
+// (SIGKILL, on Linux), and unless the process is PID 1 a watchdog
+// (/bin/sh, as RunGroup's, see startWatchdog) is told the child's process
+// group: should vsync die without stopping the child (kill -9, a crash),
+// the child dies with it and the watchdog kills what is left of its group
+// at once. The watchdog is released once the child's tree is gone.
+//
 // Teardown: when the child has exited, Run sends KillSignal to what is left
 // of its process group (and, when reaping all, to every remaining child of
 // the process), and SIGKILL after KillTimeout; it returns when they are
@@ -143,6 +150,9 @@ type supervisor struct {
 	// background: vsync was continued without the terminal (the shell's
 	// bg), so the terminal is not vsync's to take back.
 	background bool
+	// watchdog kills the child's process group should vsync die first
+	// (see watchGroup); nil when there is none.
+	watchdog *watchdog
 }
 
 // target is where forwarded signals go: the child, or with SignalGroup its
@@ -168,7 +178,7 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 		return 1, fmt.Errorf("launcher: %w", err)
 	}
 
-	sys := &syscall.SysProcAttr{Setpgid: true}
+	sys := groupSysProcAttr() // its own group, and SIGKILL should vsync die
 	if !cfg.TerminalOff && cfg.Stdin != nil {
 		fd := int(cfg.Stdin.Fd())
 		if term.IsTerminal(fd) {
@@ -195,14 +205,23 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	if env == nil {
 		env = []string{} // nil would give the child vsync's environment
 	}
-	proc, err := os.StartProcess(path, cfg.Args, &os.ProcAttr{
-		Dir:   cfg.Dir,
-		Env:   env,
-		Files: st.files[:],
-		Sys:   sys,
+	s.startWatchdog()
+	proc, err, unlock := startLocked(func() (*os.Process, error) {
+		p, err := os.StartProcess(path, cfg.Args, &os.ProcAttr{
+			Dir:   cfg.Dir,
+			Env:   env,
+			Files: st.files[:],
+			Sys:   sys,
+		})
+		if err == nil {
+			s.watchdog.watch(p.Pid) // at once: the child may already run
+		}
+		return p, err
 	})
+	defer unlock()
 	st.started()
 	if err != nil {
+		s.watchdog.stop()
 		st.close()
 		err = startError(cfg.Args[0], err)
 		return codeFor(err), err
@@ -222,6 +241,9 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	code, lost, escalated := s.supervise(ctx)
 	s.restoreTerminal()
 	s.teardown(escalated)
+	if !s.reapAll {
+		s.watchdog.stop() // the reaper waited for the child only
+	}
 	st.drain()
 	if lost {
 		return 1, fmt.Errorf("launcher: child %d was reaped by someone else; its exit status is unknown", s.pid)
@@ -384,6 +406,9 @@ func (s *supervisor) teardown(escalated bool) {
 		}
 		if s.reapAll {
 			for _, c := range childrenOf(os.Getpid()) {
+				if s.watchdog.is(c) {
+					continue
+				}
 				if sent[c] != sig {
 					sent[c] = sig
 					_ = unix.Kill(c, sig)
@@ -396,6 +421,7 @@ func (s *supervisor) teardown(escalated bool) {
 	}
 	finished := func() bool {
 		if s.reapAll {
+			s.releaseWatchdog()
 			return s.events == nil
 		}
 		if !groupGone && unix.Kill(-s.pid, 0) == unix.ESRCH {

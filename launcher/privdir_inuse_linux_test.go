@@ -1,0 +1,70 @@
+//go:build linux
+
+package launcher_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vsync/launcher"
+)
+
+// A private directory whose vsync was SIGKILLed but whose child lives on
+// (it escaped the group, or its watchdog has not struck yet) still holds
+// that child's files: CleanStale must leave it until the process is gone.
+// The live process here is a real one whose environment points into the
+// directory, as vsync's child's NAME_FILE does.
+func TestCleanStaleSparesLiveTree(t *testing.T) {
+	base := t.TempDir()
+	cmd := helperCmd("privdir", base)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	dir := strings.TrimSpace(line)
+	if err != nil || !strings.HasPrefix(dir, base) {
+		t.Fatalf("helper printed %q, %v", line, err)
+	}
+
+	child := helperCmd("sleep", "")
+	child.Env = append(child.Env, "GCP_SA_JSON_FILE="+filepath.Join(dir, "gcp-sa.json"))
+	cout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	if l, _ := bufio.NewReader(cout).ReadString('\n'); l != "ready\n" {
+		t.Fatalf("child printed %q", l)
+	}
+
+	_ = cmd.Process.Kill() // the "vsync": SIGKILL, its lock is free
+	_ = cmd.Wait()
+	in.Close()
+	if removed, err := launcher.CleanStale(base); err != nil || len(removed) != 0 {
+		t.Fatalf("CleanStale with the child alive = %q, %v; want nothing removed", removed, err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the live child's directory is gone: %v", err)
+	}
+
+	_ = child.Process.Kill()
+	_ = child.Wait()
+	removed, err := launcher.CleanStale(base)
+	if err != nil || len(removed) != 1 || removed[0] != dir {
+		t.Fatalf("CleanStale once the child is gone = %q, %v; want [%s]", removed, err, dir)
+	}
+}

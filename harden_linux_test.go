@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -232,38 +233,60 @@ func TestChildCannotReadVsync(t *testing.T) {
 }
 
 // TestVsyncDumpsNoCore: vsync crashing (SIGABRT with GOTRACEBACK=crash and
-// no core size limit) while it runs a child leaves no core file, which
-// would hold the passphrase and decrypted values (issue 10, item 1).
+// no core size limit) leaves no core file, which would hold the passphrase
+// and decrypted values (issue 10, item 1). vsync run and start forward
+// every catchable signal to their child, so the vsync that crashes is one
+// waiting on its standard input (profile add --secret-key-file -), as a
+// non-root user: once its /proc/PID/environ turns root's, it is
+// non-dumpable, and the signal goes.
 func TestVsyncDumpsNoCore(t *testing.T) {
 	t.Parallel() // Go's crash path takes ~10 s to print every thread
-	pattern, err := os.ReadFile("/proc/sys/kernel/core_pattern")
-	if err != nil || bytes.HasPrefix(pattern, []byte("|")) || bytes.HasPrefix(pattern, []byte("/")) {
-		t.Skipf("core_pattern %q does not write a core file in the working directory", pattern)
+	needCoreFiles(t)
+	if os.Getuid() == 0 {
+		t.Skip("needs to run as a user other than root (TestVsyncDumpsNoCoreAsNobody does)")
 	}
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err != nil {
+	vsyncDumpsNoCore(t, nil, t.TempDir())
+}
+
+// vsyncDumpsNoCore is TestVsyncDumpsNoCore with vsync as cred (nil: this
+// user), in dir, writable by that user.
+func vsyncDumpsNoCore(t *testing.T, cred *syscall.Credential, dir string) {
+	bin := os.Args[0]
+	if cred != nil {
+		bin = filepath.Join(dir, "vsync.test")
+		self, err := os.ReadFile(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, bin, self, 0o755)
+	}
+	cmd := exec.Command("/bin/sh", "-c", `ulimit -c unlimited && exec "$@"`, "sh",
+		bin, "profile", "add", "p", "--bucket", "b", "--access-key", "k", "--secret-key-file", "-")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_CONFIG_HOME=" + dir,
+		"VSYNC_TEST_AS_VSYNC=1", "GOTRACEBACK=crash", "GORACE=atexit_sleep_ms=0", "VSYNC_PASSPHRASE=CANARY_core_4d2a"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	stdin, err := cmd.StdinPipe() // held open: vsync waits on it
+	if err != nil {
 		t.Fatal(err)
 	}
-	if lim.Max != unix.RLIM_INFINITY && lim.Max < 1<<30 {
-		t.Skipf("the hard core size limit is %d", lim.Max)
-	}
-	dir := t.TempDir()
-	ready := filepath.Join(dir, "ready")
-	cmd := exec.Command("/bin/sh", "-c", `ulimit -c unlimited && exec "$@"`, "sh",
-		os.Args[0], "run", "--", os.Args[0], "__child", "trap", ready)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "VSYNC_TEST_AS_VSYNC=1", "GOTRACEBACK=crash", "VSYNC_PASSPHRASE=CANARY_core_4d2a")
+	defer stdin.Close()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitForFile(t, ready, "ready")
-	children, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", cmd.Process.Pid))
-	for _, c := range children {
-		b, _ := os.ReadFile(c)
-		for _, f := range strings.Fields(string(b)) {
-			pid, _ := strconv.Atoi(f)
-			t.Cleanup(func() { unix.Kill(pid, unix.SIGKILL) })
+	environ := fmt.Sprintf("/proc/%d/environ", cmd.Process.Pid)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var st unix.Stat_t
+		if err := unix.Stat(environ, &st); err == nil && st.Uid == 0 {
+			break
 		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("vsync did not become non-dumpable within 20s (its /proc/PID/environ stays its user's)")
+		}
+		time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
 	}
 	if err := cmd.Process.Signal(unix.SIGABRT); err != nil {
 		t.Fatal(err)
@@ -276,8 +299,51 @@ func TestVsyncDumpsNoCore(t *testing.T) {
 	if ee.Sys().(syscall.WaitStatus).CoreDump() {
 		t.Error("vsync dumped core")
 	}
-	cores, _ := filepath.Glob(filepath.Join(dir, "core*"))
-	if len(cores) > 0 {
+	if cores, _ := filepath.Glob(filepath.Join(dir, "core*")); len(cores) > 0 {
 		t.Errorf("vsync left %v", cores)
+	}
+}
+
+// TestVsyncDumpsNoCoreAsNobody is TestVsyncDumpsNoCore run as root, with
+// vsync as nobody.
+func TestVsyncDumpsNoCoreAsNobody(t *testing.T) {
+	t.Parallel()
+	if os.Getuid() != 0 {
+		t.Skip("needs root (TestVsyncDumpsNoCore runs as this user)")
+	}
+	needCoreFiles(t)
+	dir, err := os.MkdirTemp("", "vsync-core-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	if err := os.Mkdir(work, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(work, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	vsyncDumpsNoCore(t, &syscall.Credential{Uid: 65534, Gid: 65534}, work)
+}
+
+// needCoreFiles skips the test where a crash would not write a core file
+// into the working directory: a core_pattern piped to systemd-coredump or
+// apport, or a hard core size limit.
+func needCoreFiles(t *testing.T) {
+	t.Helper()
+	pattern, err := os.ReadFile("/proc/sys/kernel/core_pattern")
+	if err != nil || bytes.HasPrefix(pattern, []byte("|")) || bytes.HasPrefix(pattern, []byte("/")) {
+		t.Skipf("core_pattern %q does not write a core file in the working directory", pattern)
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Max != unix.RLIM_INFINITY && lim.Max < 1<<30 {
+		t.Skipf("the hard core size limit is %d", lim.Max)
 	}
 }

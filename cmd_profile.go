@@ -64,7 +64,7 @@ A --dir profile keeps vaults in a local directory with the bucket layout.`,
 			&cli.StringFlag{Name: "aws-profile", Usage: "AWS shared-config profile for credentials"},
 			&cli.StringFlag{Name: "access-key", Usage: "static access key id to store in the profile"},
 			&cli.StringFlag{Name: "secret-key", Usage: "static secret key to store in the profile (with --access-key; visible in ps and shell history: prefer --secret-key-file)"},
-			&cli.StringFlag{Name: "secret-key-file", Usage: "read --secret-key from the first line of `FILE` (- for standard input)"},
+			secretFileFlag("secret-key"),
 			&cli.StringFlag{Name: "dir", Usage: "a local directory instead of a bucket (no network)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing profile of that name"},
 		},
@@ -73,7 +73,7 @@ A --dir profile keeps vaults in a local directory with the bucket layout.`,
 			if err != nil {
 				return err
 			}
-			secret, err := secretKeyFlags(sys, c.String("secret-key"), c.String("secret-key-file"))
+			secret, err := secretFlag(sys, c, "secret-key")
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,8 @@ key the runtime uses the standard AWS credential chain (instance role,
 workload identity). The token is a secret: it holds the key. Give the
 secret key with --secret-key-file FILE (its first line) or --secret-key-file -
 (standard input) rather than --secret-key, which ps and the shell history
-show.
+show; likewise --session-token-file. At most one of them reads standard
+input.
 
 --check proves, writing nothing, that the key can read PREFIX/ENV/current.pgp
 and cannot write there (a conditional PUT that must be refused with 403, not
@@ -40,8 +41,9 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 			&cli.StringFlag{Name: "env", Usage: "the env `ENV` of the project in the working directory (required)"},
 			&cli.StringFlag{Name: "access-key", Usage: "access key `ID` the runtime uses (read-only)"},
 			&cli.StringFlag{Name: "secret-key", Usage: "secret access `KEY` of --access-key (visible in ps and shell history: prefer --secret-key-file)"},
-			&cli.StringFlag{Name: "secret-key-file", Usage: "read --secret-key from the first line of `FILE` (- for standard input)"},
-			&cli.StringFlag{Name: "session-token", Usage: "session `TOKEN` for temporary credentials"},
+			secretFileFlag("secret-key"),
+			&cli.StringFlag{Name: "session-token", Usage: "session `TOKEN` for temporary credentials (visible in ps: prefer --session-token-file)"},
+			secretFileFlag("session-token"),
 			&cli.BoolFlag{Name: "check", Usage: "prove against the bucket that the key can read and cannot write"},
 		},
 		Action: func(c *cli.Context) error {
@@ -51,7 +53,11 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 			if c.String("env") == "" {
 				return usageErrorf("runtime-token needs --env ENV")
 			}
-			secret, err := secretKeyFlags(sys, c.String("secret-key"), c.String("secret-key-file"))
+			secret, err := secretFlag(sys, c, "secret-key")
+			if err != nil {
+				return err
+			}
+			session, err := secretFlag(sys, c, "session-token")
 			if err != nil {
 				return err
 			}
@@ -59,7 +65,7 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 				Env:          c.String("env"),
 				AccessKey:    c.String("access-key"),
 				SecretKey:    secret,
-				SessionToken: c.String("session-token"),
+				SessionToken: session,
 				Check:        c.Bool("check"),
 			})
 		},

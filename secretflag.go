@@ -6,26 +6,28 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/urfave/cli/v2"
 )
 
-// maxSecretFile bounds what secretKeyFlags reads from a --secret-key-file.
+// maxSecretFile bounds what secretFlag reads from a --NAME-file.
 const maxSecretFile = 64 << 10
 
-// secretKeyFlags resolves a secret given either on the command line (key,
-// from --secret-key: visible in ps and shell history) or in a file (file,
-// from --secret-key-file; "-" is standard input). From a file it takes
-// the first line without its line ending, as VSYNC_PASSPHRASE_FILE does.
-// Both at once, or an empty file, is a usage error. Errors never hold the
-// secret.
-func secretKeyFlags(sys *sysEnv, key, file string) (string, error) {
+// secretFlag resolves a secret given either on the command line as --NAME
+// VALUE (visible in ps and shell history) or in a file as --NAME-file FILE
+// ("-" is standard input). From a file it takes the first line without its
+// line ending, as VSYNC_PASSPHRASE_FILE does. Both at once, or an empty
+// file, is a usage error. Errors never hold the secret.
+func secretFlag(sys *sysEnv, c *cli.Context, name string) (string, error) {
+	value, file := c.String(name), c.String(name+"-file")
 	if file == "" {
-		return key, nil
+		return value, nil
 	}
-	if key != "" {
-		return "", usageErrorf("give --secret-key or --secret-key-file, not both")
+	if value != "" {
+		return "", usageErrorf("give --%s or --%s-file, not both", name, name)
 	}
 	var r io.Reader
-	name := "standard input"
+	src := "standard input"
 	if file == "-" {
 		r = sys.Stdin
 	} else {
@@ -34,7 +36,7 @@ func secretKeyFlags(sys *sysEnv, key, file string) (string, error) {
 			return "", withCode(err, exitNotFound, "")
 		}
 		defer f.Close()
-		r, name = f, file
+		r, src = f, file
 	}
 	line, err := bufio.NewReaderSize(io.LimitReader(r, maxSecretFile), maxSecretFile).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -42,9 +44,14 @@ func secretKeyFlags(sys *sysEnv, key, file string) (string, error) {
 	}
 	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	if line == "" {
-		return "", usageErrorf("--secret-key-file: %q holds no key on its first line", name)
+		return "", usageErrorf("--%s-file: %q holds nothing on its first line", name, src)
 	}
 	return line, nil
+}
+
+// secretFileFlag is the --NAME-file flag of secretFlag.
+func secretFileFlag(name string) cli.Flag {
+	return &cli.StringFlag{Name: name + "-file", Usage: "read --" + name + " from the first line of `FILE` (- for standard input)"}
 }
 
 // endpointUserinfo reports whether an endpoint URL embeds credentials

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -23,21 +24,39 @@ func TestRunJobControl(t *testing.T) {
 	cmd.Dir = t.TempDir()
 	p := startOnPty(t, cmd)
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	p.waitFor("vsync-test$ ", 1)
+	const prompt = "vsync-test$ "
+	// do types s and waits for the next prompt.
+	do := func(s string) {
+		t.Helper()
+		n := strings.Count(p.output(), prompt)
+		p.typ(s)
+		p.waitFor(prompt, n+1)
+	}
+	p.waitFor(prompt, 1)
+	do("set -b\n") // report a job's stop at once, not at the next prompt
 	p.typ(`"$VSYNC" run -- "$VSYNC" __child echo` + "\n")
 	p.waitFor("ready", 1)
 	p.typ("alpha\n")
 	p.waitFor("echo: alpha", 1)
 
-	p.typ("\x1a") // Ctrl-Z
+	do("\x1a") // Ctrl-Z
 	p.waitFor("Stopped", 1)
-	p.waitFor("vsync-test$ ", 2)
 	p.typ("fg\n")
 	p.typ("beta\n")
 	p.waitFor("echo: beta", 1)
 
-	p.typ("\x04") // end of input: the child exits 0
-	p.waitFor("vsync-test$ ", 3)
+	// Stopped again and continued in the background (bg): the child reads
+	// the terminal it no longer holds, stops (SIGTTIN), and vsync with it;
+	// fg gives it the terminal back.
+	do("\x1a")
+	p.waitFor("Stopped", 2)
+	p.typ("bg\n")
+	p.waitFor("Stopped", 3)
+	p.typ("fg\n")
+	p.typ("gamma\n")
+	p.waitFor("echo: gamma", 1)
+
+	do("\x04") // end of input: the child exits 0
 	p.typ("echo status=$?\n")
 	p.waitFor("status=0", 1)
 	p.typ("exit\n")

@@ -178,6 +178,7 @@ func author(ctx context.Context, sys *sysEnv, dir string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "git", "config", "user.email")
 	cmd.Dir = dir
+	cmd.Env = withoutKeys(os.Environ(), scrubbed...) // git needs no secret
 	if out, err := cmd.Output(); err == nil {
 		if e := strings.TrimSpace(string(out)); e != "" {
 			return e

@@ -107,7 +107,7 @@ func watchOptionsFrom(c *cli.Context) (watchOptions, error) {
 	if c.IsSet("reload-signal") {
 		sig, err := parseReloadSignal(c.String("reload-signal"))
 		if err != nil {
-			return o, withHint(err, "a reload signal is one of HUP, USR1, USR2, WINCH (gunicorn and nginx reload on HUP)")
+			return o, withHint(err, "a reload signal is any signal vsync forwards but TERM, INT and QUIT: HUP, USR1, USR2, WINCH, ALRM... (gunicorn and nginx reload on HUP; see vsync run --help)")
 		}
 		if o.Interval == 0 {
 			return o, usageErrorf("--reload-signal needs --watch")

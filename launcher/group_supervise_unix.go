@@ -33,14 +33,17 @@ type groupStop struct {
 // supervise waits for the first exit or stop signal, stops every process,
 // and returns when the process has no children left. stopNow starts the
 // stop at once, with why as its reason (a process could not be started).
+// A stop caused by an exit starts once that exit's line is printed, so
+// that the stop line, which names it, comes after it.
 //
 // The stop sends each process group SIGTERM (then SIGCONT, for a stopped
 // process to see it) once, and SIGKILL once at the kill timeout or a
 // second stop signal: many programs take a second SIGTERM or SIGINT as
 // "quit now". Children re-parented to vsync from outside those groups are
 // found by a scan of /proc every rescanInterval, and get each signal once
-// too. Nothing is scanned or sent per exit, so that a stop is linear in the
-// number of processes.
+// too. Nothing is sent per exit, and /proc is scanned at one exit only
+// (the last process's), so that a stop is linear in the number of
+// processes.
 func (g *group) supervise(ctx context.Context, stopNow bool, why string) int {
 	s := &groupStop{g: g, sig: syscall.SIGTERM, sentOther: map[int]syscall.Signal{}}
 	defer func() {

@@ -78,6 +78,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	for _, f := range files {
 		size += int64(len(f.Data))
 	}
+	// The files are held already; the bundle comes on top.
 	boundMemory(min(size, v.Store.MaxSize))
 	st, err := loadState(v.Project, env)
 	if err != nil {
@@ -102,8 +103,11 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 
 	gen := tip + 1
-	sopts := sealOptions(v.Passphrase, sys.Hooks)
-	sopts.MaxSize = v.Store.MaxSize
+	sopts := sealOptionsMax(v.Passphrase, sys.Hooks, v.Store.MaxSize)
+	// Seal lets go of each file's content once encrypted: the push then
+	// holds about one bundle in memory, not the files and the bundle.
+	sopts.ReleaseFiles = true
+	hashes, nfiles := hashFiles(files), len(files)
 	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase, sopts)
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
@@ -128,11 +132,11 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		}
 	}
 	if err := saveState(v.Project, &localState{
-		Env: env, Vault: v.Key, Generation: gen, PayloadSHA256: sum, Files: hashFiles(files),
+		Env: env, Vault: v.Key, Generation: gen, PayloadSHA256: sum, Files: hashes,
 	}); err != nil {
 		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%d files) to %s\n", env, gen, len(files), v.Key)
+	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%d files) to %s\n", env, gen, nfiles, v.Key)
 	if !published {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
 	}
@@ -166,6 +170,13 @@ func sealGeneration(env string, tip uint64, parentSum, author, note string, file
 // the test binary sets it, else vault's default).
 func sealOptions(pass []byte, h testHooks) vault.SealOptions {
 	return vault.SealOptions{HighEntropy: vault.IsGenerated(string(pass)), S2KCount: h.S2KCount}
+}
+
+// sealOptionsMax is sealOptions with a maximum bundle size.
+func sealOptionsMax(pass []byte, h testHooks, maxSize int64) vault.SealOptions {
+	o := sealOptions(pass, h)
+	o.MaxSize = maxSize
+	return o
 }
 
 // author names who pushes: $VSYNC_AUTHOR, else git's user.email when git

@@ -155,7 +155,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		Store:   v.Store,
 		OldPass: v.Passphrase,
 		NewPass: newPass,
-		NewOpts: sealOptions(newPass, sys.Hooks),
+		NewOpts: sealOptionsMax(newPass, sys.Hooks, v.Store.MaxSize),
 		Out:     sys.Stdout,
 		BeforeFirstWrite: func() error {
 			base := startTip

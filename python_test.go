@@ -183,7 +183,7 @@ func TestPython(t *testing.T) {
 	ln.Close()
 
 	// The corpus: bad bundles at apps/corpus-KIND/prod/current.pgp.
-	cur, _, err := readObject(ctx, be, "apps/web/prod/current.pgp")
+	cur, _, err := readObject(ctx, be, "apps/web/prod/current.pgp", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

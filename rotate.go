@@ -52,7 +52,7 @@ type rotation struct {
 // the error wraps vault.ErrWrongPassphrase.
 func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 	for range maxRewrapAttempts {
-		data, info, err := readObject(ctx, r.Store.Backend, key)
+		data, info, err := readObject(ctx, r.Store.Backend, key, r.Store.MaxSize)
 		if err != nil {
 			return err
 		}
@@ -124,16 +124,20 @@ func (r *rotation) rewrapHistory(ctx context.Context, done map[uint64]bool) erro
 	return err
 }
 
-// readObject GETs a whole object.
-func readObject(ctx context.Context, be s3bundle.Backend, key string) ([]byte, s3bundle.ObjectInfo, error) {
+// readObject GETs a whole object, into one buffer of its announced size;
+// one over limit (0: none) is refused as s3bundle.LimitObject refuses it.
+func readObject(ctx context.Context, be s3bundle.Backend, key string, limit int64) ([]byte, s3bundle.ObjectInfo, error) {
 	rc, info, err := be.Get(ctx, key)
 	if err != nil {
 		return nil, s3bundle.ObjectInfo{}, err
 	}
+	if rc, err = s3bundle.LimitObject(rc, info, limit); err != nil {
+		return nil, s3bundle.ObjectInfo{}, err
+	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, s3bundle.ObjectInfo{}, fmt.Errorf("reading %s: %w", key, err)
 	}
-	return data, info, nil
+	return buf.Bytes(), info, nil
 }

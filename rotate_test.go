@@ -84,7 +84,7 @@ func (r *rotTeam) objects() map[string][]byte {
 	}
 	objs := map[string][]byte{}
 	for _, k := range keys {
-		data, _, err := readObject(ctx, r.st.Backend, k)
+		data, _, err := readObject(ctx, r.st.Backend, k, 0)
 		if err != nil {
 			r.t.Fatal(err)
 		}

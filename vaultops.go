@@ -150,7 +150,8 @@ func openBundleObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.R
 // info.Generation, the object's label, when not 0) all check out. It
 // returns the payload's SHA-256.
 func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, gen uint64, what string) (*vault.Bundle, string, error) {
-	boundMemory(min(info.Size, st.MaxSize))
+	// The payload, and for pull the folder's files beside it.
+	boundMemory(2 * min(info.Size, st.MaxSize))
 	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize})
 	if err != nil {
 		return nil, "", bundleHint(fmt.Errorf("%s of env %q: %w", what, st.Env, err), st.Env)

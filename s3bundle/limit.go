@@ -28,12 +28,12 @@ func (e *SizeError) Error() string {
 // Is makes a *SizeError match ErrTooLarge.
 func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
 
-// limitObject applies limit (0: none) to an object just opened: one whose
+// LimitObject applies limit (0: none) to an object just opened: one whose
 // announced size (the GET's Content-Length, a file's size) is over it is
 // closed unread and refused, so that its body is never transferred; any
 // other is read through a reader that fails with a *SizeError as soon as
 // the body turns out longer than limit (or than announced).
-func limitObject(rc io.ReadCloser, info ObjectInfo, limit int64) (io.ReadCloser, error) {
+func LimitObject(rc io.ReadCloser, info ObjectInfo, limit int64) (io.ReadCloser, error) {
 	if limit <= 0 {
 		return rc, nil
 	}
@@ -82,6 +82,6 @@ func (l limitPoll) IfNoneMatch(ctx context.Context, etag string) (io.ReadCloser,
 	if err != nil {
 		return nil, info, err
 	}
-	rc, err = limitObject(rc, info, l.limit)
+	rc, err = LimitObject(rc, info, l.limit)
 	return rc, info, err
 }

@@ -208,7 +208,7 @@ func (s *Store) Open(ctx context.Context, gen uint64) (io.ReadCloser, ObjectInfo
 	if err != nil {
 		return nil, info, err
 	}
-	rc, err = limitObject(rc, info, s.MaxSize)
+	rc, err = LimitObject(rc, info, s.MaxSize)
 	return rc, info, err
 }
 

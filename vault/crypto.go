@@ -30,6 +30,12 @@ type SealOptions struct {
 	// MaxSize is the maximum bundle size Seal writes (and Rewrap reads);
 	// 0 means DefaultMaxBundleSize.
 	MaxSize int64
+	// ReleaseFiles makes Seal set the Data of each of the bundle's Files
+	// to nil once it is encrypted, so that a caller holding nothing else
+	// of them needs memory for about one bundle, not two: the ciphertext
+	// grows as the files are let go. The files' content is gone after
+	// Seal, whether it succeeded or not.
+	ReleaseFiles bool
 }
 
 // OpenPGP constants of the bundle format (RFC 4880).
@@ -331,17 +337,33 @@ func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, pa
 	}
 	limit := ReadOptions{MaxSize: opts.MaxSize}.limit()
 	var count countWriter
-	if err := writePayload(&count, &b.Manifest, files); err != nil {
+	if err := writePayload(&count, &b.Manifest, files, nil); err != nil {
 		return nil, "", err
 	}
 	if count.n > limit {
 		return nil, "", &SizeError{What: "the payload", Size: count.n, Limit: limit}
 	}
+	var release func(i int)
+	if opts.ReleaseFiles {
+		index := make(map[string]int, len(b.Files))
+		for i, f := range b.Files {
+			index[f.Path] = i
+		}
+		defer func() {
+			for i := range b.Files {
+				b.Files[i].Data = nil
+			}
+		}()
+		release = func(i int) {
+			files[i].Data = nil
+			b.Files[index[files[i].Path]].Data = nil
+		}
+	}
 	h := sha256.New()
 	var buf bytes.Buffer
 	buf.Grow(int(count.n + count.n/512 + 1024))
 	err = encryptWith(&buf, passphrase, opts, func(w io.Writer) error {
-		return writePayload(hashWriter{w, h}, &b.Manifest, files)
+		return writePayload(hashWriter{w, h}, &b.Manifest, files, release)
 	})
 	if err != nil {
 		return nil, "", err

@@ -231,11 +231,35 @@ func TestParsePayloadManifestSizes(t *testing.T) {
 	b := sampleBundle()
 	b.Manifest.Files[0].Size = 1 << 40
 	var tarBuf bytes.Buffer
-	if err := writePayload(&tarBuf, &b.Manifest, b.Files); err != nil {
+	if err := writePayload(&tarBuf, &b.Manifest, b.Files, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ParsePayload(tarBuf.Bytes())
 	if !errors.Is(err, ErrManifest) || !strings.Contains(err.Error(), "add up to more than") {
 		t.Fatalf("got %v, want the manifest's sizes refused", err)
 	}
+}
+
+// TestSealReleaseFiles: with ReleaseFiles, Seal lets go of every file's
+// content, and the bundle still opens to the same files.
+func TestSealReleaseFiles(t *testing.T) {
+	b := sampleBundle()
+	want := sampleFiles()
+	sortFiles(want)
+	opts := testOpts
+	opts.ReleaseFiles = true
+	ct, _, err := Seal(b, []byte(testPass), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range b.Files {
+		if f.Data != nil {
+			t.Errorf("%q still holds its content", f.Path)
+		}
+	}
+	got, _, err := Open(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, got.Files, want)
 }

@@ -69,7 +69,7 @@ func MarshalPayload(b *Bundle) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.Grow(size)
-	if err := writePayload(&buf, &b.Manifest, files); err != nil {
+	if err := writePayload(&buf, &b.Manifest, files, nil); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -185,7 +185,9 @@ func CheckPath(p string) error {
 }
 
 // writePayload writes the tar of m and files (already sorted and checked).
-func writePayload(w io.Writer, m *Manifest, files []File) error {
+// written, when not nil, is called with each file's index once its entry
+// is written.
+func writePayload(w io.Writer, m *Manifest, files []File, written func(i int)) error {
 	mc := *m
 	mc.Created = m.Created.UTC()
 	js, err := json.MarshalIndent(&mc, "", "  ")
@@ -197,9 +199,12 @@ func writePayload(w io.Writer, m *Manifest, files []File) error {
 	if err := writeEntry(tw, ManifestPath, manifestMode, js); err != nil {
 		return err
 	}
-	for _, f := range files {
+	for i, f := range files {
 		if err := writeEntry(tw, f.Path, f.Mode.Perm(), f.Data); err != nil {
 			return err
+		}
+		if written != nil {
+			written(i)
 		}
 	}
 	return tw.Close()
@@ -334,7 +339,7 @@ func ParsePayload(payload []byte) (*Bundle, error) {
 	}
 	sortFiles(b.Files)
 	cw := &canonWriter{want: payload}
-	if err := writePayload(cw, &b.Manifest, b.Files); err != nil || cw.off != len(payload) {
+	if err := writePayload(cw, &b.Manifest, b.Files, nil); err != nil || cw.off != len(payload) {
 		return nil, fmt.Errorf("%w: payload is not in canonical form (entry order, headers, JSON layout or trailing data)", ErrManifest)
 	}
 	return b, nil

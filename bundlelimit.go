@@ -116,6 +116,16 @@ func boundMemory(extra int64) {
 	debug.SetMemoryLimit(want)
 }
 
+// giveBackMemory returns to the system the memory of what a command held
+// and no longer does (push: the files, once encrypted), when that was at
+// least boundMemoryFrom, before the command's next big step (the upload)
+// allocates anew.
+func giveBackMemory(released int64) {
+	if released >= boundMemoryFrom {
+		debug.FreeOSMemory()
+	}
+}
+
 // goMemoryInUse is the memory the Go runtime holds and counts against its
 // memory limit, less the free heap it could give back.
 func goMemoryInUse() int64 {

@@ -112,6 +112,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
 	}
+	giveBackMemory(size) // the files, let go of by Seal
 	if err != nil {
 		return fmt.Errorf("encrypting env %q: %w", env, err)
 	}

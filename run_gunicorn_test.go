@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,24 +28,6 @@ def app(environ, start_response):
     return [b"answered by %d\n" % os.getpid()]
 `
 
-// syncBuffer is a bytes.Buffer safe for one writer and many readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRunHUPReloadsGunicorn: a HUP sent to vsync run (docker kill -s HUP,
 // or --reload-signal HUP) goes to gunicorn's master only, which reloads
 // its two workers gracefully: the two slow requests in flight are
@@ -62,32 +41,10 @@ func TestRunHUPReloadsGunicorn(t *testing.T) {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "g.sock")
-	cmd := exec.Command(os.Args[0], "run", "--", gunicorn, "-w", "2", "--bind", "unix:"+sock,
-		"--chdir", dir, "--graceful-timeout", "60", "slowapp:app")
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "VSYNC_TEST_AS_VSYNC=1", "APPDIR="+dir, "PYTHONDONTWRITEBYTECODE=1")
-	var log syncBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-	})
-	waitLog := func(what string, n int) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for strings.Count(log.String(), what) < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %d× %q from gunicorn within 30s; log:\n%s", n, what, log.String())
-			}
-			time.Sleep(10 * time.Millisecond) // polling the log, with a deadline
-		}
-	}
-	waitLog("Booting worker with pid", 2)
+	env := append(os.Environ(), "VSYNC_TEST_AS_VSYNC=1", "APPDIR="+dir, "PYTHONDONTWRITEBYTECODE=1")
+	p := startExample(t, t.TempDir(), env, os.Args[0], "run", "--", gunicorn, "-w", "2",
+		"--bind", "unix:"+sock, "--chdir", dir, "--graceful-timeout", "60", "slowapp:app")
+	p.waitCount(`Booting worker with pid`, 2)
 
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -120,16 +77,14 @@ func TestRunHUPReloadsGunicorn(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the two slow requests did not reach two workers (%v); log:\n%s", started, log.String())
+			t.Fatalf("the two slow requests did not reach two workers (%v); log:\n%s", started, p.out)
 		}
 		time.Sleep(10 * time.Millisecond) // polling for the app's files, with a deadline
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	waitLog("Handling signal: hup", 1)
-	waitLog("Booting worker with pid", 4) // the reload's new workers
+	p.signal(syscall.SIGHUP)
+	p.waitOutput(`Handling signal: hup`)
+	p.waitCount(`Booting worker with pid`, 4) // the reload's new workers
 	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +92,10 @@ func TestRunHUPReloadsGunicorn(t *testing.T) {
 		select {
 		case a := <-answers:
 			if a.err != nil || a.code != 200 || !strings.HasPrefix(a.body, "answered by ") {
-				t.Errorf("a request in flight during the reload got %d %q, %v; log:\n%s", a.code, a.body, a.err, log.String())
+				t.Errorf("a request in flight during the reload got %d %q, %v; log:\n%s", a.code, a.body, a.err, p.out)
 			}
 		case <-time.After(30 * time.Second):
-			t.Fatalf("a request in flight was never answered; log:\n%s", log.String())
+			t.Fatalf("a request in flight was never answered; log:\n%s", p.out)
 		}
 	}
 	resp, err := client.Get("http://gunicorn/")
@@ -149,21 +104,13 @@ func TestRunHUPReloadsGunicorn(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		done <- err
-		if err != nil {
-			t.Errorf("vsync exited with %v after SIGTERM, want 0; log:\n%s", err, log.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("vsync did not exit after SIGTERM; log:\n%s", log.String())
+	p.signal(syscall.SIGTERM)
+	if code := p.exitCode(); code != 0 {
+		t.Errorf("vsync exited %d after SIGTERM, want 0; log:\n%s", code, p.out)
 	}
 	// (gunicorn 20.1 logs its own graceful SIGTERM to old workers as
 	// "terminated due to signal 15"; signal 1 is the HUP that killed them.)
-	if got := log.String(); strings.Contains(got, "terminated due to signal 1\n") {
-		t.Errorf("a worker was killed by SIGHUP:\n%s", got)
+	if regexp.MustCompile(`(?m)terminated due to signal 1$`).MatchString(p.out.String()) {
+		t.Errorf("a worker was killed by SIGHUP:\n%s", p.out)
 	}
 }

@@ -33,8 +33,6 @@ import (
 //	family        start a "trap" grandchild in its own process group,
 //	              printing with the prefix "grandchild ", then behave as
 //	              trap (the two ready lines come in any order)
-//	echo          print "ready", then "echo: LINE" for each line of stdin;
-//	              exit 0 at its end
 //	ignore-term   like trap but never dies of a signal it catches
 //	segv          really die of SIGSEGV
 //	printenv      print the environment, one entry a line
@@ -61,13 +59,6 @@ func helperMain(mode string) int {
 		return trap(false)
 	case "family":
 		return family()
-	case "echo":
-		fmt.Println("ready")
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			fmt.Println("echo: " + sc.Text())
-		}
-		return 0
 	case "ignore-term":
 		return trap(true)
 	case "segv":

@@ -19,23 +19,7 @@ import (
 // directory, as vsync's child's NAME_FILE does.
 func TestCleanStaleSparesLiveTree(t *testing.T) {
 	base := t.TempDir()
-	cmd := helperCmd("privdir", base)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	dir := strings.TrimSpace(line)
-	if err != nil || !strings.HasPrefix(dir, base) {
-		t.Fatalf("helper printed %q, %v", line, err)
-	}
+	dir, killVsync := privdirElsewhere(t, base)
 
 	child := helperCmd("sleep", "")
 	child.Env = append(child.Env, "GCP_SA_JSON_FILE="+filepath.Join(dir, "gcp-sa.json"))
@@ -51,9 +35,7 @@ func TestCleanStaleSparesLiveTree(t *testing.T) {
 		t.Fatalf("child printed %q", l)
 	}
 
-	_ = cmd.Process.Kill() // the "vsync": SIGKILL, its lock is free
-	_ = cmd.Wait()
-	in.Close()
+	killVsync() // its lock is free
 	if removed, err := launcher.CleanStale(base); err != nil || len(removed) != 0 {
 		t.Fatalf("CleanStale with the child alive = %q, %v; want nothing removed", removed, err)
 	}
@@ -66,5 +48,35 @@ func TestCleanStaleSparesLiveTree(t *testing.T) {
 	removed, err := launcher.CleanStale(base)
 	if err != nil || len(removed) != 1 || removed[0] != dir {
 		t.Fatalf("CleanStale once the child is gone = %q, %v; want [%s]", removed, err, dir)
+	}
+}
+
+// privdirElsewhere starts the privdir helper, a process holding a private
+// directory under base as vsync does, and returns the directory and a
+// function that SIGKILLs the helper, so that it cannot clean up.
+func privdirElsewhere(t *testing.T, base string) (dir string, kill func()) {
+	t.Helper()
+	cmd := helperCmd("privdir", base)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	dir = strings.TrimSpace(line)
+	if err != nil || !strings.HasPrefix(dir, base) {
+		t.Fatalf("helper printed %q, %v", line, err)
+	}
+	return dir, func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		in.Close()
 	}
 }

@@ -3,7 +3,6 @@
 package launcher_test
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,23 +82,7 @@ func TestCleanStale(t *testing.T) {
 	}
 	defer own.Remove()
 
-	cmd := helperCmd("privdir", base)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	other := strings.TrimSpace(line)
-	if err != nil || !strings.HasPrefix(other, base) {
-		t.Fatalf("helper printed %q, %v", line, err)
-	}
+	other, killOther := privdirElsewhere(t, base)
 	unrelated := filepath.Join(base, "not-vsync")
 	if err := os.Mkdir(unrelated, 0o700); err != nil {
 		t.Fatal(err)
@@ -109,9 +92,7 @@ func TestCleanStale(t *testing.T) {
 		t.Fatalf("CleanStale with every vsync alive = %q, %v", removed, err)
 	}
 
-	_ = cmd.Process.Kill() // SIGKILL: the helper cannot clean up
-	_ = cmd.Wait()
-	in.Close()
+	killOther() // SIGKILL: the helper cannot clean up
 	removed, err := launcher.CleanStale(base)
 	if err != nil || len(removed) != 1 || removed[0] != other {
 		t.Fatalf("CleanStale = %q, %v; want [%s]", removed, err, other)

@@ -45,12 +45,12 @@ const rescanInterval = 25 * time.Millisecond
 // every worker kills gunicorn's workers mid-request where the master alone
 // would have reloaded them gracefully. SIGTERM, SIGINT and SIGQUIT are stop
 // signals: the first (followed by SIGCONT to the group when the child is
-// stopped, so that it acts on it) starts KillTimeout, after which SIGKILL goes to the whole group; a
-// second one sends SIGKILL to the group at once. Cancelling ctx acts as a
-// stop signal carrying KillSignal. With the terminal handed to the child,
-// keys such as Ctrl-C reach the child's group from the kernel and never
-// pass through vsync, so a second Ctrl-C is the child's business, not an
-// escalation.
+// stopped, so that it acts on it) starts KillTimeout, after which SIGKILL
+// goes to the whole group; a second one sends SIGKILL to the group at once.
+// Cancelling ctx acts as a stop signal carrying KillSignal. With the
+// terminal handed to the child, keys such as Ctrl-C reach the child's group
+// from the kernel and never pass through vsync, so a second Ctrl-C is the
+// child's business, not an escalation.
 //
 // Job control: when the child stops (Ctrl-Z at the terminal: SIGTSTP to
 // its foreground group; SIGTTIN or SIGTTOU) while vsync handed it the
@@ -151,7 +151,7 @@ type supervisor struct {
 	// bg), so the terminal is not vsync's to take back.
 	background bool
 	// watchdog kills the child's process group should vsync die first
-	// (see watchGroup); nil when there is none.
+	// (see startWatchdog); nil when there is none.
 	watchdog *watchdog
 }
 

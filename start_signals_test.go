@@ -34,3 +34,25 @@ func TestStartForwardsToEachProcess(t *testing.T) {
 		t.Errorf("the worker did not get the stop signal; output %q", out)
 	}
 }
+
+// TestStartSurvivesCrashSignals: SIGABRT, SIGSEGV and the other signals
+// that crashed vsync with a Go runtime dump when sent with kill, and those
+// it swallowed (SIGALRM), reach each process of vsync start instead.
+func TestStartSurvivesCrashSignals(t *testing.T) {
+	dir := t.TempDir()
+	writeProcfile(t, dir, "web: TESTBIN trap\n")
+	r := startRunning(t, startCmd(t, dir))
+	r.waitLines(t, "web.1 ready")
+	for _, s := range []syscall.Signal{syscall.SIGABRT, syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGSYS, syscall.SIGALRM} {
+		if err := r.cmd.Process.Signal(s); err != nil {
+			t.Fatal(err)
+		}
+		r.waitLines(t, "web.1 "+signalName(s))
+	}
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := r.wait(t); code != 143 {
+		t.Errorf("vsync start exited %d, want 143; output %q", code, out)
+	}
+}

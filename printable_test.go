@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"testing"
 )
 
@@ -42,4 +43,27 @@ func TestPrintErrorEscapes(t *testing.T) {
 	if buf.String() != want {
 		t.Errorf("got %q, want %q", buf.String(), want)
 	}
+}
+
+// FuzzEscapeControls: whatever a bundle holds, what a listing prints has
+// no rune that does not print as itself, and a quoted name reads back as
+// the name.
+func FuzzEscapeControls(f *testing.F) {
+	for _, s := range []string{"", "plain", "a\nb", "\x1b[8m", "\xff", "\u202e", `"q"`, "tab\there"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if e := escapeControls(s); !isPrintable(e) {
+			t.Errorf("escapeControls(%q) = %q holds a control", s, e)
+		}
+		d := displayName(s)
+		if !isPrintable(d) {
+			t.Errorf("displayName(%q) = %q holds a control", s, d)
+		}
+		if d != s {
+			if u, err := strconv.Unquote(d); err != nil || u != s {
+				t.Errorf("displayName(%q) = %s does not read back: %q, %v", s, d, u, err)
+			}
+		}
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -122,7 +124,7 @@ func newApp(sys *sysEnv) *cli.App {
 		},
 	}
 	for _, c := range app.Commands {
-		setUsageHandlers(c)
+		setUsageHandlers(c, "")
 	}
 	return app
 }
@@ -132,13 +134,18 @@ func newApp(sys *sysEnv) *cli.App {
 // own a help screen and exit 64. A leaf command gets no "help" (or "h")
 // subcommand: only -h and --help are help there, so `vsync start help`
 // starts the process named help and `vsync run h` runs h.
-func setUsageHandlers(c *cli.Command) {
-	c.OnUsageError = onUsageError
+//
+// Every error of c is also marked as c's (inCommand), so that the hint of
+// a usage error names "vsync FULL NAME --help", not "vsync --help".
+func setUsageHandlers(c *cli.Command, parent string) {
+	name := strings.TrimSpace(parent + " " + c.Name)
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return inCommand{cmd: name, err: onUsageError(nil, err, false)}
+	}
 	if len(c.Subcommands) == 0 {
 		c.HideHelpCommand = true
 	}
 	if len(c.Subcommands) > 0 && c.Action == nil {
-		name := c.Name
 		c.Action = func(cc *cli.Context) error {
 			if cc.Args().Present() {
 				return usageErrorf("unknown command %q", name+" "+cc.Args().First())
@@ -147,14 +154,33 @@ func setUsageHandlers(c *cli.Command) {
 			return usageErrorf("%s: no subcommand given", name)
 		}
 	}
+	if act := c.Action; act != nil {
+		c.Action = func(cc *cli.Context) error {
+			if err := act(cc); err != nil {
+				return inCommand{cmd: name, err: err}
+			}
+			return nil
+		}
+	}
 	for _, s := range c.Subcommands {
-		setUsageHandlers(s)
+		setUsageHandlers(s, name)
 	}
 }
 
 func onUsageError(_ *cli.Context, err error, _ bool) error {
+	msg := longFlagRE.ReplaceAllString(err.Error(), "$1 --$2")
+	msg = strings.Replace(msg, ": parse error", ": want a whole number (0, 1, 2, ...)", 1)
+	msg = strings.Replace(msg, ": value out of range", ": want a whole number (0, 1, 2, ...)", 1)
+	if msg != err.Error() {
+		err = errors.New(msg)
+	}
 	return usageError{err}
 }
+
+// longFlagRE finds a long flag as Go's flag package names it in its
+// errors ("flag -kill-timeout", "not defined: -bogus"), for onUsageError
+// to write it as users type it ("flag --kill-timeout").
+var longFlagRE = regexp.MustCompile(`(\bflag|not defined:) -([a-z][a-z0-9-]+)`)
 
 // args checks that a command got between min and max positional arguments
 // (max < 0: any number) and returns them.
@@ -165,6 +191,15 @@ func args(c *cli.Context, min, max int, names string) ([]string, error) {
 	}
 	return a, nil
 }
+
+// inCommand marks err as an error of the command cmd ("profile add").
+type inCommand struct {
+	cmd string
+	err error
+}
+
+func (e inCommand) Error() string { return e.err.Error() }
+func (e inCommand) Unwrap() error { return e.err }
 
 // usageError is a bad flag or argument: exitUsage.
 type usageError struct{ err error }

@@ -113,7 +113,7 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 	generated := false
 	if len(gens) > 0 {
 		if pass == nil {
-			return withCode(fmt.Errorf("env %q already has %d generations in %s and no passphrase was given", opts.Env, len(gens), v.Key), exitConfig,
+			return withCode(fmt.Errorf("env %q already has %s in %s and no passphrase was given", opts.Env, plural(len(gens), "generation"), v.Key), exitConfig,
 				fmt.Sprintf("ask a teammate for it, then \"VSYNC_PASSPHRASE=... vsync init %s --profile %s\" or \"vsync passphrase set %s\"", opts.Env, opts.Profile, opts.Env))
 		}
 		v.Passphrase = pass
@@ -164,7 +164,7 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 		fmt.Fprintf(out, "it is stored for this user in %s\n", mustConfigDir(sys))
 	}
 	if len(gens) > 0 {
-		fmt.Fprintf(out, "the vault has %d generations: get them with \"vsync pull %s\"\n", len(gens), opts.Env)
+		fmt.Fprintf(out, "the vault has %s: get them with \"vsync pull %s\"\n", plural(len(gens), "generation"), opts.Env)
 	} else {
 		rel, _ := filepath.Rel(cwd, filepath.Join(envDir, dotenvRel(opts.Env)))
 		fmt.Fprintf(out, "edit %q (and add any files beside it), then \"vsync push %s --note ...\"\n", rel, opts.Env)

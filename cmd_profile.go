@@ -1,8 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -55,7 +59,8 @@ give the secret key with --secret-key-file FILE (its first line) or
 --secret-key-file - (standard input) rather than --secret-key, which ps and
 the shell history show. An endpoint with credentials in it
 (http://key:secret@host) is refused.
-A --dir profile keeps vaults in a local directory with the bucket layout.`,
+A --dir profile keeps vaults in a local directory with the bucket layout;
+profile add creates the directory (0700) when it does not exist yet.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "bucket", Usage: "S3 bucket name"},
 			&cli.StringFlag{Name: "region", Usage: "S3 region (default us-east-1)"},
@@ -107,6 +112,9 @@ func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
 	}
 	p := opts.Profile
 	if p.Dir != "" {
+		if rest, ok := strings.CutPrefix(p.Dir, "~/"); ok && sys.Getenv("HOME") != "" {
+			p.Dir = filepath.Join(sys.Getenv("HOME"), rest) // --dir=~/vaults, which no shell expands
+		}
 		abs, err := filepath.Abs(p.Dir)
 		if err != nil {
 			return err
@@ -124,12 +132,40 @@ func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
 		return withCode(fmt.Errorf("profile %q exists", opts.Name), exitUsage,
 			"replace it with --force, or remove it with \"vsync profile remove "+opts.Name+"\"")
 	}
+	created := false
+	if p.Dir != "" {
+		if created, err = ensureVaultDir(p.Dir); err != nil {
+			return err
+		}
+	}
 	cfg.Profiles[opts.Name] = p
 	if err := cfg.save(sys); err != nil {
 		return err
 	}
 	fmt.Fprintf(sys.Stdout, "profile %q: %s\n", opts.Name, p.describe())
+	if created {
+		fmt.Fprintf(sys.Stdout, "created directory %q (0700)\n", p.Dir)
+	}
 	return nil
+}
+
+// ensureVaultDir creates a --dir profile's directory, and any missing
+// parent, 0700 when it does not exist yet, and reports whether it did. An
+// existing directory is left as it is; anything else there is an error.
+func ensureVaultDir(dir string) (bool, error) {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		return false, nil
+	case err == nil:
+		return false, usageErrorf("--dir %q is not a directory", dir)
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, fmt.Errorf("create the directory of the profile: %w", err)
+	}
+	return true, nil
 }
 
 // flagWords rewords profile.check's field names as flags.

@@ -116,7 +116,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%d files)\n", env, b.Manifest.Generation, len(b.Files))
+	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%s)\n", env, b.Manifest.Generation, plural(len(b.Files), "file"))
 	return nil
 }
 

@@ -137,7 +137,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}); err != nil {
 		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%d files) to %s\n", env, gen, nfiles, v.Key)
+	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, gen, plural(nfiles, "file"), v.Key)
 	if !published {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
 	}

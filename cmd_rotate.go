@@ -192,8 +192,8 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 			return err
 		}
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %d objects rewrapped (%d already were); generation %d records the rotation\n",
-		env, r.Rewrapped, r.Already, rec.Gen)
+	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %s rewrapped (%d already %s); generation %d records the rotation\n",
+		env, plural(r.Rewrapped, "object"), r.Already, wasWere(r.Already), rec.Gen)
 	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", mustConfigDir(sys))
 	if p, _ := passphraseFromEnv(sys); p != nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
@@ -290,7 +290,7 @@ func rotateAndRecord(ctx context.Context, sys *sysEnv, v *envVault, r *rotation,
 func rotateError(err error, r *rotation, sys *sysEnv, v *envVault, env string) error {
 	if r.Rewrapped > 0 {
 		where, _ := pendingPassphrasePath(sys, v.Key, env)
-		return withHint(err, fmt.Sprintf("the rotation is unfinished: %d objects were rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", r.Rewrapped, where))
+		return withHint(err, fmt.Sprintf("the rotation is unfinished: %s rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", plural(r.Rewrapped, "object"), where))
 	}
 	var ce *cliError
 	if errors.As(err, &ce) && ce.hint != "" {

@@ -47,6 +47,9 @@ func runUse(sys *sysEnv, opts useOptions) error {
 	target := filepath.ToSlash(filepath.Join(vaultDirRel, opts.Env, dotenvRel(opts.Env)))
 	if _, err := os.Stat(filepath.Join(proj.Dir, filepath.FromSlash(target))); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
+			if _, err := proj.env(opts.Env); err != nil {
+				return err // not in vsync.toml: pulling it would fail the same way
+			}
 			return errorf(exitNotFound, fmt.Sprintf("get it with \"vsync pull %s\"", opts.Env), "%q does not exist", target)
 		}
 		return err

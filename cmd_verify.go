@@ -77,7 +77,7 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 		case m.ParentSHA256 != prevSum:
 			return fmt.Errorf("env %q: generation %d does not record the hash of generation %d: %w", env, g, g-1, errChain)
 		}
-		fmt.Fprintf(sys.Stdout, "generation %d ok: %d files, %s, %s\n", g, len(b.Files),
+		fmt.Fprintf(sys.Stdout, "generation %d ok: %s, %s, %s\n", g, plural(len(b.Files), "file"),
 			m.Created.UTC().Format("2006-01-02 15:04:05 UTC"), displayName(m.Author))
 		prevSum = sum
 	}
@@ -94,6 +94,6 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 		return withHint(fmt.Errorf("env %q: current.pgp holds generation %d, not the newest, %d: %w", env, b.Manifest.Generation, last, errChain),
 			fmt.Sprintf("an interrupted push leaves this; \"vsync pull %s\" or the next push rolls it forward", env))
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: %d generations verified; current.pgp is generation %d\n", env, len(gens), last)
+	fmt.Fprintf(sys.Stdout, "env %q: %s verified; current.pgp is generation %d\n", env, plural(len(gens), "generation"), last)
 	return nil
 }

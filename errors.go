@@ -104,6 +104,7 @@ func hintFor(err error) string {
 	if errors.As(err, &ce) && ce.hint != "" {
 		return ce.hint
 	}
+	var nd *s3bundle.NoDirError
 	switch {
 	case isTooLarge(err):
 		return tooLargeHint(err)
@@ -112,8 +113,10 @@ func hintFor(err error) string {
 	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath),
 		errors.Is(err, vault.ErrManifest), errors.Is(err, errChain):
 		return "nothing was written; the stored bundle is damaged or was tampered with: run \"vsync verify ENV\""
+	case errors.As(err, &nd):
+		return fmt.Sprintf("create it (mkdir -m 700 %q), or point the profile elsewhere (\"vsync profile add NAME --dir PATH --force\"; \"vsync profile list\" shows them)", nd.Root)
 	case errors.Is(err, s3bundle.ErrNoBucket):
-		return "check the profile's bucket or directory (\"vsync profile list\")"
+		return "check the profile's bucket (\"vsync profile list\"), or create the bucket"
 	case errors.Is(err, s3bundle.ErrUnreachable):
 		return "check the profile's endpoint and the network"
 	case errors.Is(err, errUnsafeCacheDir):
@@ -129,6 +132,10 @@ func hintFor(err error) string {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
+		var ic inCommand
+		if errors.As(err, &ic) {
+			return fmt.Sprintf("see \"vsync %s --help\"", ic.cmd)
+		}
 		return "see \"vsync --help\""
 	}
 	return ""

@@ -60,3 +60,20 @@ func isPrintable(s string) bool {
 	}
 	return true
 }
+
+// plural is "1 file", "2 files", "0 files": n and word, with an "s" unless
+// n is 1. Words whose plural is not word+"s" are not used with it.
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// wasWere is "was" for 1, "were" otherwise.
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}

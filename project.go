@@ -143,7 +143,7 @@ func (p *project) save() error {
 	for _, n := range names {
 		fmt.Fprintf(&buf, "\n[envs.%s]\nprofile = %q\n", n, p.Config.Envs[n].Profile)
 	}
-	return writeFileAtomic(filepath.Join(p.Dir, projectFileName), buf.Bytes(), 0o600)
+	return writeFileAtomic(filepath.Join(p.Dir, projectFileName), buf.Bytes(), 0o644)
 }
 
 // env returns the [envs.NAME] table of a recorded env.
@@ -153,8 +153,17 @@ func (p *project) env(name string) (envConfig, error) {
 	}
 	e, ok := p.Config.Envs[name]
 	if !ok {
+		hint := fmt.Sprintf("create it with \"vsync init %s --profile P\"", name)
+		if len(p.Config.Envs) > 0 {
+			names := make([]string, 0, len(p.Config.Envs))
+			for n := range p.Config.Envs {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			hint = fmt.Sprintf("vsync.toml has %s; or %s", strings.Join(names, ", "), hint)
+		}
 		return envConfig{}, withCode(fmt.Errorf("env %q is not in %q", name, filepath.Join(p.Dir, projectFileName)),
-			exitNotFound, fmt.Sprintf("create it with \"vsync init %s --profile P\"", name))
+			exitNotFound, hint)
 	}
 	return e, nil
 }

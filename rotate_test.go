@@ -355,7 +355,7 @@ func TestRotateKilled(t *testing.T) {
 				// store, the new one given again (or picked up when it was
 				// generated).
 				rout := u.must(team.proj, args...)
-				if want := fmt.Sprintf("%d objects rewrapped (%d already were); generation 4 records the rotation", max(rotObjects-n, 0), n); !strings.Contains(rout, want) {
+				if want := fmt.Sprintf("%s rewrapped (%d already %s); generation 4 records the rotation", plural(max(rotObjects-n, 0), "object"), n, wasWere(n)); !strings.Contains(rout, want) {
 					t.Errorf("rerun: want %q in\n%s", want, rout)
 				}
 				if tc.chosen == "" && printedPassphrase.MatchString(rout) {

@@ -97,9 +97,11 @@ func watchFlags() []cli.Flag {
 func watchOptionsFrom(c *cli.Context) (watchOptions, error) {
 	var o watchOptions
 	if c.IsSet("watch") {
-		d, err := time.ParseDuration(c.String("watch"))
+		var dv durationValue // seconds or a Go duration, as every duration flag
+		err := dv.Set(c.String("watch"))
+		d := dv.d
 		if err != nil || d < minWatchInterval {
-			return o, withHint(usageErrorf("--watch=%q: want an interval of at least %s", c.String("watch"), minWatchInterval),
+			return o, withHint(usageErrorf("--watch=%q: want an interval of at least %s: seconds (30, 2.5) or a duration (30s, 500ms)", c.String("watch"), minWatchInterval),
 				"write --watch alone for 30s, or --watch=10s")
 		}
 		o.Interval = d

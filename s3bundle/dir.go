@@ -47,7 +47,7 @@ type Dir struct {
 var _ Backend = (*Dir)(nil)
 
 // NewDir returns the local-directory backend rooted at root (which must
-// exist: ErrNoBucket otherwise).
+// exist: a *NoDirError, which is ErrNoBucket, otherwise).
 func NewDir(root string) (*Dir, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -87,14 +87,32 @@ func (d *Dir) checkRoot(op, key string) error {
 	fi, err := os.Stat(d.root)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return d.opErr(op, key, ErrNoBucket, nil)
+		return d.opErr(op, key, &NoDirError{Root: d.root}, nil)
 	case err != nil:
 		return d.opErr(op, key, nil, err)
 	case !fi.IsDir():
-		return d.opErr(op, key, ErrNoBucket, errors.New("not a directory"))
+		return d.opErr(op, key, &NoDirError{Root: d.root, NotDir: true}, nil)
 	}
 	return nil
 }
+
+// NoDirError is the Dir backend's ErrNoBucket: its root directory is
+// missing or not a directory. errors.Is(err, ErrNoBucket) holds for it,
+// and its message speaks of a directory, never of a bucket.
+type NoDirError struct {
+	Root   string // absolute
+	NotDir bool   // Root exists but is not a directory
+}
+
+func (e *NoDirError) Error() string {
+	if e.NotDir {
+		return fmt.Sprintf("%q is not a directory", e.Root)
+	}
+	return fmt.Sprintf("directory %q does not exist", e.Root)
+}
+
+// Is makes a NoDirError match ErrNoBucket.
+func (e *NoDirError) Is(target error) bool { return target == ErrNoBucket }
 
 // path maps a key to its file, rejecting invalid and reserved keys.
 func (d *Dir) path(key string) (string, error) {

@@ -201,3 +201,17 @@ func TestDirRacerHelper(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestDirMissingRootSaysDirectory: a missing root is ErrNoBucket to the
+// caller, but its message speaks of the directory, not of a bucket.
+func TestDirMissingRootSaysDirectory(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "vaults")
+	_, err := s3bundle.NewDir(root)
+	var nd *s3bundle.NoDirError
+	if !errors.Is(err, s3bundle.ErrNoBucket) || !errors.As(err, &nd) || nd.Root != root {
+		t.Fatalf("NewDir(%q) = %v, want a *NoDirError for it that is ErrNoBucket", root, err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "bucket") || !strings.Contains(msg, `directory "`+root+`" does not exist`) {
+		t.Errorf("message %q: want 'directory %q does not exist' and no 'bucket'", msg, root)
+	}
+}

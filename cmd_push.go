@@ -78,8 +78,10 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	for _, f := range files {
 		size += int64(len(f.Data))
 	}
-	// The files are held already; the bundle comes on top.
-	boundMemory(min(size, v.Store.MaxSize))
+	// The files are held already, and the bundle replaces them
+	// (sealSpooled): the collector need only keep the encryption's
+	// garbage in check.
+	boundMemory(min(size, 32<<20))
 	st, err := loadState(v.Project, env)
 	if err != nil {
 		return err
@@ -104,15 +106,13 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 
 	gen := tip + 1
 	sopts := sealOptionsMax(v.Passphrase, sys.Hooks, v.Store.MaxSize)
-	// Seal lets go of each file's content once encrypted: the push then
-	// holds about one bundle in memory, not the files and the bundle.
-	sopts.ReleaseFiles = true
+	sopts.ReleaseFiles = true // see sealSpooled
 	hashes, nfiles := hashFiles(files), len(files)
-	ct, sum, err := sealGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files, v.Passphrase, sopts)
+	b := newGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
+	ct, sum, err := sealSpooled(v.Project.vaultDir(), b, v.Passphrase, sopts, size)
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
 	}
-	giveBackMemory(size) // the files, let go of by Seal
 	if err != nil {
 		return fmt.Errorf("encrypting env %q: %w", env, err)
 	}
@@ -150,6 +150,12 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 // SHA-256 of tip's payload (dropped when tip is 0), and records author, note
 // and the time now. It returns the ciphertext and the payload's SHA-256.
 func sealGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File, pass []byte, opts vault.SealOptions) ([]byte, string, error) {
+	return vault.Seal(newGeneration(env, tip, parentSum, author, note, files), pass, opts)
+}
+
+// newGeneration is the bundle of generation tip+1 of env holding files, as
+// sealGeneration describes it.
+func newGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File) *vault.Bundle {
 	m := vault.Manifest{
 		Env:          env,
 		Generation:   tip + 1,
@@ -162,8 +168,7 @@ func sealGeneration(env string, tip uint64, parentSum, author, note string, file
 	if tip == 0 {
 		m.ParentSHA256 = ""
 	}
-	b := &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
-	return vault.Seal(b, pass, opts)
+	return &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
 }
 
 // sealOptions is the S2K a passphrase calls for: salted for one vsync

@@ -322,26 +322,47 @@ func quickCheck(key, prefix []byte) bool {
 
 // Seal = NewManifest is NOT applied; it is MarshalPayload + Encrypt. It
 // returns the ciphertext and the hex SHA-256 of the payload (the value a
-// child generation records as ParentSHA256).
-//
-// The payload tar is streamed into the encryption, never held whole: the
-// memory Seal needs is the ciphertext. A payload or ciphertext over
-// opts.MaxSize (0: DefaultMaxBundleSize) is refused with a *SizeError,
-// the payload before anything is encrypted.
+// child generation records as ParentSHA256). It is SealTo into memory.
 func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, payloadSHA256 string, err error) {
+	var buf bytes.Buffer
+	grow := func(payload int64) { buf.Grow(int(payload + payload/512 + 1024)) }
+	sum, _, err := sealTo(&buf, grow, b, passphrase, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), sum, nil
+}
+
+// SealTo is Seal writing the ciphertext to w, and returning how many bytes
+// it wrote. The payload tar is streamed into the encryption, never held
+// whole: the memory SealTo needs is the files' (let go of as they are
+// encrypted with opts.ReleaseFiles), not the ciphertext's. A payload or
+// ciphertext over opts.MaxSize (0: DefaultMaxBundleSize) is refused with a
+// *SizeError, the payload before anything is written; what was written to
+// w before an error is not a bundle.
+func SealTo(w io.Writer, b *Bundle, passphrase []byte, opts SealOptions) (payloadSHA256 string, n int64, err error) {
+	return sealTo(w, nil, b, passphrase, opts)
+}
+
+// sealTo is SealTo; grow, when not nil, is told the payload's size before
+// anything is written.
+func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte, opts SealOptions) (string, int64, error) {
 	files := make([]File, len(b.Files))
 	copy(files, b.Files)
 	sortFiles(files)
 	if err := checkDescribes(&b.Manifest, files); err != nil {
-		return nil, "", err
+		return "", 0, err
 	}
 	limit := ReadOptions{MaxSize: opts.MaxSize}.limit()
 	var count countWriter
 	if err := writePayload(&count, &b.Manifest, files, nil); err != nil {
-		return nil, "", err
+		return "", 0, err
 	}
 	if count.n > limit {
-		return nil, "", &SizeError{What: "the payload", Size: count.n, Limit: limit}
+		return "", 0, &SizeError{What: "the payload", Size: count.n, Limit: limit}
+	}
+	if grow != nil {
+		grow(count.n)
 	}
 	var release func(i int)
 	if opts.ReleaseFiles {
@@ -360,18 +381,29 @@ func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, pa
 		}
 	}
 	h := sha256.New()
-	var buf bytes.Buffer
-	buf.Grow(int(count.n + count.n/512 + 1024))
-	err = encryptWith(&buf, passphrase, opts, func(w io.Writer) error {
-		return writePayload(hashWriter{w, h}, &b.Manifest, files, release)
+	out := &countingWriter{w: w}
+	err := encryptWith(out, passphrase, opts, func(pw io.Writer) error {
+		return writePayload(hashWriter{pw, h}, &b.Manifest, files, release)
 	})
 	if err != nil {
-		return nil, "", err
+		return "", out.n, err
 	}
-	if int64(buf.Len()) > limit {
-		return nil, "", &SizeError{What: "the bundle", Size: int64(buf.Len()), Limit: limit}
+	if out.n > limit {
+		return "", out.n, &SizeError{What: "the bundle", Size: out.n, Limit: limit}
 	}
-	return buf.Bytes(), hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), out.n, nil
+}
+
+// countingWriter writes to w and counts what w accepted.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // countWriter counts the bytes written to it and keeps none.

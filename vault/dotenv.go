@@ -13,7 +13,8 @@
 //   - An unquoted VALUE runs to the end of the line, leading and trailing
 //     spaces and tabs trimmed. A '#' preceded by a space or tab starts a
 //     comment; any other '#' is part of the value (A=b#c is "b#c",
-//     A=b #c is "b"). Backslashes and quotes in it are literal.
+//     A=b #c is "b"). Quotes in it are literal, and so are backslashes
+//     except in \$, which is a literal '$' (A=\$HOME is "$HOME").
 //   - A single-quoted VALUE ('...') is literal: no escapes, no
 //     interpolation; it may span lines and cannot contain a single quote.
 //   - A double-quoted VALUE ("...") may span lines (PEM keys) and knows the
@@ -26,8 +27,18 @@
 //     the lookup function, else the empty string. ${NAME} takes a key name
 //     (dots allowed); $NAME takes [A-Za-z_][A-Za-z0-9_]* (so "$HOST.local"
 //     is $HOST then ".local"). A '$' not followed by '{' or a name start is
-//     literal. "${" without a valid name and '}' is an error (there are no
-//     ${NAME:-default} forms).
+//     literal.
+//   - Parameter expansion as in Docker Compose (compose-go's template
+//     package), where "set" means assigned earlier in the file or known
+//     to the lookup function, even if empty:
+//     ${NAME:-word} is word when NAME is unset or empty, else its value;
+//     ${NAME-word} is word only when NAME is unset;
+//     ${NAME:+word} is word when NAME is set and not empty, else empty;
+//     ${NAME+word} is word when NAME is set, else empty.
+//     word runs to the matching '}', may hold references itself
+//     (${A:-${B:-x}}) and the escapes of the value it is in; it cannot hold
+//     a '}' of its own. Other forms (${NAME:?err}, ${NAME/a/b}, ...) and a
+//     "${" without a valid name and closing '}' are errors.
 //   - Empty values are allowed: A=, A='' and A="".
 //   - A key assigned twice takes the later value, as in shells.
 //
@@ -221,61 +232,20 @@ func (p *dotenvParser) unquoted(afterBlank bool) (string, error) {
 	raw = strings.TrimRight(raw, " \t")
 	line := p.line
 	p.skipLine()
-	var b strings.Builder
-	for k := 0; k < len(raw); {
-		if raw[k] != '$' {
-			b.WriteByte(raw[k])
-			k++
-			continue
-		}
-		next, err := p.expand(&b, raw, k, line)
-		if err != nil {
-			return "", err
-		}
-		k = next
-	}
-	return b.String(), nil
+	x := expander{p: p, s: raw, line: line}
+	return x.all()
 }
 
-// expand handles the '$' at s[k]: it writes the referenced value (or a
-// literal '$') to b and returns the index after the reference.
-func (p *dotenvParser) expand(b *strings.Builder, s string, k, line int) (int, error) {
-	j := k + 1
-	switch {
-	case j < len(s) && s[j] == '{':
-		j++
-		start := j
-		if j < len(s) && isNameStart(s[j]) {
-			for j < len(s) && isKeyChar(s[j]) {
-				j++
-			}
-		}
-		if j == start || j >= len(s) || s[j] != '}' {
-			return 0, p.fail(line, reasonBadRef)
-		}
-		b.WriteString(p.resolve(s[start:j]))
-		return j + 1, nil
-	case j < len(s) && isNameStart(s[j]):
-		for j < len(s) && isNameChar(s[j]) {
-			j++
-		}
-		b.WriteString(p.resolve(s[k+1 : j]))
-		return j, nil
-	}
-	b.WriteByte('$')
-	return j, nil
-}
-
-func (p *dotenvParser) resolve(name string) string {
+func (p *dotenvParser) resolve(name string) (string, bool) {
 	if v, ok := p.vals[name]; ok {
-		return v
+		return v, true
 	}
 	if p.lookup != nil {
 		if v, ok := p.lookup(name); ok {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", false
 }
 
 func (p *dotenvParser) singleQuoted(line int) (string, error) {
@@ -290,50 +260,37 @@ func (p *dotenvParser) singleQuoted(line int) (string, error) {
 	return v, p.afterQuote()
 }
 
+// doubleQuoted reads a double-quoted value: it finds the closing quote
+// (one not escaped by a backslash), then expands the text between.
 func (p *dotenvParser) doubleQuoted(line int) (string, error) {
 	p.i++ // opening quote
-	var b strings.Builder
+	start := p.i
 	for {
 		if p.i >= len(p.s) {
 			return "", p.fail(line, reasonUntermDouble)
 		}
-		c := p.s[p.i]
-		switch c {
-		case '"':
-			p.i++
-			return b.String(), p.afterQuote()
+		switch p.s[p.i] {
 		case '\\':
 			if p.i+1 >= len(p.s) {
 				return "", p.fail(line, reasonUntermDouble)
 			}
-			if r, ok := dqEscapes[p.s[p.i+1]]; ok {
-				b.WriteByte(r)
-				p.i += 2
-				continue
-			}
-			b.WriteByte('\\')
-			p.i++
-		case '$':
-			// A reference ends before a closing quote: limit it to the
-			// current line and let expand see only up to there.
-			end := strings.IndexAny(p.s[p.i:], "\"\n")
-			if end < 0 {
-				end = len(p.s) - p.i
-			}
-			next, err := p.expand(&b, p.s[:p.i+end], p.i, p.line)
-			if err != nil {
-				return "", err
-			}
-			p.i = next
-		case '\n':
-			p.line++
-			b.WriteByte(c)
-			p.i++
+			p.i += 2
+			continue
+		case '"':
 		default:
-			b.WriteByte(c)
 			p.i++
+			continue
 		}
+		break
 	}
+	x := expander{p: p, s: p.s[start:p.i], line: line, dq: true}
+	p.line += strings.Count(x.s, "\n")
+	p.i++ // closing quote
+	v, err := x.all()
+	if err != nil {
+		return "", err
+	}
+	return v, p.afterQuote()
 }
 
 var dqEscapes = map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', '"': '"', '\\': '\\', '$': '$'}

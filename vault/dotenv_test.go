@@ -108,7 +108,12 @@ func TestParseDotenvErrors(t *testing.T) {
 		{"after multiline quote", "A=\"x\ny\" z", 2, reasonAfterQuote},
 		{"bad ref unterminated", "A=${B", 1, reasonBadRef},
 		{"bad ref empty", "A=${}", 1, reasonBadRef},
-		{"bad ref default", "A=${B:-x}", 1, reasonBadRef},
+		{"bad ref required", "A=${B:?x}", 1, reasonBadRef},
+		{"bad ref substitution", "A=${B/x/y}", 1, reasonBadRef},
+		{"bad ref default unterminated", "A=${B:-${C}", 1, reasonBadRef},
+		{"bad ref in unused default", "A=1\nB=${A:-${}}", 2, reasonBadRef},
+		{"bad ref default past quote", `A="${B:-x"}`, 1, reasonBadRef},
+		{"bad ref on later line of double", "A=\"x\ny ${B:?z}\"", 2, reasonBadRef},
 		{"bad ref in double", `A="${B"`, 1, reasonBadRef},
 		{"NUL", "A=1\nB=\x00", 2, reasonNUL},
 	}
@@ -140,7 +145,9 @@ func TestDotenvErrorsNeverLeakValues(t *testing.T) {
 		"A=\"" + canary + "\"x",
 		"A='" + canary + "' x",
 		"A=" + canary + "${",
-		"A=\"" + canary + "${B:-" + canary + "}\"",
+		"A=\"" + canary + "${B:?" + canary + "}\"",
+		"A=${B:-" + canary + "${C\"",
+		"A=\"${B:+" + canary + "\"",
 		canary + "=1",
 		"A-" + canary + "=1",
 		"A=" + canary + "\x00",
@@ -154,6 +161,90 @@ func TestDotenvErrorsNeverLeakValues(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("error leaks the value: reason %q", err.(*SyntaxError).Reason)
+		}
+	}
+}
+
+// TestParseDotenvParameterExpansion checks ${NAME:-word}, ${NAME-word},
+// ${NAME:+word} and ${NAME+word} against compose-go's semantics: SET is
+// set and not empty, EMPTY is set to "", UNSET is not set (in the file
+// or the lookup).
+func TestParseDotenvParameterExpansion(t *testing.T) {
+	lookup := func(k string) (string, bool) {
+		switch k {
+		case "SET":
+			return "v", true
+		case "EMPTY":
+			return "", true
+		}
+		return "", false
+	}
+	cases := []struct{ in, want string }{
+		{"${SET:-d}", "v"}, {"${EMPTY:-d}", "d"}, {"${UNSET:-d}", "d"},
+		{"${SET-d}", "v"}, {"${EMPTY-d}", ""}, {"${UNSET-d}", "d"},
+		{"${SET:+a}", "a"}, {"${EMPTY:+a}", ""}, {"${UNSET:+a}", ""},
+		{"${SET+a}", "a"}, {"${EMPTY+a}", "a"}, {"${UNSET+a}", ""},
+		{"${UNSET:-}", ""}, {"${UNSET:-a b}", "a b"}, {"x${UNSET:-d}y", "xdy"},
+		{"${UNSET:-${SET}}", "v"}, {"${UNSET:-${ALSO:-deep}}", "deep"}, {"${UNSET:-$SET.x}", "v.x"},
+		{"${SET:+<$SET>}", "<v>"}, {"${UNSET:-a-b:-c}", "a-b:-c"}, {"${UNSET:-{x}", "{x"},
+		{"${UNSET:-=:+}", "=:+"}, {`${UNSET:-\$SET}`, "$SET"},
+	}
+	for _, tc := range cases {
+		for _, quoted := range []bool{false, true} {
+			in := "A=" + tc.in
+			if quoted {
+				in = `A="` + tc.in + `"`
+			}
+			got, err := ParseDotenv(".env", []byte(in), lookup)
+			if err != nil {
+				t.Errorf("%s: %v", in, err)
+				continue
+			}
+			if len(got) != 1 || got[0].Value != tc.want {
+				t.Errorf("%s: got %q, want %q", in, got[0].Value, tc.want)
+			}
+		}
+	}
+	// A key set earlier in the file counts as set, even when empty.
+	got, err := ParseDotenv(".env", []byte("E=\nF=${E-d}\nG=${E:-d}\nH=${F+set}"), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[1].Value != "" || got[2].Value != "d" || got[3].Value != "set" {
+		t.Errorf("earlier keys: got %q %q %q", got[1].Value, got[2].Value, got[3].Value)
+	}
+	// In double quotes the word knows the escapes; single quotes stay literal.
+	got, err = ParseDotenv(".env", []byte(`A="${UNSET:-a\tb\"c}"`+"\nB='${UNSET:-x}'"), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Value != "a\tb\"c" || got[1].Value != "${UNSET:-x}" {
+		t.Errorf("quoted words: got %q %q", got[0].Value, got[1].Value)
+	}
+}
+
+// TestParseDotenvEscapedDollar: \$ is a literal '$' in an unquoted value
+// as in a double-quoted one, and nothing after it is expanded; other
+// backslashes of an unquoted value stay.
+func TestParseDotenvEscapedDollar(t *testing.T) {
+	lookup := func(k string) (string, bool) { return "EXPANDED", k == "FROM_ENV" }
+	for in, want := range map[string]string{
+		`A=\$FROM_ENV`:   "$FROM_ENV",
+		`A=\${FROM_ENV}`: "${FROM_ENV}",
+		`A="\$FROM_ENV"`: "$FROM_ENV",
+		`A=p\$s\w\\$x`:   `p$s\w\$x`,
+		`A=C:\new\$`:     `C:\new$`,
+		`A=x\`:           `x\`,
+		`A=$FROM_ENV\$`:  "EXPANDED$",
+		`A=\$$FROM_ENV`:  "$EXPANDED",
+	} {
+		got, err := ParseDotenv(".env", []byte(in), lookup)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if got[0].Value != want {
+			t.Errorf("%s: got %q, want %q", in, got[0].Value, want)
 		}
 	}
 }

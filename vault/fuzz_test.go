@@ -15,6 +15,8 @@ func FuzzParseDotenv(f *testing.F) {
 		"A=b", "export A=b #c", "A='x\ny'", "A=\"a\\n${B}$C\\$\"", "A=${", "\ufeffA=1\r\nB=2",
 		"A=" + fuzzCanary, "A=\"" + fuzzCanary, "A='" + fuzzCanary, "A=\"" + fuzzCanary + "\"x",
 		"A=" + fuzzCanary + "${B", "=" + fuzzCanary, "# " + fuzzCanary + "\nA",
+		"A=${SECRET:-" + fuzzCanary + "}", "A=\"${X-${SECRET:+$SECRET}}\"", "A=${X:?" + fuzzCanary + "}",
+		"A=\\$SECRET\\", "A=${X:-${Y:-" + fuzzCanary,
 	} {
 		f.Add([]byte(s))
 	}

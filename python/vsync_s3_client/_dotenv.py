@@ -126,46 +126,17 @@ class _Parser:
         raw = raw.rstrip(" \t")
         line = self.line
         self.skip_line()
-        out = []
-        k = 0
-        while k < len(raw):
-            j = raw.find("$", k)
-            if j < 0:
-                out.append(raw[k:])
-                break
-            out.append(raw[k:j])
-            k = self.expand(out, raw, j, line)
-        return "".join(out)
-
-    def expand(self, out, s, k, line):
-        """Handle the '$' at s[k]; return the index after the reference."""
-        j = k + 1
-        if j < len(s) and s[j] == "{":
-            j += 1
-            start = j
-            if j < len(s) and _is_name_start(s[j]):
-                while j < len(s) and _is_key_char(s[j]):
-                    j += 1
-            if j == start or j >= len(s) or s[j] != "}":
-                raise self.fail(line, "invalid ${...} variable reference")
-            out.append(self.resolve(s[start:j]))
-            return j + 1
-        if j < len(s) and _is_name_start(s[j]):
-            while j < len(s) and _is_name_char(s[j]):
-                j += 1
-            out.append(self.resolve(s[k + 1:j]))
-            return j
-        out.append("$")
-        return j
+        return _Expander(self, raw, line, False).all()
 
     def resolve(self, name):
+        """Return (value, set) for ${name}: an earlier key, else lookup."""
         if name in self.vals:
-            return self.vals[name]
+            return self.vals[name], True
         if self.lookup is not None:
             v = self.lookup(name)
             if v is not None:
-                return v
-        return ""
+                return v, True
+        return "", False
 
     def single_quoted(self, line):
         self.i += 1
@@ -181,39 +152,25 @@ class _Parser:
     def double_quoted(self, line):
         s = self.s
         self.i += 1
-        out = []
+        start = self.i
         while True:
             if self.i >= len(s):
                 raise self.fail(line, "unterminated double quote")
             c = s[self.i]
-            if c == '"':
-                self.i += 1
-                self.after_quote()
-                return "".join(out)
             if c == "\\":
                 if self.i + 1 >= len(s):
                     raise self.fail(line, "unterminated double quote")
-                r = _ESCAPES.get(s[self.i + 1])
-                if r is not None:
-                    out.append(r)
-                    self.i += 2
-                    continue
-                out.append("\\")
-                self.i += 1
-            elif c == "$":
-                end = len(s)
-                for stop in ('"', "\n"):
-                    x = s.find(stop, self.i)
-                    if 0 <= x < end:
-                        end = x
-                self.i = self.expand(out, s[:end], self.i, self.line)
-            elif c == "\n":
-                self.line += 1
-                out.append(c)
-                self.i += 1
-            else:
-                out.append(c)
-                self.i += 1
+                self.i += 2
+                continue
+            if c == '"':
+                break
+            self.i += 1
+        text = s[start:self.i]
+        self.line += text.count("\n")
+        self.i += 1
+        v = _Expander(self, text, line, True).all()
+        self.after_quote()
+        return v
 
     def after_quote(self):
         self.skip_blanks()
@@ -223,3 +180,85 @@ class _Parser:
             self.skip_line()
             return
         raise self.fail(self.line, "unexpected character after closing quote")
+
+
+_BAD_REF = "invalid ${...} variable reference"
+_OPS = ("}", ":-", "-", ":+", "+")
+
+
+class _Expander:
+    """Expands one unquoted or double-quoted value as vault/dotenv_expand.go
+    does: escapes, $NAME, ${NAME} and ${NAME:-w}, ${NAME-w}, ${NAME:+w},
+    ${NAME+w} with Compose's semantics (":" makes empty count as unset)."""
+
+    def __init__(self, parser, s, line, dq):
+        self.p, self.s, self.line, self.dq, self.i = parser, s, line, dq, 0
+
+    def fail(self):
+        return self.p.fail(self.line + self.s[:self.i].count("\n"), _BAD_REF)
+
+    def all(self):
+        return self.until(False)
+
+    def until(self, in_braces):
+        s, out = self.s, []
+        while self.i < len(s):
+            c = s[self.i]
+            if c == "}" and in_braces:
+                return "".join(out)
+            if c == "\\" and self.i + 1 < len(s):
+                nxt = s[self.i + 1]
+                r = _ESCAPES.get(nxt)
+                if r is not None and (self.dq or nxt == "$"):
+                    out.append(r)
+                    self.i += 2
+                    continue
+                out.append(c)
+                self.i += 1
+            elif c == "$":
+                out.append(self.reference())
+            else:
+                out.append(c)
+                self.i += 1
+        if in_braces:
+            raise self.fail()
+        return "".join(out)
+
+    def reference(self):
+        s, j = self.s, self.i + 1
+        if j < len(s) and _is_name_start(s[j]):
+            while j < len(s) and _is_name_char(s[j]):
+                j += 1
+            v, _ = self.p.resolve(s[self.i + 1:j])
+            self.i = j
+            return v
+        if j >= len(s) or s[j] != "{":
+            self.i = j
+            return "$"
+        j += 1
+        start = j
+        if j < len(s) and _is_name_start(s[j]):
+            while j < len(s) and _is_key_char(s[j]):
+                j += 1
+        name = s[start:j]
+        self.i = j
+        if not name:
+            raise self.fail()
+        value, is_set = self.p.resolve(name)
+        op = next((o for o in _OPS if s.startswith(o, j)), "")
+        if not op:
+            raise self.fail()
+        if op == "}":
+            self.i += 1
+            return value
+        self.i += len(op)
+        word = self.until(True)
+        self.i += 1
+        non_empty = is_set and value != ""
+        if op == ":-":
+            return value if non_empty else word
+        if op == "-":
+            return value if is_set else word
+        if op == ":+":
+            return word if non_empty else ""
+        return word if is_set else ""

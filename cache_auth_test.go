@@ -213,3 +213,40 @@ func TestCacheDirMustBeOwnAndPrivate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBundleCacheLoad: whatever a cache file holds, Load does not panic,
+// refuses it with one of its documented errors, and accepts nothing but
+// the record and bundle vsync wrote: no edit gets past the MAC.
+func FuzzBundleCacheLoad(f *testing.F) {
+	dir := f.TempDir()
+	c := newBundleCache(dir, "s3://b/p/prod", "prod", []byte("pw"))
+	raw := []byte("not a real bundle: Load does not decrypt")
+	fetched := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"e"`, Generation: 3}, fetched); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(c.Path())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(bytes.Replace(good, []byte(`"generation":3`), []byte(`"generation":4`), 1))
+	f.Add(bytes.Replace(good, []byte(cacheFormat), []byte(cacheFormatV1), 1))
+	f.Add(good[:len(good)-1])
+	f.Add([]byte("{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(c.Path(), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, rec, err := c.Load()
+		switch {
+		case err == nil:
+			if !bytes.Equal(got, raw) || rec.Generation != 3 || !rec.FetchedAt.Equal(fetched) || rec.ETag != `"e"` {
+				t.Fatalf("Load accepted a record vsync did not write: %+v", rec)
+			}
+		case errors.Is(err, errNoCache), errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrManifest):
+		default:
+			t.Fatalf("Load: undocumented error %v", err)
+		}
+	})
+}

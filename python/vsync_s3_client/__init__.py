@@ -94,7 +94,8 @@ def _passphrase(environ):
 def open(defaults=None, *, timeout=30.0, max_bundle_size=DEFAULT_MAX_BUNDLE_SIZE):  # noqa: A001
     """Open the vault and return a Vsync handle.
 
-    defaults: values for keys that neither the vault nor os.environ has.
+    defaults: values for keys that neither the vault nor os.environ has
+    (a None value is no default).
     timeout: seconds for each network step (connect, send, each read);
     a request is tried three times on a network error or a 5xx.
     max_bundle_size: the largest current.pgp read, in bytes.
@@ -103,7 +104,7 @@ def open(defaults=None, *, timeout=30.0, max_bundle_size=DEFAULT_MAX_BUNDLE_SIZE
     ManifestNotFoundError, WrongPassphraseError, BundleError (and its
     subclasses), S3UnreachableError, AccessDeniedError, DotenvSyntaxError.
     """
-    defaults = {str(k): str(v) for k, v in (defaults or {}).items()}
+    defaults = {str(k): str(v) for k, v in (defaults or {}).items() if v is not None}
     environ = _os.environ
     raw, var = environ.get("VSYNC_CONFIG", ""), "VSYNC_CONFIG"
     if not raw and environ.get("VSYNC_CONFIG_FILE", ""):

@@ -122,9 +122,11 @@ def _next(buf, pos):
             return None
         chk = _octal(blk[148:156])
         unsigned = sum(blk) - sum(blk[148:156]) + 8 * 32
-        signed = unsigned - 256 * sum(1 for c in blk if c & 0x80) + 256 * sum(1 for c in blk[148:156] if c & 0x80)
-        if chk != unsigned and chk != signed:
-            _bad()
+        if chk != unsigned:
+            # Sun tar's signed sum, which archive/tar also accepts
+            high = sum(1 for i, c in enumerate(blk) if c & 0x80 and not 148 <= i < 156)
+            if chk != unsigned - 256 * high:
+                _bad()
         magic = bytes(blk[257:265])
         ustar = magic == b"ustar\x0000"
         flag = blk[156]

@@ -96,7 +96,12 @@ func newApp(sys *sysEnv) *cli.App {
 		ExitErrHandler:         func(*cli.Context, error) {}, // run prints and exits
 		OnUsageError:           onUsageError,
 		UseShortOptionHandling: false,
+		Flags:                  []cli.Flag{versionFlag()},
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") && !c.Args().Present() {
+				readBuildVersion().print(sys.Stdout)
+				return nil
+			}
 			if c.Args().Present() {
 				return usageErrorf("unknown command %q", c.Args().First())
 			}
@@ -121,6 +126,7 @@ func newApp(sys *sysEnv) *cli.App {
 			startCommand(sys),
 			checkCommand(sys),
 			exportCommand(sys),
+			versionCommand(sys),
 		},
 	}
 	for _, c := range app.Commands {

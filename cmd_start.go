@@ -305,6 +305,10 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 			if err != nil {
 				return 1, err
 			}
+			// As vsync run does once its child runs: the group's
+			// supervisor mostly waits, so the start-up code's pages go.
+			release := time.AfterFunc(releaseAfter, releaseExecutablePages)
+			defer release.Stop()
 			return launcher.RunGroup(ctx, cfg)
 		})
 	if cerr := p.Close(); cerr != nil && err == nil {

@@ -54,7 +54,7 @@ for _ in $(seq 1 200); do
 done
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$vpid/status)
 kill -TERM $vpid; wait $vpid || true
-echo "vsync start resident memory with 3 sleeping processes: $((rss / 1024)) MB ($rss kB; target < 20 MB)"
+echo "vsync start resident memory with 3 sleeping processes: $((rss / 1024)) MB ($rss kB; target ≤ 5 MB, as vsync run)"
 
 # stop of N sleeping processes (issue 14): SIGTERM to vsync once all N are
 # up, time until vsync has exited; median of 10 runs for each N

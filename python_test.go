@@ -104,6 +104,9 @@ HASH=a#b
 EMPTY=
 DUP=first
 DUP=second
+DEF=${PY_UNSET_VAR:-fallback ${HASH}}
+ALT="${DATABASE_URL:+set}${EMPTY-unset}"
+ESC=\$PYREF_OUTER and $$PYREF_OUTER
 `
 
 func TestPython(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package s3bundle stores encrypted bundles: a small Backend interface with an
 // S3 implementation and a local-directory one, and the push/pull protocol on
-// top of it (the normative bucket layout of SPEC.md). It treats bundles as
+// top of it (the normative bucket layout of docs/format.md). It treats bundles as
 // opaque bytes and knows no cryptography.
 //
 // Layout, relative to the backend root (bucket or directory):

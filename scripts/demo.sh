@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # A tour of vsync on the local-directory backend: no S3, no network.
-# Builds vsync, makes a throwaway vault directory and two checkouts of a
-# project, then init, push, pull, log, diff, use and verify.
-# Usage: bash scripts/demo.sh   (everything happens in a temp dir, removed at exit)
+# Makes a throwaway vault directory and two checkouts of a project, then
+# init, push, pull, log, diff, use and verify.
+#
+# Usage: bash scripts/demo.sh [VSYNC-BINARY]
+#   With no argument (and no $VSYNC) it builds vsync once with your own Go
+#   settings and caches (seconds once the module cache is warm; no network
+#   then), into the temp dir. Any user can run it; everything happens in one
+#   temp dir under $TMPDIR, removed at exit.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+repo=$(cd "$(dirname "$0")/.." && pwd)
 
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/vsync-demo.XXXXXX")
 trap 'rm -rf "$DEMO"' EXIT
-# A private config dir and identity, so the demo touches nothing of yours.
-export XDG_CONFIG_HOME=$DEMO/config HOME=$DEMO/home VSYNC_AUTHOR=alice@example.com
-unset VSYNC_PASSPHRASE VSYNC_PASSPHRASE_FILE
-mkdir -p "$HOME"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-vsync() { step "vsync $*"; "$DEMO/vsync" "$@"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n$ %s\n' "$*"; }
+fi
 
-step "go build -o $DEMO/vsync ."
-go build -o "$DEMO/vsync" .
+bin=${1:-${VSYNC:-}}
+if [ -z "$bin" ]; then
+  step "go build -o $DEMO/vsync ."
+  (cd "$repo" && go build -o "$DEMO/vsync" .)
+  bin=$DEMO/vsync
+fi
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 
-mkdir -p "$DEMO/vaults" "$DEMO/app"
+# A private config dir and identity, so the demo touches nothing of yours
+# (HOME is left alone: the go command above keeps your settings).
+export XDG_CONFIG_HOME=$DEMO/config VSYNC_AUTHOR=alice@example.com
+unset VSYNC_PASSPHRASE VSYNC_PASSPHRASE_FILE VSYNC_CONFIG VSYNC_CONFIG_FILE
+vsync() { step "vsync $*"; "$bin" "$@"; }
+
+mkdir -p "$DEMO/app"
 vsync profile add local --dir "$DEMO/vaults"
 cd "$DEMO/app"
 vsync init prod --profile local --prefix demo
@@ -54,5 +69,5 @@ step "find $DEMO/vaults -name '*.pgp'"
 (cd "$DEMO/vaults" && find . -name '*.pgp' | sort)
 
 step "vsync push prod --note again   (nothing changed: exit 74)"
-set +e; "$DEMO/vsync" push prod --note again; code=$?; set -e
+set +e; "$bin" push prod --note again; code=$?; set -e
 echo "exit code $code"

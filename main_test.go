@@ -100,18 +100,19 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":      cmdExits,
-			"minio":      cmdMinio,
-			"tamper":     cmdTamper,
-			"truncate":   cmdTruncate,
-			"perm":       cmdPerm,
-			"snapshot":   cmdSnapshot,
-			"nocanary":   cmdNocanary,
-			"deadport":   cmdDeadport,
-			"hangport":   cmdHangport,
-			"evilbundle": cmdEvilbundle,
-			"s3get":      cmdS3get,
-			"s3put":      cmdS3put,
+			"exits":         cmdExits,
+			"minio":         cmdMinio,
+			"tamper":        cmdTamper,
+			"truncate":      cmdTruncate,
+			"perm":          cmdPerm,
+			"snapshot":      cmdSnapshot,
+			"nocanary":      cmdNocanary,
+			"deadport":      cmdDeadport,
+			"hangport":      cmdHangport,
+			"evilbundle":    cmdEvilbundle,
+			"collidebundle": cmdCollidebundle, // startable_test.go
+			"s3get":         cmdS3get,
+			"s3put":         cmdS3put,
 
 			// runtime_script_test.go
 			"mktoken":     cmdMktoken,

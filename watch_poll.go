@@ -181,7 +181,7 @@ func refusalReason(err error) string {
 	case isTooLarge(err):
 		return "over the maximum bundle size"
 	case errors.Is(err, errNotStartable):
-		return "vsync run could not start from it: " + err.Error()
+		return err.Error()
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return "wrong passphrase"
 	case errors.Is(err, vault.ErrIntegrity):

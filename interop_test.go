@@ -359,9 +359,7 @@ func TestConcurrentPushes(t *testing.T) {
 		root := t.TempDir()
 		u := newUser(t)
 		u.must(root, "profile", "add", "shared", "--dir", filepath.Join(root, "vaults"))
-		if err := os.Mkdir(filepath.Join(root, "vaults"), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		// profile add creates a missing --dir (0700).
 		be, err := s3bundle.NewDir(filepath.Join(root, "vaults"))
 		if err != nil {
 			t.Fatal(err)

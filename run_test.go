@@ -195,13 +195,7 @@ func TestRunForwardsSignalsOnce(t *testing.T) {
 			[]syscall.Signal{syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGTERM},
 			[]string{"HUP", "USR1", "USR2", "WINCH", "TERM"}, 143},
 		// These crashed vsync with a Go runtime dump, or were swallowed.
-		{"every-catchable-then-term",
-			[]syscall.Signal{syscall.SIGABRT, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGBUS, syscall.SIGFPE,
-				syscall.SIGSEGV, syscall.SIGSTKFLT, syscall.SIGSYS, syscall.SIGALRM, syscall.SIGPIPE,
-				syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM, syscall.SIGIO, syscall.SIGPWR,
-				syscall.SIGCONT, 40, syscall.SIGTERM},
-			[]string{"ABRT", "ILL", "TRAP", "BUS", "FPE", "SEGV", "STKFLT", "SYS", "ALRM", "PIPE",
-				"XCPU", "XFSZ", "VTALRM", "IO", "PWR", "CONT", "40", "TERM"}, 143},
+		{"every-catchable-then-term", everyCatchableSignals, everyCatchableNames, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

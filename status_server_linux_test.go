@@ -1,0 +1,115 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestStatusServerSurvivesAcceptErrors: a `vsync run` out of file
+// descriptors (its RLIMIT_NOFILE lowered below its next descriptor, as a
+// storm of health checks would leave it) fails to Accept on its status
+// socket; once descriptors are free again it answers, the waiting client
+// included, instead of having stopped serving for good.
+func TestStatusServerSurvivesAcceptErrors(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc")
+	}
+	root, proj, env, _ := dirProject(t)
+	ready := filepath.Join(root, "ready")
+	cmd := exec.Command(os.Args[0], "run", "--env", "prod", "--", os.Args[0], "__child", "trap", ready)
+	cmd.Dir, cmd.Env = proj, append(env, "VSYNC_TEST_AS_VSYNC=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	waitForFile(t, ready, "^ready$")
+	socks, _ := filepath.Glob(filepath.Join(root, "run", "vsync-*", statusSocketName))
+	if len(socks) != 1 {
+		t.Fatalf("status sockets: %q", socks)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := askStatus(ctx, socks[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	// The lowest free descriptor number of vsync becomes its limit: the
+	// next descriptor it opens, the accepted connection, is EMFILE.
+	pid := cmd.Process.Pid
+	var old unix.Rlimit
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &old); err != nil {
+		t.Fatal(err)
+	}
+	low := unix.Rlimit{Cur: uint64(lowestFreeFD(t, pid)), Max: old.Max}
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &low, nil); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("unix", socks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The warning says the Accept failed; without it the limit could be
+	// restored before vsync tried, and the test would prove nothing.
+	if !waitLine(lines, "vsync: warning: status socket: ", "too many open files") {
+		t.Errorf("no \"vsync: warning: status socket: ... too many open files\" line on stderr within 20s")
+	}
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &old, nil); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	var a statusAnswer
+	if err := json.NewDecoder(conn).Decode(&a); err != nil {
+		t.Fatalf("the connection made while vsync was out of descriptors got no answer: %v", err)
+	}
+	if a.Env != "prod" || a.Generation != 1 {
+		t.Errorf("answer %+v", a)
+	}
+	if _, err := askStatus(ctx, socks[0]); err != nil {
+		t.Errorf("after the Accept errors: %v", err)
+	}
+	_ = cmd.Process.Signal(unix.SIGTERM)
+}
+
+// lowestFreeFD is the lowest descriptor number process pid has not open.
+func lowestFreeFD(t *testing.T, pid int) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := map[int]bool{}
+	for _, e := range ents {
+		n, _ := strconv.Atoi(e.Name())
+		open[n] = true
+	}
+	n := 0
+	for open[n] {
+		n++
+	}
+	return n
+}

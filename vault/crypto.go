@@ -211,15 +211,13 @@ func decryptData(br *bufio.Reader, key []byte, o ReadOptions) ([]byte, error) {
 	if !ok || !se.IntegrityProtected || se.Version != 1 {
 		return nil, integrityError("second packet is not integrity-protected data (SEIPDv1)")
 	}
-	var prefix [seipdPrefixLen]byte
-	if _, err := io.ReadFull(se.Contents, prefix[:]); err != nil {
+	rc, prefix, err := newSEIPDReader(se.Contents, key, o.Size)
+	if err != nil {
 		return nil, integrityError("truncated encrypted data")
 	}
-	se.Contents = io.MultiReader(bytes.NewReader(prefix[:]), se.Contents)
-
-	payload, err := decryptSEIPD(se, key, o)
+	payload, err := decryptSEIPD(rc, o)
 	if err != nil {
-		if !quickCheck(key, prefix[:]) {
+		if !quickCheck(key, prefix) {
 			return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
 		}
 		return nil, err
@@ -230,22 +228,12 @@ func decryptData(br *bufio.Reader, key []byte, o ReadOptions) ([]byte, error) {
 	return payload, nil
 }
 
-// decryptSEIPD decrypts se, reads its one literal data packet to EOF and
-// checks the MDC. Nothing is returned unless the MDC matched.
-func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, o ReadOptions) (payload []byte, err error) {
-	defer func() {
-		// go-crypto parses decrypted, not yet authenticated bytes; never
-		// let a bug there crash vsync on a tampered bundle.
-		if recover() != nil {
-			payload, err = nil, integrityError("malformed encrypted data")
-		}
-	}()
-	rc, err := se.Decrypt(packet.CipherAES256, key)
-	if err != nil {
-		return nil, integrityError("cannot decrypt the data packet")
-	}
-	// On an error rc is dropped, not closed: its Close reads the rest of
-	// the packet to check the MDC, the very bytes a refused length claims.
+// decryptSEIPD reads the one literal data packet of the decrypted SEIPD
+// contents rc to EOF, which checks the MDC. Nothing is returned unless the
+// MDC matched.
+func decryptSEIPD(rc *seipdReader, o ReadOptions) ([]byte, error) {
+	// A refused length is returned at once: reading on to check the MDC
+	// would read the very bytes it claims.
 	var tag [1]byte
 	if _, err := io.ReadFull(rc, tag[:]); err != nil {
 		return nil, integrityError("truncated encrypted data")
@@ -257,20 +245,24 @@ func decryptSEIPD(se *packet.SymmetricallyEncrypted, key []byte, o ReadOptions) 
 	if size < 0 {
 		size = o.Size // the payload is a little shorter than the bundle
 	}
-	payload, err = readAllHint(body, size)
+	payload, err := readAllHint(body, size)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIntegrity) {
 			return nil, err
 		}
 		return nil, integrityError("truncated or malformed literal data")
 	}
-	// Nothing may follow the literal data packet but the MDC.
+	// Nothing may follow the literal data packet but the MDC, which the
+	// end of rc checks.
 	var more [1]byte
-	if n, err := rc.Read(more[:]); n != 0 || err != io.EOF {
+	n, err := rc.Read(more[:])
+	switch {
+	case n != 0:
 		return nil, integrityError("data after the literal data packet")
-	}
-	if err := rc.Close(); err != nil {
+	case err == errMDC:
 		return nil, integrityError("modification detection code (MDC) mismatch")
+	case err != io.EOF:
+		return nil, integrityError("truncated encrypted data")
 	}
 	return payload, nil
 }
@@ -433,10 +425,30 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	sum := sha256.Sum256(payload)
+	// The payload's digest and the per-file digests of ParsePayload are
+	// computed side by side: on two cores a big bundle opens in the time
+	// of one pass.
+	var sum [sha256.Size]byte
+	var done chan struct{}
+	if len(payload) >= parallelHashMin {
+		done = make(chan struct{})
+		go func() {
+			sum = sha256.Sum256(payload)
+			close(done)
+		}()
+	} else {
+		sum = sha256.Sum256(payload)
+	}
 	b, err := ParsePayload(payload)
+	if done != nil {
+		<-done
+	}
 	if err != nil {
 		return nil, "", err
 	}
 	return b, hex.EncodeToString(sum[:]), nil
 }
+
+// parallelHashMin is the payload size from which Open hashes the payload
+// beside parsing it.
+const parallelHashMin = 1 << 20

@@ -78,7 +78,8 @@ Exit codes:
    73  pull (or use) would overwrite local files that were never pushed
    74  push found nothing changed; nothing pushed
    76  run: the command's arguments and environment are too large (E2BIG)
-   78  malformed vsync.toml or profiles.toml, missing profile, project or passphrase
+   78  malformed vsync.toml or profiles.toml, missing profile, project, passphrase
+       or AWS credentials (none in the environment, shared files or profile)
    126 run: the command cannot be executed
    127 run: the command was not found
    otherwise "vsync run" exits with its child's code (128+N after signal N)`

@@ -54,7 +54,9 @@ func profileAddCommand(sys *sysEnv) *cli.Command {
 vsync profile add NAME --dir PATH`,
 		Description: `Without --access-key, S3 credentials come from the standard AWS chain
 (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, shared config and --aws-profile,
-instance roles, web identity). Keys are stored only when given explicitly;
+instance roles, web identity); with --endpoint the EC2 instance metadata
+service is not asked unless --instance-metadata is given. With no
+credentials anywhere, commands exit 78 saying so. Keys are stored only when given explicitly;
 give the secret key with --secret-key-file FILE (its first line) or
 --secret-key-file - (standard input) rather than --secret-key, which ps and
 the shell history show. An endpoint with credentials in it
@@ -67,6 +69,7 @@ profile add creates the directory (0700) when it does not exist yet.`,
 			&cli.StringFlag{Name: "endpoint", Usage: "S3 endpoint URL, for MinIO, R2, ... (default AWS)"},
 			&cli.BoolFlag{Name: "path-style", Usage: "use path-style S3 URLs (MinIO)"},
 			&cli.StringFlag{Name: "aws-profile", Usage: "AWS shared-config profile for credentials"},
+			&cli.BoolFlag{Name: "instance-metadata", Usage: "with --endpoint: still ask the EC2 instance metadata service (169.254.169.254) for credentials, which a custom endpoint otherwise never does"},
 			&cli.StringFlag{Name: "access-key", Usage: "static access key id to store in the profile"},
 			&cli.StringFlag{Name: "secret-key", Usage: "static secret key to store in the profile (with --access-key; visible in ps and shell history: prefer --secret-key-file)"},
 			secretFileFlag("secret-key"),
@@ -90,6 +93,8 @@ profile add creates the directory (0700) when it does not exist yet.`,
 					Endpoint:   c.String("endpoint"),
 					PathStyle:  c.Bool("path-style"),
 					AWSProfile: c.String("aws-profile"),
+
+					InstanceMetadata: c.Bool("instance-metadata"),
 					AccessKey:  c.String("access-key"),
 					SecretKey:  secret,
 					Dir:        c.String("dir"),

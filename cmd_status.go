@@ -185,6 +185,8 @@ func statusReason(err error) string {
 		return "nothing pushed to the env"
 	case errors.Is(err, s3bundle.ErrAccessDenied):
 		return "credentials refused"
+	case errors.Is(err, s3bundle.ErrNoCredentials):
+		return "no AWS credentials"
 	case errors.As(err, new(*s3bundle.NoDirError)):
 		return "directory missing"
 	case errors.Is(err, s3bundle.ErrNoBucket):

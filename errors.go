@@ -89,7 +89,7 @@ func exitCode(err error) int {
 		return exitNotFound
 	case errors.As(err, &se), errors.Is(err, s3bundle.ErrToken), errors.Is(err, errNotStartable):
 		return exitDataErr
-	case errors.As(err, &cfe), errors.As(err, &pe):
+	case errors.As(err, &cfe), errors.As(err, &pe), errors.Is(err, s3bundle.ErrNoCredentials):
 		return exitConfig
 	case errors.Is(err, context.Canceled):
 		return exitFailure
@@ -127,6 +127,8 @@ func hintFor(err error) string {
 		return "--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates"
 	case errors.Is(err, launcher.ErrUnsafeBase):
 		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
+	case errors.Is(err, s3bundle.ErrNoCredentials):
+		return "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)"
 	case errors.Is(err, s3bundle.ErrAccessDenied):
 		return "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the AWS profile, or the profile's keys"
 	}

@@ -19,7 +19,7 @@ const (
 	exitLocalEdits  = 73 // pull would overwrite local edits that were never pushed
 	exitUnchanged   = 74 // push found nothing changed since the base generation; nothing pushed
 	exitTooBig      = 76 // run: the child's arguments and environment are too large for execve (E2BIG)
-	exitConfig      = 78 // malformed vsync.toml / profiles.toml, missing profile or passphrase, unsafe --cache directory
+	exitConfig      = 78 // malformed vsync.toml / profiles.toml, missing profile, passphrase or AWS credentials, unsafe --cache directory
 	exitNotExec     = 126
 	exitNoCommand   = 127
 )

@@ -27,6 +27,10 @@ type profile struct {
 	AccessKey  string `toml:"access_key,omitempty"`
 	SecretKey  string `toml:"secret_key,omitempty"`
 	Dir        string `toml:"dir,omitempty"`
+	// InstanceMetadata lets a profile with an Endpoint still take
+	// credentials from the EC2 instance metadata service (see
+	// s3bundle.S3Config.InstanceMetadata).
+	InstanceMetadata bool `toml:"instance_metadata,omitempty"`
 	// MaxBundleSize is the largest bundle read from or pushed to the
 	// profile's vaults ("512MiB"); empty: vault.DefaultMaxBundleSize.
 	MaxBundleSize string `toml:"max_bundle_size,omitempty"`
@@ -162,7 +166,7 @@ func (p profile) check() error {
 		return errors.New("access_key and secret_key go together")
 	case endpointUserinfo(p.Endpoint):
 		return errors.New("endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key")
-	case p.Dir != "" && (p.Region != "" || p.Endpoint != "" || p.PathStyle || p.AWSProfile != "" || p.AccessKey != ""):
+	case p.Dir != "" && (p.Region != "" || p.Endpoint != "" || p.PathStyle || p.AWSProfile != "" || p.AccessKey != "" || p.InstanceMetadata):
 		return errors.New("a dir profile takes no S3 settings")
 	}
 	if p.MaxBundleSize != "" {
@@ -228,6 +232,8 @@ func (p profile) s3Config() s3bundle.S3Config {
 		AWSProfile: p.AWSProfile,
 		AccessKey:  p.AccessKey,
 		SecretKey:  p.SecretKey,
+
+		InstanceMetadata: p.InstanceMetadata,
 	}
 }
 

@@ -29,6 +29,10 @@ var (
 	ErrAccessDenied = errors.New("access denied")
 	// ErrNoBucket: the bucket (or the directory root) does not exist.
 	ErrNoBucket = errors.New("bucket does not exist")
+	// ErrNoCredentials: the standard AWS credential chain found no
+	// credentials (no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, no shared
+	// credentials or profile, no role), so no request was sent.
+	ErrNoCredentials = errors.New("no AWS credentials found")
 	// ErrUnreachable: the endpoint did not answer after bounded retries.
 	ErrUnreachable = errors.New("storage endpoint unreachable")
 	// ErrNotModified: a conditional read found the object unchanged (its

@@ -19,7 +19,9 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Defaults of S3Config.
@@ -61,6 +63,11 @@ type S3Config struct {
 	// Static credentials; when AccessKey is empty the standard AWS chain is
 	// used (env vars, shared config, instance roles, web identity).
 	AccessKey, SecretKey, SessionToken string
+	// InstanceMetadata lets the credential chain ask the EC2 instance
+	// metadata service (169.254.169.254) for a role although Endpoint is
+	// set. Without it, a bucket at a custom endpoint (MinIO, R2, ...) never
+	// makes that request, which would leave the machine for nothing.
+	InstanceMetadata bool
 	// MaxAttempts bounds retries (default 3); Timeout bounds each whole
 	// operation including retries (default 30s).
 	MaxAttempts int
@@ -137,6 +144,8 @@ func awsConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
 			region = DefaultRegion
 		}
 		return aws.Config{
+			Logger:                     logging.Nop{},
+			ClientLogMode:              0,
 			Region:                     region,
 			Credentials:                credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
 			HTTPClient:                 httpClient,
@@ -147,6 +156,10 @@ func awsConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
 	}
 
 	opts := []func(*config.LoadOptions) error{
+		// The SDK's own log lines ("SDK 2026/.. WARN falling back to
+		// IMDSv1") never reach the user: errors say what went wrong.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
 		config.WithHTTPClient(httpClient),
 		config.WithRetryer(retryer),
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
@@ -158,6 +171,9 @@ func awsConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
 	if cfg.AWSProfile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(cfg.AWSProfile))
 	}
+	if cfg.Endpoint != "" && !cfg.InstanceMetadata {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		// The message names the profile or file at fault, never a key.
@@ -166,8 +182,30 @@ func awsConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
+	if awsCfg.Credentials != nil {
+		awsCfg.Credentials = chainCredentials{awsCfg.Credentials}
+	}
 	return awsCfg, nil
 }
+
+// chainCredentials marks a failure of the AWS credential chain as a
+// noCredentialsError, which mapErr turns into ErrNoCredentials.
+type chainCredentials struct{ aws.CredentialsProvider }
+
+func (c chainCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := c.CredentialsProvider.Retrieve(ctx)
+	if err != nil && ctx.Err() == nil {
+		return creds, &noCredentialsError{err}
+	}
+	return creds, err
+}
+
+// noCredentialsError is a failure of the credential chain: no source gave
+// credentials (or the one configured failed).
+type noCredentialsError struct{ err error }
+
+func (e *noCredentialsError) Error() string { return "no AWS credentials: " + e.err.Error() }
+func (e *noCredentialsError) Unwrap() error { return e.err }
 
 // String names the backend: "s3://bucket".
 func (b *S3) String() string { return "s3://" + b.bucket }

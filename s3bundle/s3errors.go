@@ -65,9 +65,15 @@ func (b *S3) opErr(op, key string, kind, cause error) error {
 //	409 ConditionalRequestConflict                 ErrConflict
 //	5xx after retries, no answer, dial errors,
 //	the operation timeout                          ErrUnreachable
+//	no credentials from the AWS chain              ErrNoCredentials
 //
 // A context cancelled by the caller stays context.Canceled.
 func (b *S3) mapErr(ctx context.Context, op, key string, err error) error {
+	if errors.As(err, new(*noCredentialsError)) {
+		// The chain's own account (every provider tried, IMDS's
+		// refusal) would bury what is missing: ErrNoCredentials says it.
+		return b.opErr(op, key, ErrNoCredentials, nil)
+	}
 	return b.opErr(op, key, classify(ctx, err), err)
 }
 

@@ -95,9 +95,9 @@ profile add creates the directory (0700) when it does not exist yet.`,
 					AWSProfile: c.String("aws-profile"),
 
 					InstanceMetadata: c.Bool("instance-metadata"),
-					AccessKey:  c.String("access-key"),
-					SecretKey:  secret,
-					Dir:        c.String("dir"),
+					AccessKey:        c.String("access-key"),
+					SecretKey:        secret,
+					Dir:              c.String("dir"),
 				},
 				Force: c.Bool("force"),
 			})

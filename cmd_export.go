@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,7 +29,24 @@ passphrase are never written into the files:
                 VSYNC_CONFIG_FILE and VSYNC_PASSPHRASE_FILE under CREDDIR
    kubernetes   APP-TYPE.yaml: a Deployment per type, replicas from -c,
                 VSYNC_CONFIG and VSYNC_PASSPHRASE from the Secret --secret
-                (keys "config" and "passphrase") by secretKeyRef
+                (keys "config" and "passphrase") by secretKeyRef; create it
+                with: kubectl create secret generic APP-vsync
+                --from-file=config=FILE --from-file=passphrase=FILE
+
+Token or dotenv only: the units pass the token and passphrase when the
+project has a vault, that is when a vsync.toml recording an env is found
+from the root up (or --credentials or --secret is given); otherwise vsync
+run reads the root's .env and the units name no credential at all.
+--token or --token=false decides instead.
+
+One-off types: the types --one-off names (default "release", Heroku's
+release phase) run once to completion instead of being restarted: a
+systemd Type=oneshot unit that the other units are ordered after, a
+supervisord program with autorestart=false, a kubernetes Job (restartPolicy
+Never, backoffLimit 0; completions and parallelism from -c, suspended
+when -c gives it none) instead of a Deployment. A Job's template cannot
+change: delete the old Job before applying a new one. --one-off ""
+makes every type long-running.
 
 -c and PORT follow the rules of "vsync start": a -c that names some types
 gives the others none unless it has all=N (-c web=2 exports two web
@@ -39,7 +58,8 @@ temporary file in DIR and renamed into place: a symlink at its name is
 replaced, never followed.
 
 Exit codes: 64 bad flags, unknown format or process; 65 malformed Procfile
-(every bad line); 66 Procfile missing; 1 DIR cannot be written.`
+(every bad line); 66 Procfile missing; 78 malformed vsync.toml; 1 DIR cannot
+be written.`
 
 // exportOptions are the flags of `vsync export`.
 type exportOptions struct {
@@ -55,6 +75,9 @@ type exportOptions struct {
 	CredDir     string // systemd/supervisord: where the token and passphrase files are
 	Image       string // kubernetes
 	Secret      string // kubernetes
+	PassToken   *bool  // --token; nil: decide (exportToken)
+	OneOff      []string
+	CheckOneOff bool // --one-off given: each of OneOff must be a type
 }
 
 func exportCommand(sys *sysEnv) *cli.Command {
@@ -74,11 +97,26 @@ func exportCommand(sys *sysEnv) *cli.Command {
 			&cli.StringFlag{Name: "credentials", Usage: "`DIR` holding the files vsync-config and vsync-passphrase (systemd, supervisord; default /etc/vsync/APP)"},
 			&cli.StringFlag{Name: "image", Usage: "container `IMAGE` (kubernetes; default APP:latest)"},
 			&cli.StringFlag{Name: "secret", Usage: "`NAME` of the Secret with keys config and passphrase (kubernetes; default APP-vsync)"},
+			&cli.BoolFlag{Name: "token", Usage: "pass the runtime token and passphrase; --token=false for a dotenv-only project (default: when a vsync.toml with an env is found from the root up, or --credentials or --secret is given)"},
+			&cli.StringFlag{Name: "one-off", Value: "release", Usage: "`TYPES` (comma-separated) that run once to completion: oneshot, no autorestart, a kubernetes Job"},
 		},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 2, 2, "[flags] systemd|supervisord|kubernetes DIR")
 			if err != nil {
 				return err
+			}
+			var token *bool
+			switch {
+			case c.IsSet("token"):
+				t := c.Bool("token")
+				token = &t
+			case c.IsSet("credentials") || c.IsSet("secret"):
+				t := true
+				token = &t
+			}
+			var oneOff []string
+			if s := c.String("one-off"); s != "" {
+				oneOff = strings.Split(s, ",")
 			}
 			return runExport(sys, exportOptions{
 				Format: a[0], Dir: a[1],
@@ -92,6 +130,9 @@ func exportCommand(sys *sysEnv) *cli.Command {
 				CredDir:     c.String("credentials"),
 				Image:       c.String("image"),
 				Secret:      c.String("secret"),
+				PassToken:   token,
+				OneOff:      oneOff,
+				CheckOneOff: c.IsSet("one-off"),
 			})
 		},
 	}
@@ -141,7 +182,21 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	if !procfile.ValidName(app) {
 		return usageErrorf("app name %q: use letters, digits, '_' and '-' (-a NAME)", app)
 	}
-	ep := exportPlan{exportOptions: o, App: app, Root: root, Base: base, PF: plan.pf, Formation: plan.formation, Instances: instances}
+	oneOff := map[string]bool{}
+	for _, t := range o.OneOff {
+		if o.CheckOneOff && !slices.ContainsFunc(plan.pf.Entries, func(e procfile.Entry) bool { return e.Name == t }) {
+			// Named on purpose: a typo must not leave a migration
+			// restarting forever.
+			return usageErrorf("--one-off: no type %q in the Procfile %q", t, o.Procfile)
+		}
+		oneOff[t] = true
+	}
+	token, err := exportToken(o.PassToken, root)
+	if err != nil {
+		return err
+	}
+	ep := exportPlan{exportOptions: o, App: app, Root: root, Base: base, PF: plan.pf, Formation: plan.formation,
+		Instances: instances, Token: token, OneOffTypes: oneOff}
 	if ep.CredDir == "" {
 		ep.CredDir = "/etc/vsync/" + app
 	}
@@ -167,40 +222,84 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	return nil
 }
 
+// exportToken reports whether the units pass a runtime token and a
+// passphrase: as told, else when a vsync.toml recording an env is found
+// from root up (the project has a vault). Without one, vsync run reads the
+// root's .env, and a credential naming a file that never exists would
+// keep a systemd unit from starting at all.
+func exportToken(told *bool, root string) (bool, error) {
+	if told != nil {
+		return *told, nil
+	}
+	p, err := findProject(root)
+	if errors.Is(err, errNoProject) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return len(p.Config.Envs) > 0, nil
+}
+
 // exportPlan is what the generators work from.
 type exportPlan struct {
 	exportOptions
-	App       string
-	Root      string
-	Base      int
-	PF        *procfile.Procfile
-	Formation map[string]int
-	Instances []procfile.Instance
+	App         string
+	Root        string
+	Base        int
+	PF          *procfile.Procfile
+	Formation   map[string]int
+	Instances   []procfile.Instance
+	Token       bool            // pass the token and passphrase
+	OneOffTypes map[string]bool // types that run once to completion
 }
 
 // exportSystemd writes APP-TYPE-N.service per instance and APP.target.
+// A one-off instance is a Type=oneshot unit the others are ordered after.
 func exportSystemd(p exportPlan) []exportFile {
 	var files []exportFile
-	var units []string
+	var units, oneOffs []string
+	unitName := func(in procfile.Instance) string { return fmt.Sprintf("%s-%s-%d.service", p.App, in.Type, in.Num) }
 	for _, in := range p.Instances {
-		unit := fmt.Sprintf("%s-%s-%d.service", p.App, in.Type, in.Num)
+		if p.OneOffTypes[in.Type] {
+			oneOffs = append(oneOffs, unitName(in))
+		}
+	}
+	for _, in := range p.Instances {
+		unit := unitName(in)
 		units = append(units, unit)
+		oneOff := p.OneOffTypes[in.Type]
 		var b strings.Builder
-		fmt.Fprintf(&b, "[Unit]\nDescription=%s %s (vsync run)\nPartOf=%s.target\nAfter=network-online.target\nWants=network-online.target\n\n", p.App, in.Name, p.App)
-		b.WriteString("[Service]\nType=simple\n")
+		fmt.Fprintf(&b, "[Unit]\nDescription=%s %s (vsync run)\nPartOf=%s.target\nAfter=network-online.target\nWants=network-online.target\n", p.App, in.Name, p.App)
+		if !oneOff && len(oneOffs) > 0 {
+			// As Heroku's release phase: started together, the
+			// long-running units wait for the one-off ones to finish.
+			fmt.Fprintf(&b, "After=%s\n", strings.Join(oneOffs, " "))
+		}
+		if oneOff {
+			b.WriteString("\n[Service]\nType=oneshot\n")
+		} else {
+			b.WriteString("\n[Service]\nType=simple\n")
+		}
 		if p.User != "" {
 			fmt.Fprintf(&b, "User=%s\n", p.User)
 		}
 		fmt.Fprintf(&b, "WorkingDirectory=%s\n", systemdEscape(p.Root))
 		fmt.Fprintf(&b, "Environment=PORT=%d\nEnvironment=PS=%s\n", in.Port, in.Name)
-		// The token and passphrase reach vsync as systemd credentials:
-		// files under $CREDENTIALS_DIRECTORY (%d), never in this text.
-		fmt.Fprintf(&b, "LoadCredential=vsync-config:%s\n", systemdEscape(filepath.Join(p.CredDir, "vsync-config")))
-		fmt.Fprintf(&b, "LoadCredential=vsync-passphrase:%s\n", systemdEscape(filepath.Join(p.CredDir, "vsync-passphrase")))
-		b.WriteString("Environment=VSYNC_CONFIG_FILE=%d/vsync-config\n")
-		b.WriteString("Environment=VSYNC_PASSPHRASE_FILE=%d/vsync-passphrase\n")
+		if p.Token {
+			// The token and passphrase reach vsync as systemd
+			// credentials: files under $CREDENTIALS_DIRECTORY (%d),
+			// never in this text.
+			fmt.Fprintf(&b, "LoadCredential=vsync-config:%s\n", systemdEscape(filepath.Join(p.CredDir, "vsync-config")))
+			fmt.Fprintf(&b, "LoadCredential=vsync-passphrase:%s\n", systemdEscape(filepath.Join(p.CredDir, "vsync-passphrase")))
+			b.WriteString("Environment=VSYNC_CONFIG_FILE=%d/vsync-config\n")
+			b.WriteString("Environment=VSYNC_PASSPHRASE_FILE=%d/vsync-passphrase\n")
+		}
 		fmt.Fprintf(&b, "ExecStart=%s\n", systemdArgs(p.Vsync, "run", "--", "/bin/sh", "-c", in.Command))
-		b.WriteString("Restart=always\nRestartSec=1\nKillMode=mixed\nTimeoutStopSec=15\n")
+		if !oneOff {
+			b.WriteString("Restart=always\nRestartSec=1\n")
+		}
+		b.WriteString("KillMode=mixed\nTimeoutStopSec=15\n")
 		fmt.Fprintf(&b, "\n[Install]\nWantedBy=%s.target\n", p.App)
 		files = append(files, exportFile{unit, b.String()})
 	}
@@ -254,9 +353,17 @@ func exportSupervisord(p exportPlan) []exportFile {
 		if p.User != "" {
 			fmt.Fprintf(&b, "user=%s\n", p.User)
 		}
-		fmt.Fprintf(&b, "environment=VSYNC_CONFIG_FILE=%s,VSYNC_PASSPHRASE_FILE=%s\n",
-			supervisorValue(filepath.Join(p.CredDir, "vsync-config")), supervisorValue(filepath.Join(p.CredDir, "vsync-passphrase")))
-		b.WriteString("autostart=true\nautorestart=true\nstopsignal=TERM\nstopwaitsecs=15\nstopasgroup=true\nkillasgroup=true\nredirect_stderr=true\n\n")
+		if p.Token {
+			fmt.Fprintf(&b, "environment=VSYNC_CONFIG_FILE=%s,VSYNC_PASSPHRASE_FILE=%s\n",
+				supervisorValue(filepath.Join(p.CredDir, "vsync-config")), supervisorValue(filepath.Join(p.CredDir, "vsync-passphrase")))
+		}
+		if p.OneOffTypes[e.Name] {
+			// Runs once; an exit 0 however soon is success, not FATAL.
+			b.WriteString("autostart=true\nautorestart=false\nstartsecs=0\nexitcodes=0\n")
+		} else {
+			b.WriteString("autostart=true\nautorestart=true\n")
+		}
+		b.WriteString("stopsignal=TERM\nstopwaitsecs=15\nstopasgroup=true\nkillasgroup=true\nredirect_stderr=true\n\n")
 	}
 	if len(programs) > 0 {
 		fmt.Fprintf(&b, "[group:%s]\nprograms=%s\n", p.App, strings.Join(programs, ","))
@@ -276,24 +383,50 @@ func supervisorValue(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(supervisorEscape(s)) + `"`
 }
 
-// exportKubernetes writes APP-TYPE.yaml: a Deployment per type.
+// exportKubernetes writes APP-TYPE.yaml: a Deployment per type, or a Job
+// for a one-off type.
 func exportKubernetes(p exportPlan) []exportFile {
 	var files []exportFile
 	for i, e := range p.PF.Entries {
 		name := strings.ToLower(strings.ReplaceAll(p.App+"-"+e.Name, "_", "-"))
 		port := procfile.Port(p.Base, i, 1)
+		n := p.Formation[e.Name]
+		oneOff := p.OneOffTypes[e.Name]
 		var b strings.Builder
-		fmt.Fprintf(&b, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  labels:\n    app: %s\n    process: %s\n", yq(name), yq(p.App), yq(e.Name))
-		fmt.Fprintf(&b, "spec:\n  replicas: %d\n  selector:\n    matchLabels:\n      app: %s\n      process: %s\n", p.Formation[e.Name], yq(p.App), yq(e.Name))
+		if oneOff {
+			b.WriteString("apiVersion: batch/v1\nkind: Job\n")
+		} else {
+			b.WriteString("apiVersion: apps/v1\nkind: Deployment\n")
+		}
+		fmt.Fprintf(&b, "metadata:\n  name: %s\n  labels:\n    app: %s\n    process: %s\n", yq(name), yq(p.App), yq(e.Name))
+		if oneOff {
+			// Runs to completion once, never again after a failure;
+			// the pod template's labels suffice (Kubernetes makes the
+			// selector).
+			if n == 0 {
+				fmt.Fprintf(&b, "spec:\n  suspend: true\n  completions: 1\n  parallelism: 1\n")
+			} else {
+				fmt.Fprintf(&b, "spec:\n  completions: %d\n  parallelism: %d\n", n, n)
+			}
+			b.WriteString("  backoffLimit: 0\n")
+		} else {
+			fmt.Fprintf(&b, "spec:\n  replicas: %d\n  selector:\n    matchLabels:\n      app: %s\n      process: %s\n", n, yq(p.App), yq(e.Name))
+		}
 		fmt.Fprintf(&b, "  template:\n    metadata:\n      labels:\n        app: %s\n        process: %s\n", yq(p.App), yq(e.Name))
-		fmt.Fprintf(&b, "    spec:\n      containers:\n        - name: %s\n          image: %s\n", yq(strings.ToLower(strings.ReplaceAll(e.Name, "_", "-"))), yq(p.Image))
+		b.WriteString("    spec:\n")
+		if oneOff {
+			b.WriteString("      restartPolicy: Never\n")
+		}
+		fmt.Fprintf(&b, "      containers:\n        - name: %s\n          image: %s\n", yq(strings.ToLower(strings.ReplaceAll(e.Name, "_", "-"))), yq(p.Image))
 		// Kubernetes expands $(VAR) in command; $$ keeps a "$(" for sh.
 		fmt.Fprintf(&b, "          command: [%s, \"run\", \"--\", \"/bin/sh\", \"-c\", %s]\n", yq(p.Vsync), yq(strings.ReplaceAll(e.Command, "$(", "$$(")))
 		b.WriteString("          env:\n")
 		fmt.Fprintf(&b, "            - name: PORT\n              value: %s\n", yq(strconv.Itoa(port)))
 		fmt.Fprintf(&b, "            - name: PS\n              value: %s\n", yq(e.Name))
-		for _, kv := range [][2]string{{"VSYNC_CONFIG", "config"}, {"VSYNC_PASSPHRASE", "passphrase"}} {
-			fmt.Fprintf(&b, "            - name: %s\n              valueFrom:\n                secretKeyRef:\n                  name: %s\n                  key: %s\n", kv[0], yq(p.Secret), kv[1])
+		if p.Token {
+			for _, kv := range [][2]string{{"VSYNC_CONFIG", "config"}, {"VSYNC_PASSPHRASE", "passphrase"}} {
+				fmt.Fprintf(&b, "            - name: %s\n              valueFrom:\n                secretKeyRef:\n                  name: %s\n                  key: %s\n", kv[0], yq(p.Secret), kv[1])
+			}
 		}
 		if e.Name == "web" {
 			fmt.Fprintf(&b, "          ports:\n            - containerPort: %d\n", port)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -25,7 +27,23 @@ func envCommand(sys *sysEnv) *cli.Command {
 		Description: `Resolves the variables exactly as "vsync run" does (same discovery, precedence
 and flags) and prints each with its source: vault, env file, process, default,
 or vsync (VSYNC_ENV, VSYNC_GENERATION and the *_FILE pointers, shown as
-<private>/PATH since no file is written). Values are masked unless --reveal.`,
+<private>/PATH since no file is written).
+
+Masking: values that can be secrets, those from the vault and from env files
+(-e, .env), are masked unless --reveal; the others (process, default, vsync)
+are shown, as "env" would show them.
+
+Inside a child of "vsync run" ($VSYNC_STATUS_SOCKET set, none of --env, -e,
+--default, --preserve-env, --file-env given), it lists the child's own
+environment with each key's source as the running vsync tells it on that
+socket (the socket never gives a value); keys the child set itself are
+"process". When the socket does not answer, or in a child of a vsync run
+without one (--local: $VSYNC_ENV set), every value but vsync's is masked.
+
+--format dotenv writes what dotenv readers (vsync, python-dotenv, Foreman,
+Compose, node dotenv) read back identically: bare when plain ASCII, in
+single quotes unless the value holds a ', a backslash pair or a line break,
+else in double quotes with \\ \" \n \r \$ escapes.`,
 		Flags: append(runtimeFlags(),
 			&cli.BoolFlag{Name: "reveal", Usage: "print values instead of masking them"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
@@ -54,20 +72,9 @@ func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
 	default:
 		return usageErrorf("--format %q: want text, json or dotenv", o.Format)
 	}
-	p, err := prepareChild(ctx, sys, o.runtimeOptions, false)
+	vars, err := envListing(ctx, sys, o)
 	if err != nil {
 		return err
-	}
-	vars := p.Vars
-	if !o.Reveal {
-		vars = make([]envVar, len(p.Vars))
-		for i, v := range p.Vars {
-			v.Value = masked
-			if v.Source == srcVsync {
-				v.Value = p.Vars[i].Value // pointers and generation are not secret
-			}
-			vars[i] = v
-		}
 	}
 	switch o.Format {
 	case "json":
@@ -80,26 +87,147 @@ func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
 		}
 		return nil
 	}
-	width := 0
+	keyWidth, srcWidth := 0, 0
 	for _, v := range vars {
-		width = max(width, len(v.Key))
+		keyWidth = max(keyWidth, len(displayName(v.Key)))
+		srcWidth = max(srcWidth, len(sourceLabel(v)))
 	}
 	for _, v := range vars {
-		src := v.Source
-		if v.From != "" {
-			src += " " + strconv.Quote(v.From)
-		}
-		fmt.Fprintf(sys.Stdout, "%-*s  %-10s  %s\n", width, displayName(v.Key), src, displayName(v.Value))
+		fmt.Fprintf(sys.Stdout, "%-*s  %-*s  %s\n", keyWidth, displayName(v.Key), srcWidth, sourceLabel(v), displayName(v.Value))
 	}
 	return nil
 }
 
-// dotenvQuote writes v so that vsync's dotenv parser reads it back exactly:
-// bare when it is plain, else double-quoted with escapes.
+// sourceLabel is the source column of v: its source, and the env file's
+// path.
+func sourceLabel(v envVar) string {
+	if v.From != "" {
+		return v.Source + " " + strconv.Quote(v.From)
+	}
+	return v.Source
+}
+
+// envListing is what `vsync env` lists, masked as o says: the child's
+// own environment with its parent's sources inside a child of `vsync
+// run`, else the environment `vsync run` would give a child.
+func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]envVar, error) {
+	var vars []envVar
+	maskAll := false
+	sock := sys.Getenv(statusSocketVar)
+	if insideChild(o.runtimeOptions) && (sock != "" || sys.Getenv("VSYNC_ENV") != "") {
+		// A child of vsync run: its environment holds the vault's values
+		// as "process" ones, unless the parent says where each came from.
+		maskAll = true
+		if sock != "" {
+			if a, err := askStatus(ctx, sock); err == nil && a.Sources != nil {
+				vars, maskAll = withSources(os.Environ(), a.Sources), false
+			}
+		}
+	}
+	if vars == nil {
+		p, err := prepareChild(ctx, sys, o.runtimeOptions, false)
+		if err != nil {
+			return nil, err
+		}
+		vars = p.Vars
+	}
+	if o.Reveal {
+		return vars, nil
+	}
+	out := make([]envVar, len(vars))
+	for i, v := range vars {
+		if maskAll && v.Source != srcVsync || maySecret(v.Source) {
+			v.Value = masked
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// maySecret reports whether a value from source may be a secret: the
+// vault's and the env files' are masked without --reveal.
+func maySecret(source string) bool { return source == srcVault || source == srcFile }
+
+// insideChild reports whether o leaves the environment as vsync run gave
+// it: no flag that would compose another.
+func insideChild(o runtimeOptions) bool {
+	return o.Env == "" && len(o.EnvFiles) == 0 && len(o.Defaults) == 0 && !o.PreserveAll &&
+		len(o.Preserve) == 0 && len(o.FileEnv) == 0
+}
+
+// withSources lists the environment env (K=V) sorted by key, each key with
+// its source in sources; a key not there (set by the child itself) is
+// process. Scrubbed keys are left out, as vsync run leaves them out.
+func withSources(env []string, sources []envSource) []envVar {
+	by := make(map[string]envSource, len(sources))
+	for _, s := range sources {
+		by[s.Key] = s
+	}
+	out := make([]envVar, 0, len(env))
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" || isScrubbed(k) {
+			continue
+		}
+		src := envSource{Source: srcProcess}
+		if s, ok := by[k]; ok {
+			src = s
+		}
+		out = append(out, envVar{Key: k, Value: v, Source: src.Source, From: src.From})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// dotenvQuote writes v so that dotenv readers read it back exactly: bare
+// when every byte is plain printable ASCII; else in single quotes, which
+// vsync, Foreman, Compose and node dotenv read literally and python-dotenv
+// too unless a backslash escapes a backslash or the closing quote, when v
+// has no ', CR or LF and no backslash python-dotenv would take for an
+// escape; else in double quotes with only the escapes every reader undoes
+// (\\ \" \n \r, and \$ before what would expand).
 func dotenvQuote(v string) string {
-	if v != "" && !strings.ContainsAny(v, " \t\r\n\"'\\$#`") {
+	if v != "" && strings.IndexFunc(v, func(r rune) bool { return !isBareDotenv(r) }) < 0 {
 		return v
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "$", `\$`)
-	return `"` + r.Replace(v) + `"`
+	if !strings.ContainsAny(v, "'\r\n") && !strings.Contains(v, `\\`) && !strings.HasSuffix(v, `\`) {
+		return "'" + v + "'"
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '$':
+			if i+1 < len(v) && (v[i+1] == '{' || isNameStartByte(v[i+1])) {
+				b.WriteString(`\$`)
+			} else {
+				b.WriteByte(c)
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// isBareDotenv reports whether r may appear in a value written bare: ASCII
+// letters, digits and punctuation no reader gives a meaning to there (a
+// backslash is literal in a bare value as long as no '$' follows, and '$'
+// is never bare).
+func isBareDotenv(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_-.,:/@%+=\\", r)
+}
+
+// isNameStartByte reports whether c may start a variable name.
+func isNameStartByte(c byte) bool {
+	return c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
 }

@@ -15,13 +15,34 @@ import (
 )
 
 // statusAnswer is what the status socket of a running vsync sends: the
-// report, and the identity of the vault it runs from, by which `vsync
-// status` beside the app tells its own vsync from another app's.
+// report, the identity of the vault it runs from, by which `vsync status`
+// beside the app tells its own vsync from another app's, and where each
+// variable of the running child came from (for `vsync env` in the child).
+// Fields are only ever added, so that older clients keep reading it.
 type statusAnswer struct {
 	statusReport
 	// Vault is vaultID of the vault's key; a hash, so that the socket
 	// tells no one (the child included) where the vault lives.
 	Vault string `json:"vault,omitempty"`
+	// Sources are the running child's variables, by key, each with its
+	// source: never a value.
+	Sources []envSource `json:"sources,omitempty"`
+}
+
+// envSource is where one variable of a child came from, without its value.
+type envSource struct {
+	Key    string `json:"key"`
+	Source string `json:"source"`
+	From   string `json:"from,omitempty"`
+}
+
+// sourcesOf is vars without their values.
+func sourcesOf(vars []envVar) []envSource {
+	out := make([]envSource, len(vars))
+	for i, v := range vars {
+		out[i] = envSource{Key: v.Key, Source: v.Source, From: v.From}
+	}
+	return out
 }
 
 // vaultID is the identity of the vault named key (vaultKey: location,
@@ -44,7 +65,8 @@ const (
 
 // serveStatus answers every connection on ln with what answer reports
 // (compareRemote of the generation running, which `vsync run --watch`
-// moves) and vaultID(key), until ln is closed or ctx is done.
+// moves), vaultID(key) and what sources gives (the running child's
+// sourcesOf), until ln is closed or ctx is done.
 //
 // At most one answer runs at a time, so a storm of health checks makes
 // one HEAD at a time, not one each: a connection that arrives while an
@@ -56,7 +78,7 @@ const (
 // errors repeat, as net/http's Server does, and says so once per streak
 // of errors on warn.
 func serveStatus(ctx context.Context, ln net.Listener, key string, warn io.Writer,
-	answer func(context.Context) statusReport) {
+	answer func(context.Context) statusReport, sources func() []envSource) {
 	var (
 		flight singleflight.Group
 		id     = vaultID(key)
@@ -101,7 +123,7 @@ func serveStatus(ctx context.Context, ln net.Listener, key string, warn io.Write
 			defer conn.Close()
 			_ = conn.SetDeadline(time.Now().Add(2 * statusTimeout))
 			if r, ok := report(); ok {
-				_ = json.NewEncoder(conn).Encode(statusAnswer{statusReport: r, Vault: id})
+				_ = json.NewEncoder(conn).Encode(statusAnswer{statusReport: r, Vault: id, Sources: sources()})
 			}
 		}()
 	}

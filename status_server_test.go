@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,7 +88,7 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	defer ln.Close()
 	go serveStatus(ctx, cl, "s3://vault/app/prod", os.Stderr, func(ctx context.Context) statusReport {
 		return compareRemote(ctx, st, 4)
-	})
+	}, func() []envSource { return nil })
 
 	answers := make(chan statusAnswer, clients)
 	errs := make(chan error, clients)
@@ -113,7 +114,7 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	for range clients {
 		select {
 		case a := <-answers:
-			if a != want {
+			if !reflect.DeepEqual(a, want) {
 				t.Errorf("answer %+v, want %+v", a, want)
 			}
 		case err := <-errs:

@@ -28,8 +28,11 @@ type watchLoop struct {
 	say    func(format string, a ...any)
 	// signalExit: see watchOptions.SignalExit.
 	signalExit bool
-	// running is the environment the running incarnation was started with.
+	// running is the environment the running incarnation was started
+	// with; set it with setRunning.
 	running []envVar
+	// sources are running's sourcesOf, for the status socket.
+	sources atomic.Pointer[[]envSource]
 	// applied is the generation whose files are on disk and whose
 	// variables the running incarnation has (VSYNC_GENERATION aside):
 	// what the status socket reports.
@@ -40,9 +43,17 @@ type watchLoop struct {
 
 // newWatchLoop starts from what prepareChild made.
 func newWatchLoop(p *prepared, reload syscall.Signal, say func(string, ...any)) *watchLoop {
-	w := &watchLoop{p: p, reload: reload, say: say, running: p.Vars}
+	w := &watchLoop{p: p, reload: reload, say: say}
+	w.setRunning(p.Vars)
 	w.applied.Store(p.Vault.Generation)
 	return w
+}
+
+// setRunning records the environment of the incarnation about to run.
+func (w *watchLoop) setRunning(vars []envVar) {
+	w.running = vars
+	src := sourcesOf(vars)
+	w.sources.Store(&src)
 }
 
 // change is a new generation ready to apply: its environment composed and
@@ -105,7 +116,7 @@ func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.S
 			w.switchTo(next.fresh)
 		}
 		w.accept(next)
-		w.running = next.vars
+		w.setRunning(next.vars)
 		w.say("vsync: generation %d: restarted (%s)", next.lv.Generation, w.restartReason(next))
 	}
 }
@@ -133,7 +144,8 @@ func (w *watchLoop) goBack(prev *loadedVault, err error) bool {
 	w.switchTo(fresh)
 	why := "cannot start: " + refusalReason(err)
 	w.refused.set(cur.Generation, why)
-	w.p.Vault, w.running = prev, vars
+	w.p.Vault = prev
+	w.setRunning(vars)
 	w.applied.Store(prev.Generation)
 	w.say("vsync: generation %d: refused: %s; back to generation %d", cur.Generation, why, prev.Generation)
 	return true

@@ -23,7 +23,9 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 	}
 	if p.status != nil {
 		st, gen := p.Vault.Store, p.Vault.Generation
-		go serveStatus(ctx, p.status, p.Vault.Key, sys.Stderr, func(ctx context.Context) statusReport { return compareRemote(ctx, st, gen) })
+		sources := sourcesOf(p.Vars)
+		go serveStatus(ctx, p.status, p.Vault.Key, sys.Stderr, func(ctx context.Context) statusReport { return compareRemote(ctx, st, gen) },
+			func() []envSource { return sources })
 	}
 	return start(context.WithoutCancel(ctx), p.Vars, sigs)
 }
@@ -69,7 +71,7 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 				r.Reason = fmt.Sprintf("generation %d refused: %s", gen, why)
 			}
 			return r
-		})
+		}, func() []envSource { return *w.sources.Load() })
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { po.run(pollCtx) })

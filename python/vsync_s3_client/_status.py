@@ -1,10 +1,12 @@
 """The status socket of `vsync run` ($VSYNC_STATUS_SOCKET, cmd_status.go).
 
 On each connection vsync writes one JSON line: {"status": "fresh" | "stale"
-| "unknown", "env", "generation", "remote_generation", "reason"}, where
-remote_generation is current.pgp's generation by one HEAD and reason says
-(without a secret) why the bucket could not be asked. ask() maps "unknown"
-to the exceptions the direct path raises.
+| "unknown", "env", "generation", "remote_generation", "reason", "vault",
+"sources"}, where remote_generation is current.pgp's generation by one HEAD,
+reason says (without a secret) why the bucket could not be asked, and
+sources lists the child's variables as {"key", "source", "from"} (never a
+value; `vsync env` in the child reads it). Fields are only ever added.
+ask() maps "unknown" to the exceptions the direct path raises.
 """
 
 import json
@@ -14,6 +16,7 @@ from ._errors import (AccessDeniedError, ManifestNotFoundError, NoSuchBucketErro
                       S3UnreachableError)
 
 _TIMEOUT = 15.0  # askStatus's
+_MAX_ANSWER = 16 << 20  # the answer names every variable of the child
 
 
 def ask(path, timeout=_TIMEOUT):
@@ -26,7 +29,7 @@ def ask(path, timeout=_TIMEOUT):
         s.settimeout(timeout)
         s.connect(path)
         data = bytearray()
-        while len(data) < 64 << 10:
+        while len(data) < _MAX_ANSWER:
             chunk = s.recv(4096)
             if not chunk:
                 break

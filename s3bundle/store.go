@@ -56,9 +56,12 @@ func (s *Store) Current(ctx context.Context) (ObjectInfo, error) {
 	return s.Backend.Head(ctx, s.CurrentKey())
 }
 
-// Generations lists the generation numbers in generations/, ascending.
-// Names other than ten digits and ".pgp" (and generation 0) are ignored:
-// they are not part of the layout.
+// Generations lists the generation numbers in generations/, ascending, with
+// one LIST (paged by the backend past 1,000 keys). Names other than ten
+// digits and ".pgp" (and generation 0) are ignored: they are not part of
+// the layout. It is for the commands that must see every object (verify,
+// rotate-passphrase, init); Tip and Newest never list, so that push and
+// pull cost the same at 10 generations as at 10,000.
 func (s *Store) Generations(ctx context.Context) ([]uint64, error) {
 	prefix := s.generationsPrefix()
 	keys, err := s.Backend.List(ctx, prefix)
@@ -73,6 +76,87 @@ func (s *Store) Generations(ctx context.Context) ([]uint64, error) {
 	}
 	sort.Slice(gens, func(i, j int) bool { return gens[i] < gens[j] })
 	return gens, nil
+}
+
+// maxGeneration is the largest number the layout's ten digits hold.
+const maxGeneration = 9_999_999_999
+
+// Newest returns the newest generation (0 if none) and the info of
+// current.pgp (the zero ObjectInfo when it is missing), without a LIST and
+// without writing: a HEAD of current.pgp, which names generation N in its
+// metadata, and a HEAD of generations/N+1 (see NewestFrom).
+//
+// Recovery rule: current.pgp may lag behind the history, never lead it,
+// when a push died between its commit point (generations/N+1 written with
+// If-None-Match) and its PUT of current.pgp, or when current.pgp is missing
+// after a first push died so. Generations are created one after another,
+// each as its parent's number + 1, so the history is 1..M with no gap and
+// the newest is found from N by probing.
+func (s *Store) Newest(ctx context.Context) (uint64, ObjectInfo, error) {
+	current, err := s.Current(ctx)
+	if errors.Is(err, ErrNotExist) {
+		current = ObjectInfo{}
+	} else if err != nil {
+		return 0, ObjectInfo{}, err
+	}
+	newest, err := s.NewestFrom(ctx, current.Generation)
+	if err != nil {
+		return 0, ObjectInfo{}, err
+	}
+	return max(newest, current.Generation), current, nil
+}
+
+// NewestFrom returns the newest generation, given that generation known
+// exists (0: none is known). It HEADs generations/known+1: when that is
+// missing, known is the newest, after one request. Otherwise current.pgp
+// lags (see Newest) and the newest is found by probing known+2, known+4,
+// known+8 … until one is missing, then bisecting: O(log lag) HEADs.
+func (s *Store) NewestFrom(ctx context.Context, known uint64) (uint64, error) {
+	ok, err := s.exists(ctx, known+1)
+	if err != nil || !ok {
+		return known, err
+	}
+	lo, hi := known+1, uint64(0) // lo exists; hi, once not 0, does not
+	for step := uint64(1); hi == 0; step *= 2 {
+		if lo+step > maxGeneration {
+			hi = maxGeneration + 1
+			break
+		}
+		ok, err := s.exists(ctx, lo+step)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo += step
+		} else {
+			hi = lo + step
+		}
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := s.exists(ctx, mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+// exists HEADs generation gen.
+func (s *Store) exists(ctx context.Context, gen uint64) (bool, error) {
+	if gen == 0 || gen > maxGeneration {
+		return false, nil
+	}
+	_, err := s.Backend.Head(ctx, s.GenerationKey(gen))
+	if errors.Is(err, ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // parseGenerationName parses "0000000042.pgp".
@@ -95,22 +179,15 @@ func parseGenerationName(name string) (uint64, bool) {
 
 // Tip returns the newest generation (0 if none) and the info of
 // current.pgp, after rolling current.pgp forward when the history holds a
-// newer generation than it (a push that died between its two PUTs). It never
-// moves current.pgp backwards. current is the zero ObjectInfo when there is
-// no current.pgp and no history.
+// newer generation than it (a push that died between its two PUTs: the
+// recovery rule of Newest). It never moves current.pgp backwards, and it
+// does not LIST: two HEADs when current.pgp is up to date. current is the
+// zero ObjectInfo when there is no current.pgp and no history.
 func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err error) {
-	gens, err := s.Generations(ctx)
+	newest, current, err := s.Newest(ctx)
 	if err != nil {
 		return 0, ObjectInfo{}, err
 	}
-	current, err = s.Current(ctx)
-	if err != nil && !errors.Is(err, ErrNotExist) {
-		return 0, ObjectInfo{}, err
-	}
-	if len(gens) == 0 {
-		return current.Generation, current, nil
-	}
-	newest := gens[len(gens)-1]
 	if current.Generation >= newest {
 		return current.Generation, current, nil
 	}

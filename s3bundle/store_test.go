@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -324,4 +325,180 @@ func TestStoreNotPublished(t *testing.T) {
 	if err := good.Commit(t.Context(), 1, []byte("again"), s3bundle.ObjectInfo{}); !errors.Is(err, s3bundle.ErrConflict) {
 		t.Fatalf("re-Commit(1): %v", err)
 	}
+}
+
+// counting is a Backend that counts the requests made through it.
+type counting struct {
+	s3bundle.Backend
+	mu    sync.Mutex
+	calls map[string]int // "HEAD", "GET", "PUT", "LIST"
+}
+
+func (c *counting) count(op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[string]int{}
+	}
+	c.calls[op]++
+}
+
+// take returns the counts so far and starts again from zero.
+func (c *counting) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.calls
+	c.calls = nil
+	return m
+}
+
+func (c *counting) Head(ctx context.Context, key string) (s3bundle.ObjectInfo, error) {
+	c.count("HEAD")
+	return c.Backend.Head(ctx, key)
+}
+
+func (c *counting) Get(ctx context.Context, key string) (io.ReadCloser, s3bundle.ObjectInfo, error) {
+	c.count("GET")
+	return c.Backend.Get(ctx, key)
+}
+
+func (c *counting) Put(ctx context.Context, key string, data []byte, opts s3bundle.PutOptions) (s3bundle.ObjectInfo, error) {
+	c.count("PUT")
+	return c.Backend.Put(ctx, key, data, opts)
+}
+
+func (c *counting) List(ctx context.Context, prefix string) ([]string, error) {
+	c.count("LIST")
+	return c.Backend.List(ctx, prefix)
+}
+
+// TestStoreTipNoList: Tip and Newest cost the same requests at 1 as at 40
+// generations, and never LIST: a HEAD of current.pgp and one of the next
+// generation. When current.pgp lags (a push died between its two PUTs) or
+// is missing, the newest generation is found by probing (O(log lag) HEADs,
+// still no LIST) and Tip rolls current.pgp forward to it.
+func TestStoreTipNoList(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b s3bundle.Backend) {
+		c := &counting{Backend: b}
+		s := &s3bundle.Store{Backend: c, Prefix: "p", Env: "prod"}
+		ctx := t.Context()
+		commitN := func(n uint64) {
+			for range n {
+				gen, cur := tip(t, s)
+				if err := s.Commit(ctx, gen+1, fmt.Appendf(nil, "gen %d", gen+1), cur); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want := map[string]int{"HEAD": 2}
+		commitN(1)
+		c.take()
+		if gen, _ := tip(t, s); gen != 1 {
+			t.Fatalf("Tip = %d, want 1", gen)
+		}
+		if got := c.take(); !maps.Equal(got, want) {
+			t.Fatalf("Tip at 1 generation made %v, want %v", got, want)
+		}
+		commitN(39)
+		c.take()
+		if gen, _ := tip(t, s); gen != 40 {
+			t.Fatalf("Tip = %d, want 40", gen)
+		}
+		if got := c.take(); !maps.Equal(got, want) {
+			t.Fatalf("Tip at 40 generations made %v, want %v", got, want)
+		}
+		if gen, cur, err := s.Newest(ctx); err != nil || gen != 40 || cur.Generation != 40 {
+			t.Fatalf("Newest = %d, %+v, %v", gen, cur, err)
+		}
+		if got := c.take(); !maps.Equal(got, want) {
+			t.Fatalf("Newest made %v, want %v", got, want)
+		}
+
+		// A push died after storing generations 41..77 (current.pgp at 40).
+		for g := uint64(41); g <= 77; g++ {
+			if _, err := b.Put(ctx, s.GenerationKey(g), fmt.Appendf(nil, "gen %d", g), s3bundle.PutOptions{IfNoneMatch: true, Generation: g}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if gen, _, err := s.Newest(ctx); err != nil || gen != 77 {
+			t.Fatalf("Newest with current.pgp at 40 = %d, %v; want 77", gen, err)
+		}
+		if got := c.take(); got["LIST"] != 0 || got["PUT"] != 0 || got["HEAD"] > 14 {
+			t.Fatalf("Newest with current.pgp 37 behind made %v; want no LIST, no PUT, at most 14 HEADs", got)
+		}
+		gen, cur := tip(t, s)
+		if gen != 77 || cur.Generation != 77 {
+			t.Fatalf("Tip = %d %+v, want 77", gen, cur)
+		}
+		if got := c.take(); got["LIST"] != 0 {
+			t.Fatalf("Tip rolling forward made %v; want no LIST", got)
+		}
+		if data, _ := read(t, s, 0); data != "gen 77" {
+			t.Fatalf("current = %q after roll-forward, want gen 77's", data)
+		}
+	})
+}
+
+// TestStoreTipMissingCurrent: generations exist but current.pgp does not
+// (a first push died between its PUTs, or current.pgp was deleted): Tip
+// finds the newest generation by probing from 1 and recreates current.pgp.
+func TestStoreTipMissingCurrent(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b s3bundle.Backend) {
+		c := &counting{Backend: b}
+		s := &s3bundle.Store{Backend: c, Env: "prod"}
+		ctx := t.Context()
+		for g := uint64(1); g <= 23; g++ {
+			if _, err := b.Put(ctx, s.GenerationKey(g), fmt.Appendf(nil, "gen %d", g), s3bundle.PutOptions{IfNoneMatch: true, Generation: g}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gen, cur := tip(t, s)
+		if gen != 23 || cur.Generation != 23 {
+			t.Fatalf("Tip = %d %+v, want 23", gen, cur)
+		}
+		if got := c.take(); got["LIST"] != 0 {
+			t.Fatalf("Tip made %v; want no LIST", got)
+		}
+		if data, info := read(t, s, 0); data != "gen 23" || info.Generation != 23 {
+			t.Fatalf("current = %q (gen %d), want gen 23's", data, info.Generation)
+		}
+		if err := s.Commit(ctx, 24, []byte("gen 24"), cur); err != nil {
+			t.Fatalf("Commit(24) after recovery: %v", err)
+		}
+	})
+}
+
+// TestStoreGenerationsPastOnePage: the LIST that verify and
+// rotate-passphrase still make follows the continuation past S3's
+// 1,000 keys a page.
+func TestStoreGenerationsPastOnePage(t *testing.T) {
+	func(t *testing.T, b s3bundle.Backend) {
+		const n = 1003
+		s := &s3bundle.Store{Backend: b, Env: "prod"}
+		ctx := t.Context()
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		sem := make(chan struct{}, 16)
+		for g := uint64(1); g <= n; g++ {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if _, err := b.Put(ctx, s.GenerationKey(g), []byte("x"), s3bundle.PutOptions{Generation: g}); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		gens, err := s.Generations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gens) != n || gens[0] != 1 || gens[n-1] != n {
+			t.Fatalf("Generations: %d of them, want 1..%d", len(gens), n)
+		}
+	}(t, newS3(t, miniotest.Start(t), "vault"))
 }

@@ -120,56 +120,38 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	return nil
 }
 
-// pullNewest fetches the newest generation in one round trip of wall time:
-// it GETs current.pgp while it LISTs generations/, and uses current.pgp
-// when it is at least as new as the newest listed generation. A
-// current.pgp that does not decrypt or check out is an error, never
-// bypassed. Only when the history holds a newer generation (or current.pgp
-// is missing while generations exist: a push died between its two PUTs)
-// does it fall back to Store.Tip, which rolls current.pgp forward, and
-// fetch that generation.
+// pullNewest fetches the newest generation with two requests whatever the
+// length of the history, and no LIST: it GETs current.pgp and HEADs the
+// generation after the one it holds (Store.NewestFrom). A current.pgp that
+// does not decrypt or check out is an error, never bypassed. Only when the
+// history holds a newer generation (a push died between its two PUTs, or
+// current.pgp is missing while generations exist) does it fall back to
+// Store.Tip, which rolls current.pgp forward (the recovery rule of
+// Store.Newest), and fetch that generation.
 func pullNewest(ctx context.Context, v *envVault) (*vault.Bundle, string, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type listing struct {
-		gens []uint64
-		err  error
-	}
-	listed := make(chan listing, 1)
-	go func() {
-		gens, err := v.Store.Generations(ctx)
-		listed <- listing{gens, err}
-	}()
-
 	b, sum, err := v.fetch(ctx, 0)
 	missing := errors.Is(err, s3bundle.ErrNotExist) // fetchBundle keeps the cause
 	if err != nil && !missing {
 		return nil, "", err // unreadable, undecryptable or damaged: never bypassed
 	}
-	l := <-listed
-	if l.err != nil {
-		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, l.err)
+	var have uint64
+	if !missing {
+		have = b.Manifest.Generation
 	}
-	var newest uint64
-	if n := len(l.gens); n > 0 {
-		newest = l.gens[n-1]
+	newest, err := v.Store.NewestFrom(ctx, have)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, err)
 	}
-	if !missing && b.Manifest.Generation >= newest {
+	if !missing && newest == have {
 		return b, sum, nil
 	}
 	if missing && newest == 0 {
 		return nil, "", errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", v.Env),
 			"nothing was pushed to env %q yet (%s)", v.Env, v.Key)
 	}
-	// Tip rolls current.pgp forward after an interrupted push, so that
-	// the newest generation is what we get.
 	gen, _, err := v.Store.Tip(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, err)
-	}
-	if gen == 0 {
-		return nil, "", errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", v.Env),
-			"nothing was pushed to env %q yet (%s)", v.Env, v.Key)
 	}
 	return v.fetch(ctx, gen)
 }

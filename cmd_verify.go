@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -58,15 +59,24 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 	if len(gens) == 0 {
 		return errorf(exitNotFound, "", "nothing was pushed to env %q yet (%s)", env, v.Key)
 	}
+	// current.pgp's size sets how many generations are fetched at once; a
+	// missing one is reported once the history checked out.
+	cur, err := v.Store.Current(ctx)
+	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
+		return fmt.Errorf("reading %s: %w", v.Key, err)
+	}
+	p := prefetch(ctx, v, append(slices.Clone(gens), 0), prefetchWidth(cur.Size))
+	defer p.Close()
 	var prevSum string
 	for i, g := range gens {
 		if g != uint64(i+1) {
 			return fmt.Errorf("env %q: generation %d is missing: %w", env, i+1, errChain)
 		}
-		b, sum, err := v.fetch(ctx, g)
-		if err != nil {
-			return err
+		f := p.Next()
+		if f.Err != nil {
+			return f.Err
 		}
+		b, sum := f.Bundle, f.Sum
 		if err := checkStartable(env, b.Files); err != nil {
 			return fmt.Errorf("generation %d: %w", g, err)
 		}
@@ -82,7 +92,8 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 		prevSum = sum
 	}
 	last := gens[len(gens)-1]
-	b, sum, err := v.fetch(ctx, 0)
+	f := p.Next()
+	b, sum, err := f.Bundle, f.Sum, f.Err
 	if errors.Is(err, s3bundle.ErrNotExist) {
 		return withHint(fmt.Errorf("env %q: current.pgp is missing but generation %d exists: %w", env, last, errChain),
 			fmt.Sprintf("an interrupted first push leaves this; \"vsync pull %s\" rolls it forward", env))

@@ -1,6 +1,10 @@
 package main
 
-import "time"
+import (
+	"time"
+
+	"vsync/s3bundle"
+)
 
 // testHooks are knobs that only the test binary sets (setTestHooks in
 // main_test.go, through mainWith), never flags or environment variables of
@@ -16,4 +20,7 @@ type testHooks struct {
 	// itself right after that many writes to the vault (objects rewritten,
 	// then the record), to test an interrupted rotation.
 	RotateStopAfter int
+	// WrapBackend, when not nil, wraps the backend of every profile a
+	// vault command opens: the tests count the requests made.
+	WrapBackend func(s3bundle.Backend) s3bundle.Backend
 }

@@ -50,10 +50,15 @@ func TestMain(m *testing.M) {
 // testHooksFromEnv makes chosen passphrases cheap to stretch, when
 // VSYNC_TEST_S3_TIMEOUT is set bounds S3 operations, and when
 // VSYNC_TEST_ROTATE_STOP_AFTER=N is set makes rotate-passphrase SIGKILL
-// itself after N writes to the vault: test-only knobs, never flags.
+// itself after N writes to the vault, and when VSYNC_TEST_REQUEST_LOG=FILE
+// is set appends each request to the backend to FILE (requestLog):
+// test-only knobs, never flags.
 func testHooksFromEnv() testHooks {
 	h := testHooks{S2KCount: 1024}
 	h.RotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
+	if path := os.Getenv("VSYNC_TEST_REQUEST_LOG"); path != "" {
+		h.WrapBackend = func(b s3bundle.Backend) s3bundle.Backend { return &requestLog{Backend: b, path: path} }
+	}
 	if d, err := time.ParseDuration(os.Getenv("VSYNC_TEST_S3_TIMEOUT")); err == nil {
 		h.S3Timeout = d
 	}
@@ -476,8 +481,8 @@ func cmdS3get(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdS3put(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: s3put FILE s3://BUCKET/KEY")
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: s3put FILE s3://BUCKET/KEY [GENERATION]")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -488,6 +493,11 @@ func cmdS3put(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	data, err := os.ReadFile(ts.MkAbs(args[0]))
 	ts.Check(err)
-	_, err = be.Put(ctx, key, data, s3bundle.PutOptions{Generation: info.Generation})
+	gen := info.Generation
+	if len(args) == 3 {
+		gen, err = strconv.ParseUint(args[2], 10, 64)
+		ts.Check(err)
+	}
+	_, err = be.Put(ctx, key, data, s3bundle.PutOptions{Generation: gen})
 	ts.Check(err)
 }

@@ -72,6 +72,9 @@ func openProjectEnv(ctx context.Context, sys *sysEnv, proj *project, env string,
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", ec.Profile, err)
 	}
+	if sys.Hooks.WrapBackend != nil {
+		be = sys.Hooks.WrapBackend(be)
+	}
 	v := &envVault{
 		Project:     proj,
 		Env:         env,

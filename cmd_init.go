@@ -25,10 +25,13 @@ directory when no parent has one), and sets up the passphrase: VSYNC_PASSPHRASE
 or VSYNC_PASSPHRASE_FILE when set, else a new random one (256 bits), printed
 once, here only. It is stored in $XDG_CONFIG_HOME/vsync/passphrases/ (0600).
 When the vault already holds generations (a teammate created the env), the
-passphrase must be given and is checked, and the folder is left to "vsync pull".`,
+passphrase must be given and is checked, and the folder is left to "vsync pull".
+A chosen passphrase for a new env needs at least 16 characters unless
+--allow-weak-passphrase, as for passphrase set and rotate-passphrase.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Usage: "the profile the env's vault lives in (required)"},
 			&cli.StringFlag{Name: "prefix", Usage: "bucket prefix of the project (default: the project directory's name)"},
+			allowWeakFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, 1, 1, "ENV --profile P [--prefix PFX]")
@@ -43,6 +46,7 @@ passphrase must be given and is checked, and the folder is left to "vsync pull".
 				Profile:   c.String("profile"),
 				Prefix:    c.String("prefix"),
 				PrefixSet: c.IsSet("prefix"),
+				AllowWeak: c.Bool("allow-weak-passphrase"),
 			})
 		},
 	}
@@ -53,6 +57,7 @@ type initOptions struct {
 	Profile   string
 	Prefix    string
 	PrefixSet bool
+	AllowWeak bool // a chosen passphrase may be short (checkChosenPassphrase)
 }
 
 func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
@@ -125,6 +130,11 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 			return err
 		}
 		generated = true
+	} else if !stored {
+		// A new env's passphrase, chosen: the passphrase rule.
+		if err := checkChosenPassphrase(pass, opts.AllowWeak, "the passphrase (VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE)"); err != nil {
+			return err
+		}
 	}
 
 	if !stored {

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"vsync/s3bundle"
 )
@@ -28,16 +23,22 @@ func passphraseCommand(sys *sysEnv) *cli.Command {
 first line of standard input, checks that it opens the env's newest generation
 (when there is one), and stores it in $XDG_CONFIG_HOME/vsync/passphrases/
 (0600), where push, pull, log, diff and verify find it when VSYNC_PASSPHRASE
-and VSYNC_PASSPHRASE_FILE are not set. It changes nothing in the vault.`,
+and VSYNC_PASSPHRASE_FILE are not set. It changes nothing in the vault.
+
+At a terminal it asks once when the vault can check the passphrase, twice when
+it cannot (nothing pushed yet, or --no-check). An unchecked passphrase is a
+choice: it needs at least 16 characters unless --allow-weak-passphrase, as
+for init and rotate-passphrase.`,
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "no-check", Usage: "store it without checking it against the vault"},
+					allowWeakFlag(),
 				},
 				Action: func(c *cli.Context) error {
 					a, err := args(c, 1, 1, "ENV")
 					if err != nil {
 						return err
 					}
-					return runPassphraseSet(c.Context, sys, passphraseSetOptions{Env: a[0], NoCheck: c.Bool("no-check")})
+					return runPassphraseSet(c.Context, sys, passphraseSetOptions{Env: a[0], NoCheck: c.Bool("no-check"), AllowWeak: c.Bool("allow-weak-passphrase")})
 				},
 			},
 		},
@@ -45,8 +46,9 @@ and VSYNC_PASSPHRASE_FILE are not set. It changes nothing in the vault.`,
 }
 
 type passphraseSetOptions struct {
-	Env     string
-	NoCheck bool
+	Env       string
+	NoCheck   bool
+	AllowWeak bool
 }
 
 func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOptions) error {
@@ -54,10 +56,10 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 	if err != nil {
 		return err
 	}
-	pass, err := readNewPassphrase(sys, opts.Env)
-	if err != nil {
-		return err
-	}
+	// Whether the passphrase can be checked against the vault decides
+	// before asking: a checked one is asked once (a typo fails the check),
+	// an unchecked one twice, and it is a choice (the passphrase rule).
+	check := false
 	if !opts.NoCheck {
 		_, err := v.Store.Current(ctx)
 		switch {
@@ -66,50 +68,32 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 		case err != nil:
 			return withHint(fmt.Errorf("checking the passphrase against %s: %w", v.Key, err), "store it anyway with --no-check")
 		default:
-			v.Passphrase = pass
-			if _, _, err := v.fetch(ctx, 0); err != nil {
-				return withHint(err, "nothing was stored")
-			}
+			check = true
 		}
+	}
+	var pass []byte
+	if fd, ok := stdinTerminal(sys); ok {
+		pass, err = promptPassphrase(sys, fd, fmt.Sprintf("passphrase of env %q: ", opts.Env), !check)
+		if err == nil && len(pass) == 0 {
+			err = usageErrorf("empty passphrase")
+		}
+	} else {
+		pass, err = readPassphraseLine(sys)
+	}
+	if err != nil {
+		return err
+	}
+	if check {
+		v.Passphrase = pass
+		if _, _, err := v.fetch(ctx, 0); err != nil {
+			return withHint(err, "nothing was stored")
+		}
+	} else if err := checkChosenPassphrase(pass, opts.AllowWeak, "the passphrase"); err != nil {
+		return err
 	}
 	if err := storePassphrase(sys, v.Key, opts.Env, pass); err != nil {
 		return err
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: passphrase stored for %s\n", opts.Env, v.Key)
 	return nil
-}
-
-// readNewPassphrase reads a passphrase: twice at a prompt without echo when
-// stdin is a terminal, else the first line of stdin.
-func readNewPassphrase(sys *sysEnv, env string) ([]byte, error) {
-	if f, ok := sys.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(sys.Stderr, "passphrase of env %q: ", env)
-		p, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(sys.Stderr)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(sys.Stderr, "again: ")
-		q, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(sys.Stderr)
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(p, q) {
-			return nil, usageErrorf("the two passphrases differ")
-		}
-		if len(p) == 0 {
-			return nil, usageErrorf("empty passphrase")
-		}
-		return p, nil
-	}
-	line, err := bufio.NewReader(sys.Stdin).ReadBytes('\n')
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-	if len(line) == 0 {
-		return nil, usageErrorf("no passphrase on standard input")
-	}
-	return line, nil
 }

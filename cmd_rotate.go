@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,9 +14,6 @@ import (
 	"vsync/vault"
 )
 
-// minHumanPassphrase is the fewest characters a chosen (not generated)
-// new passphrase may have without --allow-weak-passphrase.
-const minHumanPassphrase = 16
 
 // rotationNote is the note of the generation that records a rotation.
 const rotationNote = "rotate passphrase"
@@ -39,9 +35,11 @@ and a new generation (same files, note "rotate passphrase") records the
 rotation, so deployments report "stale" until they get the new passphrase.
 
 The current passphrase comes from VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE or
-the local store. Without --new-passphrase(-file) a passphrase is generated and
-printed once, before the first object is rewritten. A chosen one needs at
-least 16 characters unless --allow-weak-passphrase.
+the local store. Without --new-passphrase(-file), at a terminal it asks for
+the new one (twice, without echo; Enter alone: generate one); elsewhere a
+passphrase is generated. A generated one is printed once, before the first
+object is rewritten. A chosen one needs at least 16 characters unless
+--allow-weak-passphrase, as for init and passphrase set.
 
 Every rewrite is a conditional PUT (If-Match), so a teammate's concurrent push
 is rewrapped too, never overwritten. Interrupted at any point, every object
@@ -57,7 +55,7 @@ break, is refused (exit 64).`,
 			&cli.StringFlag{Name: "env", Usage: "the env to rotate (required)"},
 			&cli.StringFlag{Name: "new-passphrase", Usage: "the new passphrase (else the pending one, else generated)"},
 			&cli.StringFlag{Name: "new-passphrase-file", Usage: "read the new passphrase from the first line of this file"},
-			&cli.BoolFlag{Name: "allow-weak-passphrase", Usage: "accept a chosen passphrase shorter than 16 characters"},
+			allowWeakFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if _, err := args(c, 0, 0, "--env ENV [--new-passphrase X]"); err != nil {
@@ -103,19 +101,26 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	newPass, generated := opts.NewPass, false
 	switch {
 	case newPass != nil:
-		if bytes.ContainsAny(newPass, "\r\n") {
-			// The store and the pending entry hold the first line of a
-			// file, without a final CR: such a passphrase would not read
-			// back, and every object would be rotated to one vsync lost.
-			return usageErrorf("the new passphrase contains a line break; a passphrase file holds one line")
-		}
-		if !vault.IsGenerated(string(newPass)) && utf8.RuneCount(newPass) < minHumanPassphrase && !opts.AllowWeak {
-			return withHint(usageErrorf("the new passphrase has fewer than %d characters", minHumanPassphrase),
-				"choose a longer one, leave out --new-passphrase to have one generated, or add --allow-weak-passphrase")
+		// A line break would not read back from the store or the pending
+		// entry, and every object would be rotated to a passphrase lost.
+		if err := checkChosenPassphrase(newPass, opts.AllowWeak, "the new passphrase"); err != nil {
+			return err
 		}
 	case pending != nil:
 		newPass = pending.Pass
 	default:
+		if fd, ok := stdinTerminal(sys); ok {
+			// At a terminal: type one (twice), or Enter to have one generated.
+			if newPass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", env), true); err != nil {
+				return err
+			}
+			if len(newPass) > 0 {
+				if err := checkChosenPassphrase(newPass, opts.AllowWeak, "the new passphrase"); err != nil {
+					return err
+				}
+				break
+			}
+		}
 		if newPass, err = generatePassphrase(); err != nil {
 			return err
 		}

@@ -14,7 +14,6 @@ import (
 	"vsync/vault"
 )
 
-
 // rotationNote is the note of the generation that records a rotation.
 const rotationNote = "rotate passphrase"
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -32,7 +33,19 @@ func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {
 // exit code. It is the only place that prints errors.
 func run(ctx context.Context, args []string, sys *sysEnv) int {
 	app := newApp(sys)
-	err := app.RunContext(ctx, arrangeArgs(app, args))
+	argv := args
+	if n := len(args); n > 1 && args[n-1] == completionFlag {
+		// Shell completion (completion.go) only prints candidates. After
+		// a "--" there are none, and urfave/cli would pass the flag on
+		// as an argument: of a command vsync run would start. Nor does
+		// arrangeArgs insert the "--" that vsync run's command line gets.
+		if slices.Contains(args[1:n-1], "--") {
+			return exitOK
+		}
+	} else {
+		argv = arrangeArgs(app, args)
+	}
+	err := app.RunContext(ctx, argv)
 	if err == nil {
 		return exitOK
 	}
@@ -97,6 +110,7 @@ func newApp(sys *sysEnv) *cli.App {
 		ExitErrHandler:         func(*cli.Context, error) {}, // run prints and exits
 		OnUsageError:           onUsageError,
 		UseShortOptionHandling: false,
+		EnableBashCompletion:   true, // completion.go
 		Flags:                  []cli.Flag{versionFlag()},
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") && !c.Args().Present() {
@@ -128,6 +142,7 @@ func newApp(sys *sysEnv) *cli.App {
 			checkCommand(sys),
 			exportCommand(sys),
 			versionCommand(sys),
+			completionCommand(sys),
 		},
 	}
 	for _, c := range app.Commands {

@@ -31,7 +31,9 @@ current.pgp, under the new passphrase: the session key of each OpenPGP message
 is wrapped again and the encrypted data is kept byte for byte, so the payloads
 and the hash chain do not change. Afterwards the old passphrase opens nothing,
 and a new generation (same files, note "rotate passphrase") records the
-rotation, so deployments report "stale" until they get the new passphrase.
+rotation. Running deployments keep serving the generation they have, and
+their "vsync status" says "rotated" (exit 0, not "stale": a restart would
+only fail) until they get the new passphrase.
 
 The current passphrase comes from VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE or
 the local store. Without --new-passphrase(-file), at a terminal it asks for

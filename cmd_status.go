@@ -17,10 +17,12 @@ import (
 	"vsync/s3bundle"
 )
 
-// Exit codes of `vsync status`, for health checks: fresh is healthy, stale
-// is not (the orchestrator restarts the app, which then reads the newer
-// generation), and unknown (the bucket did not answer) is healthy unless
-// --strict, so a network blip never restarts a fleet.
+// Exit codes of `vsync status`, an informational or readiness check (never
+// a liveness probe: README): fresh is 0; stale is 1 (a restart would read
+// the newer generation); rotated (statusRotated: the newer generation
+// needs a passphrase the app does not have, so a restart would only fail)
+// is 0; unknown (the bucket did not answer) is 0 unless --strict, so a
+// network blip never restarts a fleet.
 const (
 	statusExitFresh   = 0
 	statusExitStale   = 1
@@ -30,7 +32,7 @@ const (
 // statusReport is what `vsync status` prints, and what a running `vsync run`
 // answers on its status socket.
 type statusReport struct {
-	Status           string `json:"status"` // fresh, stale, unknown
+	Status           string `json:"status"` // fresh, stale, rotated, unknown
 	Env              string `json:"env"`
 	Generation       uint64 `json:"generation"`                  // what the app runs with (or the local folder has)
 	RemoteGeneration uint64 `json:"remote_generation,omitempty"` // current.pgp's, when known
@@ -55,7 +57,7 @@ type statusOptions struct {
 func statusCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:      "status",
-		Usage:     "tell whether the running generation is fresh, stale or unknown (for health checks)",
+		Usage:     "tell whether the running generation is fresh, stale, rotated or unknown (a readiness check, not a liveness probe)",
 		UsageText: "vsync status [--env ENV] [--json] [--strict]",
 		Description: `Compares the generation an app runs with against current.pgp in the bucket
 (one HEAD, no decryption) and prints fresh, stale (with both generations) or
@@ -70,8 +72,16 @@ Which generation is "running":
       answers); with none, exit 64;
    with --env ENV in a project: the generation of the local folder.
 
-Exit codes: 0 fresh; 1 stale; unknown gives 0 (a network blip must not
-restart a fleet) unless --strict, which gives 69.`,
+"rotated": the bucket has a newer generation that the running passphrase
+does not open (after "vsync rotate-passphrase", until the new passphrase is
+deployed): the app keeps serving the generation it has, and restarting it
+would only fail, so it exits 0. Known only to a running vsync (asked on its
+socket), which reads current.pgp once per new object to tell.
+
+Exit codes: 0 fresh; 1 stale; 0 rotated; unknown gives 0 (a network blip
+must not restart a fleet) unless --strict, which gives 69. Use it as a
+readiness or informational check, never as a liveness probe: a liveness
+probe restarts a whole fleet at every push.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "env", Usage: "compare the local folder of env `ENV` of the project with the remote"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
@@ -107,6 +117,8 @@ func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
 			fmt.Fprintf(sys.Stdout, "fresh: env %s at generation %d\n", r.Env, r.Generation)
 		case "stale":
 			fmt.Fprintf(sys.Stdout, "stale: env %s runs generation %d, the bucket has %d%s\n", r.Env, r.Generation, r.RemoteGeneration, parenthesized(escapeControls(r.Reason)))
+		case statusRotated:
+			fmt.Fprintf(sys.Stdout, "rotated: env %s runs generation %d, the bucket has %d%s\n", r.Env, r.Generation, r.RemoteGeneration, parenthesized(escapeControls(r.Reason)))
 		default:
 			fmt.Fprintf(sys.Stdout, "unknown: env %s at generation %d: %s\n", r.Env, r.Generation, escapeControls(r.Reason))
 		}
@@ -158,16 +170,25 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (statusR
 	if err != nil {
 		return statusReport{}, err
 	}
-	return compareRemote(ctx, st, gen), nil
+	// With the passphrase at hand (the app's VSYNC_PASSPHRASE*), a newer
+	// generation it does not open is told apart as rotated.
+	pass, _ := passphraseFromEnv(sys)
+	return compareRunning(ctx, st, gen, &passProbe{st: st, pass: pass}), nil
 }
 
 // compareRemote HEADs current.pgp and compares its generation with gen.
 func compareRemote(ctx context.Context, st *s3bundle.Store, gen uint64) statusReport {
+	r, _ := compareHead(ctx, st, gen)
+	return r
+}
+
+// compareHead is compareRemote, with what the HEAD gave.
+func compareHead(ctx context.Context, st *s3bundle.Store, gen uint64) (statusReport, s3bundle.ObjectInfo) {
 	r := statusReport{Env: st.Env, Generation: gen}
 	info, err := st.Current(ctx)
 	if err != nil {
 		r.Status, r.Reason = "unknown", statusReason(err)
-		return r
+		return r, info
 	}
 	r.RemoteGeneration = info.Generation
 	if info.Generation > gen {
@@ -175,7 +196,7 @@ func compareRemote(ctx context.Context, st *s3bundle.Store, gen uint64) statusRe
 	} else {
 		r.Status = "fresh"
 	}
-	return r
+	return r, info
 }
 
 // statusReason says why the bucket could not be asked, without secrets.

@@ -23,8 +23,9 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 	}
 	if p.status != nil {
 		st, gen := p.Vault.Store, p.Vault.Generation
+		probe := &passProbe{st: st, pass: p.Vault.pass}
 		sources := sourcesOf(p.Vars)
-		go serveStatus(ctx, p.status, p.Vault.Key, sys.Stderr, func(ctx context.Context) statusReport { return compareRemote(ctx, st, gen) },
+		go serveStatus(ctx, p.status, p.Vault.Key, sys.Stderr, func(ctx context.Context) statusReport { return compareRunning(ctx, st, gen, probe) },
 			func() []envSource { return sources })
 	}
 	return start(context.WithoutCancel(ctx), p.Vars, sigs)
@@ -65,8 +66,9 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 		po.debug = say
 	}
 	if p.status != nil {
+		probe := &passProbe{st: st, pass: lv.pass}
 		go serveStatus(pollCtx, p.status, lv.Key, stderr, func(ctx context.Context) statusReport {
-			r := compareRemote(ctx, st, w.applied.Load())
+			r := compareRunning(ctx, st, w.applied.Load(), probe)
 			if gen, why := w.refused.get(); r.Status == "stale" && gen == r.RemoteGeneration && why != "" {
 				r.Reason = fmt.Sprintf("generation %d refused: %s", gen, why)
 			}

@@ -1,6 +1,6 @@
 """The status socket of `vsync run` ($VSYNC_STATUS_SOCKET, cmd_status.go).
 
-On each connection vsync writes one JSON line: {"status": "fresh" | "stale"
+On each connection vsync writes one JSON line: {"status": "fresh" | "stale" | "rotated"
 | "unknown", "env", "generation", "remote_generation", "reason", "vault",
 "sources"}, where remote_generation is current.pgp's generation by one HEAD,
 reason says (without a secret) why the bucket could not be asked, and

@@ -116,7 +116,7 @@ func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint6
 		return nil, "", err
 	}
 	defer rc.Close()
-	return checkBundle(rc, info, st, pass, gen, bundleName(gen))
+	return checkBundle(rc, info, st, pass, gen, bundleName(gen), false)
 }
 
 // bundleName is "current.pgp" (gen 0) or "generation N", for messages.
@@ -151,11 +151,12 @@ func openBundleObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.R
 // current.pgp). The bundle is returned only when its integrity, its
 // manifest, its env and its generation number (against gen and against
 // info.Generation, the object's label, when not 0) all check out. It
-// returns the payload's SHA-256.
-func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, gen uint64, what string) (*vault.Bundle, string, error) {
+// returns the payload's SHA-256, or "" when noSum is true (which saves a
+// pass over the payload; the files' digests are checked either way).
+func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, gen uint64, what string, noSum bool) (*vault.Bundle, string, error) {
 	// The payload, and for pull the folder's files beside it.
 	boundMemory(2 * min(info.Size, st.MaxSize))
-	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize})
+	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize, NoSum: noSum})
 	if err != nil {
 		return nil, "", bundleHint(fmt.Errorf("%s of env %q: %w", what, st.Env, err), st.Env)
 	}

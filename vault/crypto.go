@@ -419,7 +419,7 @@ func (hw hashWriter) Write(p []byte) (int, error) {
 }
 
 // Open = Decrypt + ParsePayload. It returns the bundle and the hex SHA-256
-// of the payload.
+// of the payload ("" with o.NoSum).
 func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error) {
 	payload, err := Decrypt(r, passphrase, o)
 	if err != nil {
@@ -430,13 +430,15 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 	// of one pass.
 	var sum [sha256.Size]byte
 	var done chan struct{}
-	if len(payload) >= parallelHashMin {
+	switch {
+	case o.NoSum:
+	case len(payload) >= parallelHashMin:
 		done = make(chan struct{})
 		go func() {
 			sum = sha256.Sum256(payload)
 			close(done)
 		}()
-	} else {
+	default:
 		sum = sha256.Sum256(payload)
 	}
 	b, err := ParsePayload(payload)
@@ -445,6 +447,9 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 	}
 	if err != nil {
 		return nil, "", err
+	}
+	if o.NoSum {
+		return b, "", nil
 	}
 	return b, hex.EncodeToString(sum[:]), nil
 }

@@ -44,6 +44,10 @@ type ReadOptions struct {
 	// More bytes than that are never read, and a Size or a length field
 	// over it is refused with a *SizeError.
 	MaxSize int64
+	// NoSum makes Open skip the payload's SHA-256 and return "" for it:
+	// a caller that does not record it saves a pass over the payload.
+	// The manifest's per-file digests are checked either way.
+	NoSum bool
 }
 
 // limit is the maximum bundle size o stands for.

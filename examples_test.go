@@ -238,6 +238,7 @@ type procfileReport struct {
 	PS        string                 `json:"ps"`
 	Env       string                 `json:"env"`
 	Variables map[string]fingerprint `json:"variables"`
+	PID       int                    `json:"pid"`
 }
 
 // TestExampleProcfileForeman: the same directory under `foreman start`
@@ -254,14 +255,26 @@ func TestExampleProcfileForeman(t *testing.T) {
 	checkProcfileStop(t, p, port, "dev-only-not-a-secret", 0)
 }
 
-// checkProcfileStop waits for examples/procfile's web and worker under p,
-// checks web's SECRET_KEY, sends SIGTERM to p and checks the stop.
+// checkProcfileStop waits for examples/procfile's web (both gunicorn
+// workers answering: servedByEach) and worker under p, checks web's
+// SECRET_KEY, sends SIGTERM to p and checks the stop.
 func checkProcfileStop(t *testing.T, p *exampleProc, port int, secret string, wantCode int) {
 	t.Helper()
-	var r procfileReport
-	p.waitReady(fmt.Sprintf("http://127.0.0.1:%d/", port)).decode(t, &r)
-	if r.PS != "web.1" || !r.Variables["SECRET_KEY"].of(secret) || !r.Variables["DATABASE_URL"].Set {
-		t.Fatalf("web reports %+v", r)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p.waitReady("http://" + addr + "/")
+	pids := map[int]bool{}
+	for _, body := range servedByEach(t, tcpDialer(addr), "/", 2) {
+		var r procfileReport
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatalf("web answered %v: %s", err, redacted(body))
+		}
+		if r.PS != "web.1" || !r.Variables["SECRET_KEY"].of(secret) || !r.Variables["DATABASE_URL"].Set {
+			t.Fatalf("web reports %+v", r)
+		}
+		pids[r.PID] = true
+	}
+	if len(pids) != 2 {
+		t.Fatalf("two requests held at once were answered by worker(s) %v, want two workers:\n%s", pids, redacted(p.out.String()))
 	}
 	p.waitOutput(`worker\.1 +\| worker: ready`)
 	groups := p.childGroups()

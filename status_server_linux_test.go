@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -92,7 +93,24 @@ func TestStatusServerSurvivesAcceptErrors(t *testing.T) {
 	if _, err := askStatus(ctx, socks[0]); err != nil {
 		t.Errorf("after the Accept errors: %v", err)
 	}
-	_ = cmd.Process.Signal(unix.SIGTERM)
+	// The child's stop, waited for: a SIGKILL to vsync (the cleanup's)
+	// right after the SIGTERM would leave the child to its parent-death
+	// signal.
+	if err := cmd.Process.Signal(unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// stderr to its end first: Wait would close it under the reader.
+	for deadline, open := time.After(30*time.Second), true; open; {
+		select {
+		case _, open = <-lines:
+		case <-deadline:
+			t.Fatal("vsync run did not exit within 30s of SIGTERM")
+		}
+	}
+	var ee *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 128+int(unix.SIGTERM) {
+		t.Errorf("vsync run after SIGTERM: %v, want exit status 143 (the child's, stopped by the forwarded SIGTERM)", err)
+	}
 }
 
 // lowestFreeFD is the lowest descriptor number process pid has not open.

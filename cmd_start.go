@@ -135,7 +135,7 @@ func loadProcfile(path string) (*procfile.Procfile, error) {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, withCode(fmt.Errorf("Procfile %q: %w", path, fs.ErrNotExist), exitNotFound,
-				"give the Procfile with -f FILE")
+				"run vsync in the directory of the Procfile, or give its path with -f FILE")
 		}
 		return nil, fmt.Errorf("Procfile %q: %w", path, err)
 	}

@@ -123,10 +123,6 @@ func hintFor(err error) string {
 		return "--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates"
 	case errors.Is(err, launcher.ErrUnsafeBase):
 		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
-	case errors.Is(err, errUnsafeCacheDir):
-		return "--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates"
-	case errors.Is(err, launcher.ErrUnsafeBase):
-		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
 	case errors.Is(err, s3bundle.ErrNoCredentials):
 		return "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)"
 	case errors.Is(err, s3bundle.ErrAccessDenied):

@@ -92,7 +92,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		exists = false
 	case err != nil && !opts.Force:
 		return withHint(fmt.Errorf("reading %q: %w", dir, err), "fix it, or overwrite it with --force")
-	case err == nil && !opts.Force && !sameFiles(st.Files, local) && !sameFiles(hashFiles(b.Files), local):
+	case err == nil && !opts.Force && !sameLocal(st.Files, manifestFiles(&b.Manifest), local):
 		return errorf(exitLocalEdits,
 			fmt.Sprintf("see them with \"vsync diff %s\"; push them, or drop them with \"vsync pull %s --force\"", env, env),
 			"%q has local edits that were never pushed (not pulled over)", dir)
@@ -100,19 +100,19 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	if err := replaceDir(v.Project.vaultDir(), dir, env, b.Files, exists); err != nil {
 		return err
 	}
-	// Record what is on disk now: the bundle's content with the modes the
-	// files got (a stat each, rather than reading them all back).
-	written := make([]vault.File, len(b.Files))
-	for i, f := range b.Files {
+	// Record what is on disk now: the bundle's content (the manifest's
+	// digests, checked when it was opened) with the modes the files got (a
+	// stat each, rather than reading them all back).
+	written := manifestFiles(&b.Manifest)
+	for i, f := range written {
 		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if err != nil {
 			return err
 		}
-		f.Mode = fi.Mode().Perm()
-		written[i] = f
+		written[i].Mode = fi.Mode().Perm()
 	}
 	if err := saveState(v.Project, &localState{
-		Env: env, Vault: v.Key, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: hashFiles(written),
+		Env: env, Vault: v.Key, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: written,
 	}); err != nil {
 		return err
 	}
@@ -196,4 +196,11 @@ func replaceDir(parent, dir, env string, files []vault.File, exists bool) error 
 		return err
 	}
 	return nil
+}
+
+// sameLocal reports whether the local files are the recorded ones or the
+// pulled ones (pulled, the manifest's records), hashing them once.
+func sameLocal(recorded, pulled []stateFile, local []vault.File) bool {
+	now := hashFiles(local)
+	return sameRecords(recorded, now) || sameRecords(pulled, now)
 }

@@ -90,6 +90,10 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	if err != nil {
 		return fmt.Errorf("reading the history of %s: %w", v.Key, err)
 	}
+	// The files are hashed once, for the manifest; the state records and
+	// the unchanged check come from it, and Seal does not hash them again.
+	b := newGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
+	hashes, nfiles := manifestFiles(&b.Manifest), len(files)
 	switch {
 	case st.Generation < tip:
 		return errorf(exitConflict,
@@ -99,7 +103,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		return errorf(exitConflict,
 			fmt.Sprintf("the local state %q is not from this vault: remove it and \"vsync pull %s\"", statePath(v.Project, env), env),
 			"env %q is based on generation %d but the vault has only %d", env, st.Generation, tip)
-	case tip > 0 && sameFiles(st.Files, files):
+	case tip > 0 && sameRecords(st.Files, hashes):
 		return errorf(exitUnchanged, "edit the files in \""+vaultDirRel+"/"+env+"/\" first",
 			"nothing changed in env %q since generation %d; nothing pushed", env, tip)
 	}
@@ -107,8 +111,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	gen := tip + 1
 	sopts := sealOptionsMax(v.Passphrase, sys.Hooks, v.Store.MaxSize)
 	sopts.ReleaseFiles = true // see sealSpooled
-	hashes, nfiles := hashFiles(files), len(files)
-	b := newGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
+	sopts.ManifestFresh = true
 	ct, sum, err := sealSpooled(v.Project.vaultDir(), b, v.Passphrase, sopts, size)
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))

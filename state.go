@@ -88,10 +88,26 @@ func hashFiles(files []vault.File) []stateFile {
 	return out
 }
 
+// manifestFiles returns the state records of the files a manifest lists,
+// from its digests (checked against the files when the bundle was opened
+// or made), without hashing anything.
+func manifestFiles(m *vault.Manifest) []stateFile {
+	out := make([]stateFile, len(m.Files))
+	for i, e := range m.Files {
+		out[i] = stateFile{Path: e.Path, Mode: e.Mode, SHA256: e.SHA256}
+	}
+	return out
+}
+
 // sameFiles reports whether the files on disk are exactly the recorded
 // ones: same paths, modes and content.
 func sameFiles(recorded []stateFile, files []vault.File) bool {
-	now := hashFiles(files)
+	return sameRecords(recorded, hashFiles(files))
+}
+
+// sameRecords reports whether two sets of state records are the same, in
+// any order.
+func sameRecords(recorded, now []stateFile) bool {
 	if len(now) != len(recorded) {
 		return false
 	}

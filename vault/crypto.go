@@ -36,6 +36,11 @@ type SealOptions struct {
 	// grows as the files are let go. The files' content is gone after
 	// Seal, whether it succeeded or not.
 	ReleaseFiles bool
+	// ManifestFresh says the caller made the bundle's manifest with
+	// NewManifest from its files and has not changed them since: Seal
+	// then checks the manifest and the files' paths, modes and sizes
+	// against it, but does not hash the files a second time.
+	ManifestFresh bool
 }
 
 // OpenPGP constants of the bundle format (RFC 4880).
@@ -342,7 +347,7 @@ func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte,
 	files := make([]File, len(b.Files))
 	copy(files, b.Files)
 	sortFiles(files)
-	if err := checkDescribes(&b.Manifest, files); err != nil {
+	if err := checkDescribesHashing(&b.Manifest, files, !opts.ManifestFresh); err != nil {
 		return "", 0, err
 	}
 	limit := ReadOptions{MaxSize: opts.MaxSize}.limit()

@@ -85,7 +85,7 @@ func readCurrent(rc io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pas
 		raw = bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
 		r = io.TeeReader(body, raw)
 	}
-	b, _, err := checkBundle(r, info, st, pass, 0, bundleName(0), true)
+	b, _, err := checkBundle(r, info, st, pass, nil, 0, bundleName(0), true)
 	if err != nil {
 		if body.err != nil && !isTooLarge(body.err) {
 			return nil, nil, fmt.Errorf("reading %s of env %q: %w (%w)", bundleName(0), st.Env, s3bundle.ErrUnreachable, body.err)
@@ -163,7 +163,7 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 		// 67, a damaged bundle: 68); one that opens was re-dated or
 		// replayed (68).
 		info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
-		if _, _, oerr := checkBundle(bytes.NewReader(raw), info, st, pass, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true); oerr != nil {
+		if _, _, oerr := checkBundle(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true); oerr != nil {
 			err = oerr
 		}
 		return nil, withHint(err, oc.hint(err))
@@ -185,7 +185,7 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 			cause, rec.Generation, st.Env, roundAge(age), oc.maxAge), exitUnreachable, refresh)
 	}
 	info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
-	b, _, err := checkBundle(bytes.NewReader(raw), info, st, pass, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true)
+	b, _, err := checkBundle(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true)
 	if err != nil {
 		return nil, withHint(err, oc.hint(err))
 	}

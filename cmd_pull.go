@@ -113,6 +113,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	}
 	if err := saveState(v.Project, &localState{
 		Env: env, Vault: v.Key, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: written,
+		S2KSalt: st.S2KSalt,
 	}); err != nil {
 		return err
 	}

@@ -112,6 +112,13 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	sopts := sealOptionsMax(v.Passphrase, sys.Hooks, v.Store.MaxSize)
 	sopts.ReleaseFiles = true // see sealSpooled
 	sopts.ManifestFresh = true
+	if !sopts.HighEntropy {
+		// A chosen passphrase: this clone's one salt (localState.salt).
+		if sopts.Salt, err = st.salt(); err != nil {
+			return err
+		}
+		sopts.Keys = &v.Keys
+	}
 	ct, sum, err := sealSpooled(v.Project.vaultDir(), b, v.Passphrase, sopts, size)
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
@@ -137,6 +144,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 	if err := saveState(v.Project, &localState{
 		Env: env, Vault: v.Key, Generation: gen, PayloadSHA256: sum, Files: hashes,
+		S2KSalt: st.S2KSalt,
 	}); err != nil {
 		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
 	}

@@ -157,11 +157,21 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	}
 	startTip := gens[len(gens)-1]
 
+	newOpts := sealOptionsMax(newPass, sys.Hooks, v.Store.MaxSize)
+	// One salt for every object rewrapped under a chosen passphrase: the
+	// rotation and every later read of the history derive the new key
+	// once (see docs/format.md); the old passphrase's keys are cached too.
+	newOpts.Keys = &v.Keys
+	if !newOpts.HighEntropy {
+		if newOpts.Salt, err = vault.NewSalt(); err != nil {
+			return err
+		}
+	}
 	r := &rotation{
 		Store:   v.Store,
 		OldPass: v.Passphrase,
 		NewPass: newPass,
-		NewOpts: sealOptionsMax(newPass, sys.Hooks, v.Store.MaxSize),
+		NewOpts: newOpts,
 		Out:     sys.Stdout,
 		BeforeFirstWrite: func() error {
 			base := startTip
@@ -249,7 +259,7 @@ func rotateAndRecord(ctx context.Context, sys *sysEnv, v *envVault, r *rotation,
 		if !done[tip] {
 			continue // generations were pushed meanwhile
 		}
-		b, sum, err := fetchBundle(ctx, v.Store, r.NewPass, tip)
+		b, sum, err := fetchBundle(ctx, v.Store, r.NewPass, r.NewOpts.Keys, tip)
 		if err != nil {
 			return rotationRecord{}, err
 		}

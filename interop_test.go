@@ -472,7 +472,7 @@ func concurrentPushes(t *testing.T, u *user, root string, be s3bundle.Backend) {
 
 	pass := u.storedPassphrase("prod")
 	for g, i := range won {
-		b, _, err := fetchBundle(ctx, st, pass, g)
+		b, _, err := fetchBundle(ctx, st, pass, nil, g)
 		if err != nil {
 			t.Fatalf("generation %d: %v", g, err)
 		}

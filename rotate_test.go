@@ -504,7 +504,7 @@ func TestRotateConcurrentPush(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, g := range []uint64{4, 5} {
-		b, _, err := fetchBundle(ctx, team.st, []byte(chosen), g)
+		b, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, g)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -596,7 +596,7 @@ func TestRotateRacesPushes(t *testing.T) {
 			}
 			ctx := context.Background()
 			for g, i := range won {
-				b, _, err := fetchBundle(ctx, team.st, []byte(chosen), g)
+				b, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, g)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -608,11 +608,11 @@ func TestRotateRacesPushes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, _, err := fetchBundle(ctx, team.st, []byte(chosen), tip)
+			rec, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, tip)
 			if err != nil {
 				t.Fatal(err)
 			}
-			prev, _, err := fetchBundle(ctx, team.st, []byte(chosen), tip-1)
+			prev, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, tip-1)
 			if err != nil {
 				t.Fatal(err)
 			}

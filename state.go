@@ -29,6 +29,25 @@ type localState struct {
 	Generation    uint64      `json:"generation"`
 	PayloadSHA256 string      `json:"payload_sha256,omitempty"`
 	Files         []stateFile `json:"files"`
+	// S2KSalt is the S2K salt (hex) this clone seals with under a chosen
+	// passphrase, drawn at its first push and kept by pulls, so that a
+	// history costs one key derivation per clone that pushed, not one per
+	// generation (see docs/format.md). Not a secret.
+	S2KSalt string `json:"s2k_salt,omitempty"`
+}
+
+// salt returns the clone's S2K salt, or a new one when the state holds
+// none (or not one of vault.SaltLen bytes), which it records in s.
+func (s *localState) salt() ([]byte, error) {
+	if b, err := hex.DecodeString(s.S2KSalt); err == nil && len(b) == vault.SaltLen {
+		return b, nil
+	}
+	b, err := vault.NewSalt()
+	if err != nil {
+		return nil, err
+	}
+	s.S2KSalt = hex.EncodeToString(b)
+	return b, nil
 }
 
 // stateFile is a file's recorded hash and mode.

@@ -25,6 +25,9 @@ type envVault struct {
 	Key         string // vaultKey: location + prefix + env, for messages and the passphrase store
 	Store       *s3bundle.Store
 	Passphrase  []byte // nil when not asked for
+	// Keys caches the S2K of the passphrase packets fetch opens: a
+	// history sealed with one salt costs one key derivation.
+	Keys vault.KeyCache
 }
 
 // openEnvVault finds the project at or above dir, looks up env's profile
@@ -106,17 +109,18 @@ func openStore(ctx context.Context, sys *sysEnv, projectDir, env string) (*s3bun
 // bundle is returned only when its integrity, its manifest, its env and
 // its generation number all check out. It returns the payload's SHA-256.
 func (v *envVault) fetch(ctx context.Context, gen uint64) (*vault.Bundle, string, error) {
-	return fetchBundle(ctx, v.Store, v.Passphrase, gen)
+	return fetchBundle(ctx, v.Store, v.Passphrase, &v.Keys, gen)
 }
 
-// fetchBundle is envVault.fetch for any Store.
-func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, gen uint64) (*vault.Bundle, string, error) {
+// fetchBundle is envVault.fetch for any Store, with keys (may be nil)
+// caching the S2K.
+func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, keys *vault.KeyCache, gen uint64) (*vault.Bundle, string, error) {
 	rc, info, err := openBundleObject(ctx, st, gen)
 	if err != nil {
 		return nil, "", err
 	}
 	defer rc.Close()
-	return checkBundle(rc, info, st, pass, gen, bundleName(gen), false)
+	return checkBundle(rc, info, st, pass, keys, gen, bundleName(gen), false)
 }
 
 // bundleName is "current.pgp" (gen 0) or "generation N", for messages.
@@ -152,11 +156,12 @@ func openBundleObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.R
 // manifest, its env and its generation number (against gen and against
 // info.Generation, the object's label, when not 0) all check out. It
 // returns the payload's SHA-256, or "" when noSum is true (which saves a
-// pass over the payload; the files' digests are checked either way).
-func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, gen uint64, what string, noSum bool) (*vault.Bundle, string, error) {
+// pass over the payload; the files' digests are checked either way). keys,
+// when not nil, caches the S2K.
+func checkBundle(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, keys *vault.KeyCache, gen uint64, what string, noSum bool) (*vault.Bundle, string, error) {
 	// The payload, and for pull the folder's files beside it.
 	boundMemory(2 * min(info.Size, st.MaxSize))
-	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize, NoSum: noSum})
+	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize, NoSum: noSum, Keys: keys})
 	if err != nil {
 		return nil, "", bundleHint(fmt.Errorf("%s of env %q: %w", what, st.Env, err), st.Env)
 	}

@@ -41,6 +41,14 @@ type SealOptions struct {
 	// then checks the manifest and the files' paths, modes and sizes
 	// against it, but does not hash the files a second time.
 	ManifestFresh bool
+	// Salt, when not nil, is the S2K salt (SaltLen bytes) of the
+	// passphrase packet of a chosen passphrase (not HighEntropy), instead
+	// of a random one: one salt for every object a clone seals, so that
+	// reading the history derives the key once (KeyCache; see
+	// docs/format.md). Each object still gets its own random session key.
+	Salt []byte
+	// Keys, when not nil, caches the S2K's result for Seal and Rewrap.
+	Keys *KeyCache
 }
 
 // OpenPGP constants of the bundle format (RFC 4880).
@@ -95,7 +103,13 @@ func Encrypt(w io.Writer, payload []byte, passphrase []byte, opts SealOptions) e
 
 // encryptWith is Encrypt of the payload that write writes to its writer.
 func encryptWith(w io.Writer, passphrase []byte, opts SealOptions, write func(io.Writer) error) error {
-	pw, err := openpgp.SymmetricallyEncrypt(w, passphrase, &openpgp.FileHints{IsBinary: true}, pgpConfig(opts))
+	var pw io.WriteCloser
+	var err error
+	if opts.Salt != nil && !opts.HighEntropy {
+		pw, err = encryptSalted(w, passphrase, opts)
+	} else {
+		pw, err = openpgp.SymmetricallyEncrypt(w, passphrase, &openpgp.FileHints{IsBinary: true}, pgpConfig(opts))
+	}
 	if err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
@@ -158,7 +172,7 @@ func Decrypt(r io.Reader, passphrase []byte, o ReadOptions) ([]byte, error) {
 	}
 	cr := &cappedReader{r: r, left: limit}
 	br := bufio.NewReaderSize(cr, int(min(max(o.Size, 4<<10), 64<<10)))
-	key, err := unlockSKESK(br, passphrase)
+	key, err := unlockSKESK(br, passphrase, o.Keys)
 	var payload []byte
 	if err == nil {
 		payload, err = decryptData(br, key, o)
@@ -178,7 +192,7 @@ const maxSKESK = 512
 // SHA-256 S2K), and returns the AES-256 session key it holds under
 // passphrase. It reads nothing past that packet. Errors wrap ErrIntegrity,
 // or ErrWrongPassphrase when the key does not decrypt to an AES-256 key.
-func unlockSKESK(r io.Reader, passphrase []byte) ([]byte, error) {
+func unlockSKESK(r io.Reader, passphrase []byte, keys *KeyCache) ([]byte, error) {
 	op, err := packet.NewOpaqueReader(io.LimitReader(r, maxSKESK)).Next()
 	if err != nil {
 		return nil, integrityError("cannot read the passphrase packet")
@@ -192,12 +206,11 @@ func unlockSKESK(r io.Reader, passphrase []byte) ([]byte, error) {
 	if err != nil {
 		return nil, integrityError("malformed passphrase packet")
 	}
-	ske, ok := p.(*packet.SymmetricKeyEncrypted)
-	if !ok {
+	if _, ok := p.(*packet.SymmetricKeyEncrypted); !ok {
 		return nil, integrityError("malformed passphrase packet")
 	}
-	key, cf, err := ske.Decrypt(passphrase)
-	if err != nil || cf != packet.CipherAES256 || len(key) != 32 {
+	key, err := unwrapSessionKey(c, passphrase, keys)
+	if err != nil || len(key) != 32 {
 		return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
 	}
 	return key, nil

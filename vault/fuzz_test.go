@@ -78,7 +78,7 @@ func FuzzParsePayload(f *testing.F) {
 // packet.
 func hostileFuzzSeed(ct []byte, octet byte) []byte {
 	r := bytes.NewReader(ct)
-	if _, err := unlockSKESK(r, []byte(testPass)); err != nil {
+	if _, err := unlockSKESK(r, []byte(testPass), nil); err != nil {
 		return nil
 	}
 	start := len(ct) - r.Len()

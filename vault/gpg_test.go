@@ -43,6 +43,10 @@ func TestGPGDecrypts(t *testing.T) {
 		{"iterated", testPass, testOpts},
 		{"iterated-default-count", testPass, SealOptions{}},
 		{"salted", generated, SealOptions{HighEntropy: true}},
+		// One salt per clone (SealOptions.Salt), the packet vsync writes
+		// itself rather than go-crypto.
+		{"iterated-given-salt", testPass, SealOptions{S2KCount: 65536, Salt: []byte("8bytesal"), Keys: &KeyCache{}}},
+		{"iterated-given-salt-default-count", testPass, SealOptions{Salt: []byte("\x00\xffsalt\x01\x02")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -48,6 +48,9 @@ type ReadOptions struct {
 	// a caller that does not record it saves a pass over the payload.
 	// The manifest's per-file digests are checked either way.
 	NoSum bool
+	// Keys, when not nil, caches the S2K's result: opening many objects
+	// sealed with one salt derives the key once.
+	Keys *KeyCache
 }
 
 // limit is the maximum bundle size o stands for.

@@ -17,7 +17,7 @@ import (
 func seipdBody(t *testing.T, ct []byte) (start int, body []byte) {
 	t.Helper()
 	r := bytes.NewReader(ct)
-	if _, err := unlockSKESK(r, []byte(testPass)); err != nil {
+	if _, err := unlockSKESK(r, []byte(testPass), nil); err != nil {
 		t.Fatal(err)
 	}
 	start = len(ct) - r.Len()
@@ -72,7 +72,7 @@ func hostile(t *testing.T, ct []byte, octet byte, filler int) []byte {
 // assumption about the plaintext (the attack itself needs no key).
 func decryptedAt(t *testing.T, ct, body []byte, i int) byte {
 	t.Helper()
-	key, err := unlockSKESK(bytes.NewReader(ct), []byte(testPass))
+	key, err := unlockSKESK(bytes.NewReader(ct), []byte(testPass), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestDecryptReadsNoMoreThanTheLimit(t *testing.T) {
 func TestDecryptHugePassphrasePacket(t *testing.T) {
 	ct := bigCiphertext(t, 1024)
 	r := bytes.NewReader(ct)
-	if _, err := unlockSKESK(r, []byte(testPass)); err != nil {
+	if _, err := unlockSKESK(r, []byte(testPass), nil); err != nil {
 		t.Fatal(err)
 	}
 	skesk := ct[2 : len(ct)-r.Len()]

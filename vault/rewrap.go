@@ -26,7 +26,7 @@ import (
 // no ciphertext is returned. ciphertext is not modified.
 func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) ([]byte, error) {
 	r := bytes.NewReader(ciphertext)
-	key, err := unlockSKESK(r, oldPass)
+	key, err := unlockSKESK(r, oldPass, opts.Keys)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,12 @@ func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) ([]byte, erro
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(data) + 64)
-	if err := packet.SerializeSymmetricKeyEncryptedAEADReuseKey(&buf, key, newPass, false, pgpConfig(opts)); err != nil {
+	if opts.Salt != nil && !opts.HighEntropy {
+		err = writeSKESK(&buf, key, newPass, opts)
+	} else {
+		err = packet.SerializeSymmetricKeyEncryptedAEADReuseKey(&buf, key, newPass, false, pgpConfig(opts))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("wrapping the session key: %w", err)
 	}
 	buf.Write(data)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmark of long histories against MinIO on loopback (issue 14, item 2):
+# four envs of small bundles (20 variables and a 1 KB file), 10 and 500
+# generations, each with a generated passphrase (salted S2K) and with a
+# chosen one (iterated S2K, 16,777,216 bytes), all pushed by this script
+# through vsync. For each: pull into an empty folder, push of one more
+# generation, log, log --limit 1 and verify (hyperfine medians).
+# With BENCH_OLD=REV (a git revision) the same commands of that revision's
+# build run in the same hyperfine runs, on the same histories.
+# Usage: bash scripts/bench-history.sh   (needs minio, hyperfine, awscli)
+cd "$(dirname "$0")/.."
+. scripts/lib-bench.sh
+need minio hyperfine aws curl python3
+build_vsync
+OLD=
+if [ -n "${BENCH_OLD:-}" ]; then
+  mkdir -p "$BENCH_DIR/old"
+  git archive "$BENCH_OLD" | tar -x -C "$BENCH_DIR/old"
+  (cd "$BENCH_DIR/old" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -tags urfave_cli_no_docs -o "$BENCH_DIR/vsync-old" .)
+  OLD=$BENCH_DIR/vsync-old
+fi
+start_minio
+bench_profile_project
+CHOSEN="a passphrase a person chose, long"
+for n in 10 500; do
+  "$VSYNC" init "gen$n" --profile bench --prefix bench >/dev/null
+  VSYNC_PASSPHRASE=$CHOSEN "$VSYNC" init "human$n" --profile bench --prefix bench >/dev/null
+done
+push_n() { # ENV N: N generations, each a push of its own process
+  for i in $(seq 1 "$2"); do
+    echo "BUMP=$i" >>"infra/vault/$1/.env.$1"
+    "$VSYNC" push "$1" --note "bench $i" >/dev/null
+  done
+}
+for env in gen10 gen500 human10 human500; do
+  make_env "infra/vault/$env" 20 1
+  t0=$(date +%s%N)
+  push_n "$env" "${env//[a-z]/}"
+  echo "built $env: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# bench NAME RUNS [hyperfine options] -- COMMAND: COMMAND with the new build
+# and, with BENCH_OLD, with the old one, interleaved in one hyperfine run.
+bench() {
+  local name=$1 runs=$2; shift 2
+  local opts=()
+  while [ "$1" != -- ]; do opts+=("$1"); shift; done
+  shift
+  local cmds=(-n "$name" "$VSYNC $*")
+  [ -n "$OLD" ] && cmds+=(-n "$name (old build)" "$OLD $*")
+  hyperfine -N --warmup 2 --runs "$runs" "${opts[@]}" "${cmds[@]}" \
+    --export-json "$BENCH_DIR/h.json" >/dev/null
+  medians "$BENCH_DIR/h.json"
+}
+for env in gen10 gen500 human10 human500; do
+  echo "== $env"
+  bench "pull $env" 20 --prepare "rm -rf $proj/infra/vault/$env" -- pull "$env" --force
+  bench "push $env" 10 --prepare "sh -c 'echo BUMP=\$(date +%s%N) >>$proj/infra/vault/$env/.env.$env'" -- push "$env" --note bench
+  bench "log $env" 10 -- log "$env"
+  bench "log --limit 1 $env" 20 -- log "$env" --limit 1
+  bench "verify $env" 10 -- verify "$env"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

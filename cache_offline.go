@@ -67,8 +67,14 @@ func fetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep boo
 	if err != nil {
 		return nil, nil, info, err
 	}
+	var r io.Reader = rc
+	if info.Size >= readAheadMin {
+		ra := newReadAhead(rc)
+		defer ra.stop()
+		r = ra
+	}
 	defer rc.Close()
-	b, raw, err := readCurrent(rc, info, st, pass, keep)
+	b, raw, err := readCurrent(r, info, st, pass, keep)
 	return b, raw, info, err
 }
 

@@ -119,8 +119,14 @@ func fetchBundle(ctx context.Context, st *s3bundle.Store, pass []byte, keys *vau
 	if err != nil {
 		return nil, "", err
 	}
+	var r io.Reader = rc
+	if info.Size >= readAheadMin {
+		ra := newReadAhead(rc)
+		defer ra.stop()
+		r = ra
+	}
 	defer rc.Close()
-	return checkBundle(rc, info, st, pass, keys, gen, bundleName(gen), false)
+	return checkBundle(r, info, st, pass, keys, gen, bundleName(gen), false)
 }
 
 // bundleName is "current.pgp" (gen 0) or "generation N", for messages.

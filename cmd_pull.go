@@ -85,7 +85,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	}
 
 	dir := v.Project.envDir(env)
-	local, err := vault.ReadDir(dir)
+	local, err := vault.HashDir(dir) // hashed as read: never held beside the payload
 	exists := true
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -199,9 +199,10 @@ func replaceDir(parent, dir, env string, files []vault.File, exists bool) error 
 	return nil
 }
 
-// sameLocal reports whether the local files are the recorded ones or the
-// pulled ones (pulled, the manifest's records), hashing them once.
-func sameLocal(recorded, pulled []stateFile, local []vault.File) bool {
-	now := hashFiles(local)
+// sameLocal reports whether the local files (their entries, as HashDir
+// gives them) are the recorded ones or the pulled ones (pulled, the
+// manifest's records).
+func sameLocal(recorded, pulled []stateFile, local []vault.FileEntry) bool {
+	now := manifestFiles(&vault.Manifest{Files: local})
 	return sameRecords(recorded, now) || sameRecords(pulled, now)
 }

@@ -1,12 +1,16 @@
 package vault
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 )
 
 // ReadDir reads every regular file under dir (at any depth) as Files with
@@ -17,14 +21,59 @@ import (
 // Mode is the file's permission bits. Nothing is skipped: the error for a
 // symlink, socket, device or pipe wraps ErrUnsafePath.
 func ReadDir(dir string) ([]File, error) {
+	var files []File
+	err := walkFiles(dir, func(rel, p string, mode fs.FileMode) error {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, File{Path: rel, Mode: mode, Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortFiles(files)
+	return files, nil
+}
+
+// HashDir is ReadDir returning each file's manifest entry (path, mode,
+// size, SHA-256) instead of its content, sorted by path: it streams every
+// file through the hash and holds none of them.
+func HashDir(dir string) ([]FileEntry, error) {
+	var entries []FileEntry
+	err := walkFiles(dir, func(rel, p string, mode fs.FileMode) error {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, FileEntry{Path: rel, Mode: mode, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
+	return entries, nil
+}
+
+// walkFiles calls visit with the slash-separated relative path, the path
+// and the permission bits of every regular file under dir, as ReadDir
+// describes; errors name dir.
+func walkFiles(dir string, visit func(rel, p string, mode fs.FileMode) error) error {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", dir, err)
+		return fmt.Errorf("reading %q: %w", dir, err)
 	}
 	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("reading %q: not a directory", dir)
+		return fmt.Errorf("reading %q: not a directory", dir)
 	}
-	var files []File
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -48,18 +97,12 @@ func ReadDir(dir string) ([]File, error) {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, File{Path: filepath.ToSlash(rel), Mode: info.Mode().Perm(), Data: data})
-		return nil
+		return visit(filepath.ToSlash(rel), p, info.Mode().Perm())
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", dir, err)
+		return fmt.Errorf("reading %q: %w", dir, err)
 	}
-	sortFiles(files)
-	return files, nil
+	return nil
 }
 
 // WriteDir writes files under dir (which must not exist yet, its parent

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,5 +143,32 @@ func TestWriteDirRejectsUnsafe(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Error("dir left behind after failure")
+	}
+}
+
+// TestHashDir: HashDir gives the entries NewManifest gives for ReadDir's
+// files, and refuses what ReadDir refuses (a symlink).
+func TestHashDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteDir(filepath.Join(dir, "env"), sampleFiles()); err != nil {
+		t.Fatal(err)
+	}
+	files, err := ReadDir(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := NewManifest(Manifest{}, files).Files
+	got, err := HashDir(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("HashDir differs from NewManifest(ReadDir): %d vs %d entries", len(got), len(want))
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "env", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := HashDir(filepath.Join(dir, "env")); !errors.Is(err, ErrUnsafePath) {
+		t.Fatalf("symlink: %v, want ErrUnsafePath", err)
 	}
 }

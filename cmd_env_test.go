@@ -174,3 +174,25 @@ func checkReadBack(t *testing.T, reader string, got map[string]string, applies f
 		}
 	}
 }
+
+// FuzzDotenvQuote: whatever the value (an environment value holds no NUL),
+// vsync's parser reads back exactly what dotenvQuote wrote, with every
+// variable of the lookup set, so that an unescaped reference would show.
+func FuzzDotenvQuote(f *testing.F) {
+	for _, v := range dotenvRoundTripValues {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if strings.IndexByte(v, 0) >= 0 {
+			return
+		}
+		line := "K=" + dotenvQuote(v) + "\n"
+		vars, err := vault.ParseDotenv("out.env", []byte(line), func(string) (string, bool) { return "EXPANDED", true })
+		if err != nil {
+			t.Fatalf("%q written as %q: %v", v, line, err)
+		}
+		if len(vars) != 1 || vars[0].Value != v {
+			t.Fatalf("%q written as %q reads back differently", v, line)
+		}
+	})
+}

@@ -24,7 +24,7 @@ out = {
     "remote": v.remote_generation(),
     "new": v.has_new_version(),
     "values": {k: v.get_env(k) for k in keys},
-    "sources": {k: v.env_source(k) for k in keys + ["ONLY_DEFAULT", "NOPE"]},
+    "sources": {k: v.env_source(k) for k in keys + ["ONLY_DEFAULT", "NOPE", "PYREF_OUTER"]},
     "default": v.get_env("ONLY_DEFAULT"),
     "files": {p: base64.b64encode(v.get_as_content(p) or b"").decode() for p in files},
     "missing_file": v.get_as_content("no-such-file"),
@@ -67,8 +67,10 @@ class WrappedTest(unittest.TestCase):
         self.assertEqual(got["default"], "dv")
         self.assertEqual(got["sources"]["ONLY_DEFAULT"], "default")
         self.assertIsNone(got["sources"]["NOPE"])
-        # vsync merged the vault into the environment: its keys say "env"
-        self.assertEqual({got["sources"][k] for k in keys}, {"env"})
+        # vsync merged the vault into the environment, and says on its status
+        # socket which keys came from it
+        self.assertEqual({got["sources"][k] for k in keys}, {"vault"})
+        self.assertEqual(got["sources"]["PYREF_OUTER"], "env")
         for path, b64 in c["files"].items():
             self.assertEqual(base64.b64decode(got["files"][path]), base64.b64decode(b64), path)
         self.assertIsNone(got["missing_file"])

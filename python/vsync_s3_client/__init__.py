@@ -210,10 +210,22 @@ class _Wrapped:
 
     def __init__(self, env, gen, socket_path):
         self.env, self.gen, self._socket = env, gen, socket_path
+        self._sources = None  # {key: source} once asked
+        self._sources_lock = _threading.Lock()
 
     def remote_generation(self):
         from ._status import ask
         return int(ask(self._socket).get("remote_generation", 0) or 0)
+
+    def from_vault(self, key):
+        """Whether vsync run took key from the vault, as it says on its
+        status socket (asked once, then remembered: the sources of a
+        running child never change). False when it cannot say."""
+        with self._sources_lock:
+            if self._sources is None:
+                from ._status import sources
+                self._sources = sources(self._socket) or {}
+            return self._sources.get(key) == "vault"
 
     def file(self, path, blobs):
         from ._payload import check_path
@@ -268,14 +280,19 @@ class Vsync:
 
     def env_source(self, key):
         """Where get_env(key) comes from: "vault", "env", "default" or None.
-        Never the value. Under `vsync run` vsync already merged the vault
-        into the environment, so its keys say "env"."""
+        Never the value. Under `vsync run` the vault's keys are in the
+        environment; the first call asks vsync on $VSYNC_STATUS_SOCKET which
+        came from the vault (one round trip, then remembered), and without
+        an answer they say "env"."""
         self._check()
         if key in _SCRUBBED:
             return None
         if key in self._vault:
             return "vault"
         if key in _os.environ:
+            from_vault = getattr(self._src, "from_vault", None)
+            if from_vault is not None and from_vault(key):
+                return "vault"
             return "env"
         if key in self._defaults:
             return "default"

@@ -13,7 +13,7 @@ import json
 import socket
 
 from ._errors import (AccessDeniedError, ManifestNotFoundError, NoSuchBucketError,
-                      S3UnreachableError)
+                      S3UnreachableError, VsyncError)
 
 _TIMEOUT = 15.0  # askStatus's
 _MAX_ANSWER = 16 << 20  # the answer names every variable of the child
@@ -57,3 +57,19 @@ def ask(path, timeout=_TIMEOUT):
             raise NoSuchBucketError(msg)
         raise S3UnreachableError(msg)
     return report
+
+
+def sources(path, timeout=_TIMEOUT):
+    """Return {key: source} of the running child as the vsync run on path
+    says ("vault", "env file", "process", "default", "vsync"), or None when
+    it cannot say (no socket, no answer, a vsync without sources)."""
+    if not path:
+        return None
+    try:
+        report = ask(path, timeout)
+    except VsyncError:
+        return None
+    listed = report.get("sources")
+    if not isinstance(listed, list):
+        return None
+    return {str(s.get("key")): str(s.get("source")) for s in listed if isinstance(s, dict)}

@@ -249,7 +249,8 @@ class _Wrapped:
 
 class Vsync:
     """An opened vault. get_env, env_source and get_as_content read memory
-    (and os.environ) only, and are safe from many threads. repr() names the
+    (and os.environ) only, but for env_source's one question to vsync under
+    `vsync run`, and are safe from many threads. repr() names the
     env and generation, never a key, a value or the passphrase."""
 
     __slots__ = ("_src", "_vault", "_blobs", "_defaults", "_closed", "_lock", "__weakref__")

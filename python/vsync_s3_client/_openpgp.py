@@ -36,11 +36,21 @@ def _wrong():
     return WrongPassphraseError("decrypting the bundle: wrong passphrase")
 
 
-def _read_packet(buf, pos, partial_ok):
-    """Read the packet header at buf[pos] and return (tag, body, next_pos).
+#: The smallest partial-length chunk read (RFC 4880 4.2.2.4 requires it of
+#: the first; go-crypto and gpg write none smaller, and every chunk but the
+#: last is a partial one). Smaller chunks are refused: each costs a loop
+#: turn and a header byte, and nothing vsync or gpg writes has them.
+MIN_PARTIAL = 512
 
-    The body is a bytes object (joined from partial-length chunks when
-    partial_ok). Raises ValueError on a malformed or truncated header."""
+
+def _read_packet(buf, pos, partial_ok):
+    """Read the packet header at buf[pos] (buf a memoryview) and return
+    (tag, body, next_pos).
+
+    The body is a memoryview of buf, or, for a body in partial-length
+    chunks (partial_ok), one bytearray holding them joined, never larger
+    than buf. Raises ValueError on a malformed or truncated header, and
+    on a partial-length chunk under MIN_PARTIAL bytes."""
     n = len(buf)
     if pos >= n:
         raise ValueError("no packet")
@@ -48,41 +58,53 @@ def _read_packet(buf, pos, partial_ok):
     pos += 1
     if not b & 0x80:
         raise ValueError("not a packet")
-    if b & 0x40:  # new format
-        tag = b & 0x3F
-        chunks = []
-        while True:
-            if pos >= n:
-                raise ValueError("truncated length")
-            o1 = buf[pos]
-            pos += 1
-            if o1 < 192:
-                length = o1
-            elif o1 < 224:
-                if pos >= n:
-                    raise ValueError("truncated length")
-                length = ((o1 - 192) << 8) + buf[pos] + 192
-                pos += 1
-            elif o1 == 255:
-                if pos + 4 > n:
-                    raise ValueError("truncated length")
-                length = int.from_bytes(buf[pos:pos + 4], "big")
-                pos += 4
-            else:
-                if not partial_ok:
-                    raise ValueError("partial length")
-                length = 1 << (o1 & 0x1F)
-                if pos + length > n:
-                    raise ValueError("truncated body")
-                chunks.append(buf[pos:pos + length])
-                pos += length
-                continue
-            if pos + length > n:
-                raise ValueError("truncated body")
-            chunks.append(buf[pos:pos + length])
-            pos += length
-            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if not b & 0x40:
+        return _old_format(buf, pos, b)
+    tag = b & 0x3F
+    body = None
+    while True:
+        length, partial, pos = _new_length(buf, pos)
+        if partial:
+            if not partial_ok:
+                raise ValueError("partial length")
+            if length < MIN_PARTIAL:
+                raise ValueError("partial length chunk under %d bytes" % MIN_PARTIAL)
+        if length > n - pos:
+            raise ValueError("truncated body")
+        chunk = buf[pos:pos + length]
+        pos += length
+        if not partial and body is None:
+            return tag, chunk, pos
+        if body is None:
+            body = bytearray(chunk)
+        else:
+            body += chunk  # never more than buf holds
+        if not partial:
             return tag, body, pos
+
+
+def _new_length(buf, pos):
+    """A new-format length at buf[pos]: (length, partial, next_pos)."""
+    n = len(buf)
+    if pos >= n:
+        raise ValueError("truncated length")
+    o1 = buf[pos]
+    pos += 1
+    if o1 < 192:
+        return o1, False, pos
+    if o1 < 224:
+        if pos >= n:
+            raise ValueError("truncated length")
+        return ((o1 - 192) << 8) + buf[pos] + 192, False, pos + 1
+    if o1 == 255:
+        if pos + 4 > n:
+            raise ValueError("truncated length")
+        return int.from_bytes(buf[pos:pos + 4], "big"), False, pos + 4
+    return 1 << (o1 & 0x1F), True, pos
+
+
+def _old_format(buf, pos, b):
+    n = len(buf)
     tag = (b >> 2) & 0x0F
     ltype = b & 3
     if ltype == 3:  # indeterminate: to the end
@@ -159,7 +181,7 @@ def decrypt(message, passphrase):
         raise _integrity("second packet is not integrity-protected data (SEIPDv1)")
     if pos != len(buf):
         raise _integrity("data after the encrypted data packet")
-    ct = seipd[1:]
+    ct = memoryview(seipd)[1:]
     if len(ct) < _PREFIX_LEN + _MDC_LEN:
         if len(ct) >= _PREFIX_LEN and not _quick_check(key, ct):
             raise _wrong()
@@ -195,4 +217,4 @@ def _literal(data):
     # format (1), file name length (1), file name, date (4), then data
     if len(body) < 6 or len(body) < 6 + body[1]:
         raise _integrity("malformed literal data packet")
-    return bytes(body[6 + body[1]:])
+    return bytes(memoryview(body)[6 + body[1]:])

@@ -27,6 +27,16 @@ SENTINELS = {
 }
 
 
+def raised(call, **kw):
+    """What call(**kw) raises (None if nothing), caught in a frame that
+    holds no secret of its own."""
+    try:
+        call(**kw)
+    except Exception as e:  # noqa: BLE001
+        return e
+    return None
+
+
 class OpenTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -74,6 +84,48 @@ class OpenTest(unittest.TestCase):
                 phrase = SENTINELS[c["want"]]
                 self.assertIn(phrase, c["go_error"])
                 self.assertIn(phrase, str(e))
+
+    def test_no_secret_in_traceback_frames(self):
+        # Error trackers (Sentry and the like) record the local variables
+        # of every frame of an exception's traceback, and of the exceptions
+        # chained to it: none may hold the token, the passphrase, a key or
+        # a decrypted value.
+        for c in self.spec["cases"]:
+            if c["want"] == "ok":
+                continue
+            with self.subTest(case=c["name"]):
+                with support.environ(VSYNC_CONFIG=c["config"], VSYNC_PASSPHRASE=c["passphrase"]):
+                    e = raised(vsync_s3_client.open, timeout=5)
+                self.assertIsInstance(e, vsync_s3_client.VsyncError)
+                self.assert_no_secret_held(e, [c["config"], c["passphrase"]])
+        # remote_generation's HEAD, signed with an STS session token, refused
+        c = self.cases["prod-sts-session-token"]
+        with support.environ(VSYNC_CONFIG=c["config"], VSYNC_PASSPHRASE=c["passphrase"]):
+            v = vsync_s3_client.open()
+        v._src._key = "apps/other/prod/current.pgp"  # outside the key's prefix: 403
+        e = raised(v.remote_generation)
+        self.assertIsInstance(e, vsync_s3_client.AccessDeniedError)
+        self.assert_no_secret_held(e, [c["config"], c["passphrase"]])
+
+    def assert_no_secret_held(self, exc, secrets):
+        secrets = [s for s in list(self.spec["canaries"]) + secrets if s]
+        seen = set()
+        todo = [exc]
+        while todo:
+            x = todo.pop()
+            if x is None or id(x) in seen:
+                continue
+            seen.add(id(x))
+            held = [("exception %s" % type(x).__name__, repr(x.args) + repr(getattr(x, "__dict__", {})))]
+            tb = x.__traceback__
+            while tb is not None:
+                f = tb.tb_frame
+                held += [("%s local %s" % (f.f_code.co_name, k), repr(v)) for k, v in f.f_locals.items()]
+                tb = tb.tb_next
+            for where, text in held:
+                if any(s in text for s in secrets):
+                    self.fail("%s: a secret is held by %s" % (type(exc).__name__, where))
+            todo += [x.__cause__, x.__context__]
 
     def test_precedence_vault_env_defaults(self):
         c = self.cases["prod"]

@@ -103,7 +103,55 @@ def open(defaults=None, *, timeout=30.0, max_bundle_size=DEFAULT_MAX_BUNDLE_SIZE
     Raises ConfigError (nothing to open), TokenError, VsyncFileNotFoundError,
     ManifestNotFoundError, WrongPassphraseError, BundleError (and its
     subclasses), S3UnreachableError, AccessDeniedError, DotenvSyntaxError.
+    Whatever it raises carries no local variable of this package's frames
+    (_forget_locals): error trackers that record them find no token,
+    passphrase or value.
     """
+    return _without_locals(_open, defaults, timeout, max_bundle_size)
+
+
+def _without_locals(fn, *args):
+    """fn(*args), and whatever it raises stripped of what this package's
+    frames held (_forget_locals). args must hold no secret: this frame is
+    still running when the exception leaves it, so it keeps them."""
+    try:
+        return fn(*args)
+    except BaseException as e:
+        _forget_locals(e)
+        raise
+
+
+def _forget_locals(exc):
+    """Clear the local variables of every finished frame in exc's
+    traceback, and in those of the exceptions chained to it (__cause__,
+    __context__) that this package raised or caught, and drop a
+    __context__ that `raise ... from None` hid (a JSONDecodeError's doc
+    would be the token's JSON). Tracebacks still say where (file, line,
+    function); only the locals go: the token, the passphrase, the
+    decrypted payload and the signed request headers lived there. Frames
+    still running (the caller's, and _without_locals') are left alone."""
+    seen = set()
+    todo = [(exc, True)]
+    while todo:
+        x, ours = todo.pop()
+        if x is None or id(x) in seen:
+            continue
+        seen.add(id(x))
+        tb = x.__traceback__
+        if not ours and (tb is None or not tb.tb_frame.f_globals.get("__name__", "").startswith(__name__)):
+            continue  # the caller's own exception, which open() was called while handling
+        while tb is not None:
+            try:
+                tb.tb_frame.clear()
+            except RuntimeError:
+                pass  # still running
+            tb = tb.tb_next
+        if x.__suppress_context__:
+            x.__context__ = None
+        todo += [(x.__cause__, False), (x.__context__, False)]
+
+
+def _open(defaults, timeout, max_bundle_size):
     defaults = {str(k): str(v) for k, v in (defaults or {}).items() if v is not None}
     environ = _os.environ
     raw, var = environ.get("VSYNC_CONFIG", ""), "VSYNC_CONFIG"
@@ -317,7 +365,7 @@ class Vsync:
         on $VSYNC_STATUS_SOCKET). Raises S3UnreachableError,
         ManifestNotFoundError, AccessDeniedError."""
         self._check()
-        return self._src.remote_generation()
+        return _without_locals(self._src.remote_generation)
 
     def has_new_version(self):
         """remote_generation() > generation()."""

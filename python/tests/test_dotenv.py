@@ -37,6 +37,18 @@ class ParameterExpansion(unittest.TestCase):
                 parse_dotenv("f", src.encode(), _ENV.get)
             self.assertEqual(str(cm.exception), "f:%d: invalid ${...} variable reference" % line)
 
+    def test_deep_nesting_as_go(self):
+        # vault's parser nests words to any depth (its stack grows): closed,
+        # the innermost word; one brace short, the syntax error. Never a
+        # RecursionError.
+        for depth in (3000, 100000):
+            text = "${X:-" * depth + "v" + "}" * depth
+            self.assertEqual(parse_dotenv("f", ("A=" + text).encode(), _ENV.get)["A"], "v")
+            self.assertEqual(parse_dotenv("f", ('A="%s"' % text).encode(), _ENV.get)["A"], "v")
+            with self.assertRaises(DotenvSyntaxError) as cm:
+                parse_dotenv("f", ("B=1\nA=" + text[:-1]).encode(), _ENV.get)
+            self.assertEqual(str(cm.exception), "f:2: invalid ${...} variable reference")
+
 
 if __name__ == "__main__":
     unittest.main()

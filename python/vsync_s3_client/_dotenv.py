@@ -189,7 +189,12 @@ _OPS = ("}", ":-", "-", ":+", "+")
 class _Expander:
     """Expands one unquoted or double-quoted value as vault/dotenv_expand.go
     does: escapes, $NAME, ${NAME} and ${NAME:-w}, ${NAME-w}, ${NAME:+w},
-    ${NAME+w} with Compose's semantics (":" makes empty count as unset)."""
+    ${NAME+w} with Compose's semantics (":" makes empty count as unset).
+
+    Words nest to any depth, as in the Go parser (whose stack grows): the
+    open references are kept on a list, not on Python's stack, so a deep
+    ${X:-${X:-...}} gives its value or a DotenvSyntaxError, never a
+    RecursionError."""
 
     def __init__(self, parser, s, line, dq):
         self.p, self.s, self.line, self.dq, self.i = parser, s, line, dq, 0
@@ -198,15 +203,18 @@ class _Expander:
         return self.p.fail(self.line + self.s[:self.i].count("\n"), _BAD_REF)
 
     def all(self):
-        return self.until(False)
-
-    def until(self, in_braces):
         s, out = self.s, []
+        # One (outer text, value, is_set, op) per ${NAME op word} whose
+        # word is being read; out is the innermost word's text.
+        open_refs = []
         while self.i < len(s):
             c = s[self.i]
-            if c == "}" and in_braces:
-                return "".join(out)
-            if c == "\\" and self.i + 1 < len(s):
+            if c == "}" and open_refs:
+                word = "".join(out)
+                out, value, is_set, op = open_refs.pop()
+                self.i += 1
+                out.append(_apply(op, value, is_set, word))
+            elif c == "\\" and self.i + 1 < len(s):
                 nxt = s[self.i + 1]
                 r = _ESCAPES.get(nxt)
                 if r is not None and (self.dq or nxt == "$"):
@@ -216,15 +224,22 @@ class _Expander:
                 out.append(c)
                 self.i += 1
             elif c == "$":
-                out.append(self.reference())
+                ref = self.reference()
+                if type(ref) is str:
+                    out.append(ref)
+                else:
+                    open_refs.append((out,) + ref)
+                    out = []
             else:
                 out.append(c)
                 self.i += 1
-        if in_braces:
+        if open_refs:
             raise self.fail()
         return "".join(out)
 
     def reference(self):
+        """Read the reference at the '$' at self.i: its value (a str), or,
+        for ${NAME op word}, (value, is_set, op) with self.i at the word."""
         s, j = self.s, self.i + 1
         if j < len(s) and _is_name_start(s[j]):
             while j < len(s) and _is_name_char(s[j]):
@@ -252,13 +267,16 @@ class _Expander:
             self.i += 1
             return value
         self.i += len(op)
-        word = self.until(True)
-        self.i += 1
-        non_empty = is_set and value != ""
-        if op == ":-":
-            return value if non_empty else word
-        if op == "-":
-            return value if is_set else word
-        if op == ":+":
-            return word if non_empty else ""
-        return word if is_set else ""
+        return value, is_set, op
+
+
+def _apply(op, value, is_set, word):
+    """The value of ${NAME op word}, NAME's value being value."""
+    non_empty = is_set and value != ""
+    if op == ":-":
+        return value if non_empty else word
+    if op == "-":
+        return value if is_set else word
+    if op == ":+":
+        return word if non_empty else ""
+    return word if is_set else ""

@@ -5,8 +5,10 @@ answering remote_generation/has_new_version through $VSYNC_STATUS_SOCKET."""
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 from . import support
@@ -43,10 +45,11 @@ class WrappedTest(unittest.TestCase):
     def setUpClass(cls):
         cls.spec = support.spec()
 
-    def run_wrapped(self, config, passphrase, keys, files, wait=False):
+    def run_wrapped(self, config, passphrase, keys, files, wait=False, extra=None):
         env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"),
                "PYTHONPATH": os.environ["PYTHONPATH"], "AWS_EC2_METADATA_DISABLED": "true",
                "PYREF_OUTER": "outer", "VSYNC_CONFIG": config, "VSYNC_PASSPHRASE": passphrase}
+        env.update(extra or {})
         argv = [self.spec["vsync"], "run", "--", sys.executable, "-c", CHILD, json.dumps(keys), json.dumps(files)]
         if wait:
             argv.append("wait")
@@ -56,7 +59,19 @@ class WrappedTest(unittest.TestCase):
     def test_same_answers_wrapped_and_unwrapped(self):
         c = next(c for c in self.spec["cases"] if c["name"] == "prod")
         keys = sorted(c["values"])
-        p = self.run_wrapped(c["config"], c["passphrase"], keys, sorted(c["files"]))
+        # *_FILE variables of the outer environment naming files outside
+        # vsync's private directory: no vault file, whatever they hold (one
+        # in a directory named and moded as vsync's).
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        lookalike = os.path.join(tmp, "vsync-1-0123456789abcdef")
+        os.mkdir(lookalike, 0o700)
+        stray = {"stray.txt": os.path.join(tmp, "stray.txt"), "look.txt": os.path.join(lookalike, "look.txt")}
+        for where in stray.values():
+            with open(where, "w") as f:
+                f.write("not a vault file\n")
+        extra = {"STRAY_TXT_FILE": stray["stray.txt"], "LOOK_TXT_FILE": stray["look.txt"]}
+        p = self.run_wrapped(c["config"], c["passphrase"], keys, sorted(c["files"]) + sorted(stray), extra=extra)
         out, err = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 0, err)
         got = json.loads(out)
@@ -74,6 +89,8 @@ class WrappedTest(unittest.TestCase):
         for path, b64 in c["files"].items():
             self.assertEqual(base64.b64decode(got["files"][path]), base64.b64decode(b64), path)
         self.assertIsNone(got["missing_file"])
+        for path in stray:
+            self.assertEqual(got["files"][path], "", "%s: read from outside vsync's private directory" % path)
         self.assertIsNone(got["passphrase"])
         support.assert_no_canary(self, got["repr"] + err, self.spec["canaries"])
 

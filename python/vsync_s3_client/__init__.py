@@ -65,9 +65,9 @@ def env_file_name(path):
     return "".join(out) + "_FILE"
 
 
-def _read_file(var, path):
+def _read_file(var, path, flags=0):
     try:
-        with _os.fdopen(_os.open(path, _os.O_RDONLY | getattr(_os, "O_CLOEXEC", 0)), "rb") as f:
+        with _os.fdopen(_os.open(path, _os.O_RDONLY | getattr(_os, "O_CLOEXEC", 0) | flags), "rb") as f:
             return f.read()
     except FileNotFoundError:
         raise VsyncFileNotFoundError("%s: open %s: no such file or directory" % (var, path)) from None
@@ -253,6 +253,30 @@ class _Direct:
         return None if b is None else bytes(b)
 
 
+def _in_private_dir(where, path, socket):
+    """Whether where is path inside the private directory `vsync run`
+    wrote the vault's files to: the directory of its status socket when
+    there is one, else a directory named as vsync names them
+    (vsync-PID-RANDOM); either way a directory of this user's, mode 0700
+    (launcher.NewPrivateDir). A *_FILE variable naming any other file (one
+    that came from the outer environment) is not a vault file."""
+    import re
+    import stat
+    suffix = _os.sep + path
+    if not where.endswith(suffix):
+        return False
+    d = where[:-len(suffix)]
+    if socket and d != _os.path.dirname(socket):
+        return False
+    if not re.match(r"vsync-[0-9]+-[0-9a-f]{16}\Z", _os.path.basename(d)) or not _os.path.isabs(d):
+        return False
+    try:
+        st = _os.lstat(d)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == _os.geteuid() and st.st_mode & 0o077 == 0
+
+
 class _Wrapped:
     """Under `vsync run`: vsync read the vault and injected it."""
 
@@ -285,10 +309,10 @@ class _Wrapped:
         except UnsafePathError:
             return None
         where = _os.environ.get(env_file_name(path))
-        if not where:
+        if not where or not _in_private_dir(where, path, self._socket):
             return None
         try:
-            data = _read_file(env_file_name(path), where)
+            data = _read_file(env_file_name(path), where, _os.O_NOFOLLOW)
         except VsyncFileNotFoundError:
             return None
         blobs[path] = bytearray(data)
@@ -350,7 +374,9 @@ class Vsync:
     def get_as_content(self, path):
         """The bytes of the vault file at path (relative to infra/vault/ENV/),
         None when the vault has no such file. Under `vsync run` it reads
-        the file vsync wrote, named by its *_FILE variable."""
+        the file vsync wrote, named by its *_FILE variable, and only from
+        vsync's private directory (a *_FILE naming a file elsewhere, from
+        the outer environment, is no vault file: None)."""
         self._check()
         with self._lock:
             return self._src.file(path, self._blobs)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,14 +56,14 @@ func TestBundleCacheRecordIsAuthenticated(t *testing.T) {
 	wantTampered := func(t *testing.T, oc *offlineCache, what, msg string) {
 		t.Helper()
 		if _, _, err := oc.Load(); !errors.Is(err, errCacheMAC) || exitCode(err) != exitTampered {
-			t.Errorf("Load of %s: %v (exit %d), want errCacheMAC (68)", what, err, exitCode(err))
+			t.Errorf("Load of %s: %s (exit %d), want errCacheMAC (68)", what, redacted(fmt.Sprint(err)), exitCode(err))
 		}
 		lv, err := oc.start(st, []byte("pw"), cause, now)
 		if lv != nil || exitCode(err) != exitTampered || !strings.Contains(err.Error(), msg) {
-			t.Errorf("offline start from %s: %v (exit %d), want 68", what, err, exitCode(err))
+			t.Errorf("offline start from %s: %s (exit %d), want 68", what, redacted(fmt.Sprint(err)), exitCode(err))
 		}
 		if err != nil && strings.Contains(err.Error()+hintFor(err), "CANARY") {
-			t.Errorf("a value in %q", err)
+			t.Errorf("a value in the error or its hint: %q", redacted(err.Error()+hintFor(err)))
 		}
 	}
 

@@ -205,10 +205,10 @@ func TestOfflineCacheStart(t *testing.T) {
 				t.Fatalf("start gave generation %v, want an error", lv)
 			}
 			if exitCode(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {
-				t.Errorf("error %q (exit %d), want exit %d and %q", err, exitCode(err), tc.code, tc.msg)
+				t.Errorf("error %q (exit %d), want exit %d and %q", redacted(err.Error()), exitCode(err), tc.code, tc.msg)
 			}
 			if stderr.Len() != 0 || strings.Contains(err.Error()+hintFor(err), "CANARY") {
-				t.Errorf("stderr %q, error %q", stderr.String(), err)
+				t.Errorf("stderr %q, error %q", redacted(stderr.String()), redacted(err.Error()+hintFor(err)))
 			}
 		})
 	}

@@ -153,12 +153,6 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:])[:12]
 }
 
-// canaryRe matches the canary values the tests plant in the vault.
-var canaryRe = regexp.MustCompile(`CANARY\w*`)
-
-// redacted is s with every canary value replaced, for failure messages.
-func redacted(s string) string { return canaryRe.ReplaceAllString(s, "<canary>") }
-
 // outBuf collects a process's output and wakes those waiting for a line.
 type outBuf struct {
 	mu      sync.Mutex

@@ -183,7 +183,7 @@ func TestChildCannotReadVsync(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("%v: %v\n%s", argv, err, out)
+			t.Fatalf("%s: %v\n%s", redacted(strings.Join(argv, " ")), err, redacted(out))
 		}
 		denied := []string{"mem", "ptrace"}
 		if denyEnviron {
@@ -191,14 +191,14 @@ func TestChildCannotReadVsync(t *testing.T) {
 		}
 		for _, what := range denied {
 			if !regexp.MustCompile(`(?m)^` + what + `: denied: `).Match(out) {
-				t.Errorf("the child got at vsync's %s:\n%s", what, out)
+				t.Errorf("the child got at vsync's %s:\n%s", what, redacted(out))
 			}
 		}
 		if bytes.Contains(out, []byte("vsync: warning")) {
-			t.Errorf("vsync warned:\n%s", out)
+			t.Errorf("vsync warned:\n%s", redacted(out))
 		}
 		if bytes.Contains(out, []byte("CANARY")) {
-			t.Errorf("the passphrase reached the child:\n%s", out)
+			t.Errorf("the passphrase reached the child:\n%s", redacted(out))
 		}
 		return string(out)
 	}

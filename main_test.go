@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ func testHooksFromEnv() testHooks {
 // start with "[!minio] skip" need a MinIO binary; with
 // VSYNC_TEST_REQUIRE_S3=1 they fail instead of skipping.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	testscript.RunT(redactT{t}, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
@@ -287,12 +288,33 @@ func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
 }
 
-// nocanary PATH...: fail when a file under PATH contains "CANARY".
+// nocanary [-e PATTERN] stdout|stderr|PATH...: fail when the last
+// command's stdout or stderr, or a file under PATH, matches PATTERN (a
+// regular expression, multi-line as in stdout; default CANARY, the prefix
+// of every planted canary). Unlike "! stdout PATTERN", which prints the
+// match, the failure says only where and how many times: a canary is
+// checked for by its presence, never printed.
 func cmdNocanary(ts *testscript.TestScript, neg bool, args []string) {
+	pattern := "CANARY"
+	if len(args) >= 2 && args[0] == "-e" {
+		pattern, args = args[1], args[2:]
+	}
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: nocanary PATH...")
+		ts.Fatalf("usage: nocanary [-e PATTERN] stdout|stderr|PATH...")
+	}
+	re, err := regexp.Compile("(?m)" + pattern)
+	ts.Check(err)
+	check := func(name string, data []byte) {
+		if n := len(re.FindAllIndex(data, -1)); n > 0 {
+			ts.Fatalf("%s contains a canary (%d matches)", name, n)
+		}
 	}
 	for _, a := range args {
+		switch a {
+		case "stdout", "stderr":
+			check(a, []byte(ts.ReadFile(a)))
+			continue
+		}
 		err := filepath.WalkDir(ts.MkAbs(a), func(p string, e fs.DirEntry, err error) error {
 			if err != nil || !e.Type().IsRegular() {
 				return err
@@ -301,9 +323,7 @@ func cmdNocanary(ts *testscript.TestScript, neg bool, args []string) {
 			if err != nil {
 				return err
 			}
-			if bytes.Contains(b, []byte("CANARY")) {
-				ts.Fatalf("%s contains a canary", p)
-			}
+			check(p, b)
 			return nil
 		})
 		ts.Check(err)

@@ -113,7 +113,7 @@ func TestComposeEnvNoScrubbedInterpolation(t *testing.T) {
 		}
 	}
 	if got := strings.Join(environ(vars), " "); !strings.Contains(got, "H=/h") || !strings.Contains(got, "D=x") {
-		t.Errorf("other references broke: %s", got)
+		t.Errorf("other references broke: %s", redacted(got))
 	}
 }
 

@@ -293,7 +293,7 @@ func TestStartEnv(t *testing.T) {
 	cmd.Env = append(cmd.Env, "VSYNC_PASSPHRASE=CANARY_pass")
 	out, err := cmd.CombinedOutput()
 	if code := exitCodeOf(t, err); code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
+		t.Fatalf("exit %d:\n%s", code, redacted(out))
 	}
 	got := procLines(string(out))
 	for _, want := range []string{
@@ -302,11 +302,11 @@ func TestStartEnv(t *testing.T) {
 		"worker.1 PORT=6100", "worker.1 PS=worker.1", "worker.1 FOO=from-dotenv",
 	} {
 		if !got[want] {
-			t.Errorf("no %q in the output:\n%s", want, out)
+			t.Errorf("no %q in the output:\n%s", want, redacted(out))
 		}
 	}
 	if strings.Contains(string(out), "CANARY_pass") {
-		t.Errorf("the passphrase reached the output:\n%s", out)
+		t.Errorf("the passphrase reached the output:\n%s", redacted(out))
 	}
 }
 

@@ -259,7 +259,7 @@ func TestRunEnvironmentTooLarge(t *testing.T) {
 			marker := filepath.Join(dir, "started")
 			_, stderr, code := u.run(dir, "run", "-e", "big.env", "--", "sh", "-c", "touch "+marker)
 			if code != exitTooBig || !strings.Contains(stderr, "arguments and environment too large to execute") || !strings.Contains(stderr, tc.want) {
-				t.Errorf("exit %d, want %d:\n%.2000s", code, exitTooBig, stderr)
+				t.Errorf("exit %d, want %d:\n%.2000s", code, exitTooBig, redacted(stderr))
 			}
 			if strings.Contains(stderr, "CANARY-e2big") {
 				t.Error("a value reached the error message")

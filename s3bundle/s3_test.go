@@ -63,7 +63,7 @@ func TestS3WrongSecret(t *testing.T) {
 	cfg.SecretKey = canary
 	for _, err := range everyOp(t, mustS3(t, cfg), s3bundle.ErrAccessDenied) {
 		if err != nil && strings.Contains(err.Error(), canary) {
-			t.Errorf("error shows the secret key: %v", err)
+			t.Error("an error holds the secret key (the canary)")
 		}
 	}
 }

@@ -160,7 +160,7 @@ func TestDotenvErrorsNeverLeakValues(t *testing.T) {
 			continue
 		}
 		if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "s3cr3t") {
-			t.Errorf("error leaks the value: reason %q", err.(*SyntaxError).Reason)
+			t.Error("the error holds the value (the canary)")
 		}
 	}
 }

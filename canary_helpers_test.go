@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Tests plant canary values, each starting with "CANARY", and check for
+// them by presence only: no failure message may print one. redacted and
+// redactT keep the text around a canary readable without the canary.
+
+// canaryRe matches the canary values the tests plant (CANARY followed by
+// letters, digits, '_' or '-').
+var canaryRe = regexp.MustCompile(`CANARY[\w-]*`)
+
+// redacted is s with every canary value replaced by <canary>, for failure
+// messages that print a command's output, an error or an environment.
+func redacted[S ~string | ~[]byte](s S) string {
+	return canaryRe.ReplaceAllString(string(s), "<canary>")
+}
+
+// redactT is the testscript.T of TestScripts: it logs and fails as t does,
+// with every canary redacted. testscript logs the output of every exec in
+// the script's log, so a script that leaks a canary would otherwise print
+// it on failure whatever command catches the leak.
+type redactT struct{ t *testing.T }
+
+func (r redactT) Skip(args ...any)  { r.t.Helper(); r.t.Skip(redacted(fmt.Sprint(args...))) }
+func (r redactT) Fatal(args ...any) { r.t.Helper(); r.t.Fatal(redacted(fmt.Sprint(args...))) }
+func (r redactT) Log(args ...any)   { r.t.Helper(); r.t.Log(redacted(fmt.Sprint(args...))) }
+func (r redactT) Parallel()         { r.t.Parallel() }
+func (r redactT) FailNow()          { r.t.FailNow() }
+func (r redactT) Verbose() bool     { return testing.Verbose() }
+func (r redactT) Run(name string, f func(testscript.T)) {
+	r.t.Run(name, func(t *testing.T) { f(redactT{t}) })
+}

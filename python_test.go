@@ -65,6 +65,9 @@ type pyCases struct {
 		Bucket    string `json:"bucket"`
 	} `json:"minio"`
 	Examples string `json:"examples"`
+	// Gone is a token of a copy of prod's bundle at apps/gone/prod, which
+	// the suite deletes under a running vsync run (its status "unknown").
+	Gone string `json:"gone"`
 }
 
 func needPython(t *testing.T) {
@@ -319,6 +322,7 @@ func TestPython(t *testing.T) {
 	spec.Vsync = bin
 	spec.Cases = cases
 	spec.Canaries = []string{pyCanaryValue, pyCanaryPass, pyCanaryFile, prodPass, srv.SecretKey, ro.SecretKey, ro.SessionToken}
+	spec.Gone = put("gone", cur, 1)
 	spec.Live.Config = token("apps/web", "live", nil)
 	spec.Live.Passphrase = string(u.storedPassphrase("live"))
 	spec.Live.Dir = proj

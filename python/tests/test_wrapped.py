@@ -40,17 +40,46 @@ if len(sys.argv) > 3:
 """
 
 
+# Opens, says so, and once told to go on, asks env_source (vsync's sources)
+# and remote_generation.
+CHILD_LATE = r"""
+import json, sys
+import vsync_s3_client
+v = vsync_s3_client.open()
+print("opened", flush=True)
+sys.stdin.readline()
+keys = json.loads(sys.argv[1])
+try:
+    v.remote_generation()
+    remote = "ok"
+except vsync_s3_client.VsyncError as e:
+    remote = type(e).__name__
+print(json.dumps({"sources": {k: v.env_source(k) for k in keys}, "remote": remote}), flush=True)
+"""
+
+
+def delete_object(minio, key):
+    """DELETE key in the suite's bucket, signed with MinIO's root key."""
+    from vsync_s3_client import _http, _s3
+    scheme, host, path = _s3.address(minio["endpoint"], minio["bucket"], key, "us-east-1", True)
+    hdrs = _s3.sign("DELETE", host, path, "us-east-1", minio["access_key"], minio["secret_key"])
+    status, _, _ = _http.request(scheme, host, "DELETE", path, hdrs, 30, 1 << 20)
+    if status != 204:
+        raise AssertionError("DELETE %s: HTTP %d" % (key, status))
+
+
 class WrappedTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.spec = support.spec()
+        cls.cases = {c["name"]: c for c in cls.spec["cases"]}
 
-    def run_wrapped(self, config, passphrase, keys, files, wait=False, extra=None):
+    def run_wrapped(self, config, passphrase, keys, files, wait=False, extra=None, child=CHILD):
         env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"),
                "PYTHONPATH": os.environ["PYTHONPATH"], "AWS_EC2_METADATA_DISABLED": "true",
                "PYREF_OUTER": "outer", "VSYNC_CONFIG": config, "VSYNC_PASSPHRASE": passphrase}
         env.update(extra or {})
-        argv = [self.spec["vsync"], "run", "--", sys.executable, "-c", CHILD, json.dumps(keys), json.dumps(files)]
+        argv = [self.spec["vsync"], "run", "--", sys.executable, "-c", child, json.dumps(keys), json.dumps(files)]
         if wait:
             argv.append("wait")
         return subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -93,6 +122,29 @@ class WrappedTest(unittest.TestCase):
             self.assertEqual(got["files"][path], "", "%s: read from outside vsync's private directory" % path)
         self.assertIsNone(got["passphrase"])
         support.assert_no_canary(self, got["repr"] + err, self.spec["canaries"])
+
+    def test_sources_while_the_bucket_cannot_answer(self):
+        # vsync's status is "unknown" once current.pgp is gone: remote
+        # generation raises, but the sources still come with the answer.
+        c = self.cases["prod"]
+        keys = sorted(c["values"])
+        p = self.run_wrapped(self.spec["gone"], c["passphrase"], keys, [], child=CHILD_LATE)
+        try:
+            self.assertEqual(p.stdout.readline(), "opened\n", p.stderr.read() if p.poll() is not None else "")
+            delete_object(self.spec["minio"], "apps/corpus-gone/prod/current.pgp")
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            got = json.loads(p.stdout.readline())
+            self.assertEqual(got["remote"], "ManifestNotFoundError")
+            self.assertEqual({got["sources"][k] for k in keys}, {"vault"})
+            p.stdin.close()
+            self.assertEqual(p.wait(timeout=60), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
 
     def test_has_new_version_through_the_status_socket(self):
         live = self.spec["live"]

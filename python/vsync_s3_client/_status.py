@@ -21,6 +21,22 @@ _MAX_ANSWER = 16 << 20  # the answer names every variable of the child
 
 def ask(path, timeout=_TIMEOUT):
     """Return the status report (a dict) of the vsync run listening on path."""
+    report = _answer(path, timeout)
+    if report.get("status") == "unknown":
+        reason = str(report.get("reason", ""))
+        msg = "vsync run could not ask the bucket: " + (reason or "bucket unreachable")
+        if reason == "nothing pushed to the env":
+            raise ManifestNotFoundError(msg)
+        if reason == "credentials refused":
+            raise AccessDeniedError(msg)
+        if reason == "bucket missing":
+            raise NoSuchBucketError(msg)
+        raise S3UnreachableError(msg)
+    return report
+
+
+def _answer(path, timeout):
+    """The JSON object vsync run on path answers, whatever its status."""
     if not path:
         raise S3UnreachableError("no status socket: $VSYNC_STATUS_SOCKET is not set "
                                  "(vsync run sets it when it reads the vault from a bucket)")
@@ -46,27 +62,19 @@ def ask(path, timeout=_TIMEOUT):
             raise ValueError
     except ValueError:
         raise S3UnreachableError("status socket %r: malformed answer" % path) from None
-    if report.get("status") == "unknown":
-        reason = str(report.get("reason", ""))
-        msg = "vsync run could not ask the bucket: " + (reason or "bucket unreachable")
-        if reason == "nothing pushed to the env":
-            raise ManifestNotFoundError(msg)
-        if reason == "credentials refused":
-            raise AccessDeniedError(msg)
-        if reason == "bucket missing":
-            raise NoSuchBucketError(msg)
-        raise S3UnreachableError(msg)
     return report
 
 
 def sources(path, timeout=_TIMEOUT):
     """Return {key: source} of the running child as the vsync run on path
     says ("vault", "env file", "process", "default", "vsync"), or None when
-    it cannot say (no socket, no answer, a vsync without sources)."""
+    it cannot say (no socket, no answer, a vsync without sources). The
+    sources do not depend on the bucket: an "unknown" status (the bucket
+    unreachable, current.pgp gone) still gives them."""
     if not path:
         return None
     try:
-        report = ask(path, timeout)
+        report = _answer(path, timeout)
     except VsyncError:
         return None
     listed = report.get("sources")

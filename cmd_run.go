@@ -52,9 +52,12 @@ instead (tini -g). Forwarded: HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV
 USR2 PIPE ALRM TERM STKFLT CONT XCPU XFSZ VTALRM WINCH IO PWR SYS and the
 real-time signals 35-64. Never: CHLD (vsync reaps), URG and PROF (the Go
 runtime's), KILL and STOP (uncatchable), and TSTP, TTIN and TTOU (job
-control, below). A signal vsync inherited as ignored (HUP under nohup, INT
-after a shell's &) stays ignored for the child and is not forwarded; every
-other signal is reset to its default for the child.
+control, below). SIGHUP and SIGINT (the ones nohup and a non-interactive
+shell's & set), when vsync inherited them ignored, stay ignored for the
+child and are not forwarded. Only those two: the Go runtime keeps an
+inherited ignore for SIGHUP and SIGINT alone, so vsync cannot learn that
+another signal was ignored; it forwards it. Every other signal is reset to
+its default for the child.
 After a stop signal (TERM, INT, QUIT) the child has --kill-timeout, then its
 whole process group gets SIGKILL; a second stop signal kills at once. When
 the child exits, what is left of its group gets TERM, then KILL after

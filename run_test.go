@@ -212,23 +212,43 @@ func TestRunForwardsSignalsOnce(t *testing.T) {
 }
 
 // TestRunKeepsIgnoredSignals runs vsync as `nohup vsync run ... &` in a
-// script would run it: with SIGHUP and SIGINT ignored. They stay ignored
-// for the child and are not forwarded (before, the child got them reset to
-// their default and forwarded: nohup's HUP killed it).
+// script would run it: SIGHUP and SIGINT inherited ignored, each alone and
+// both, stay ignored for the child and are not forwarded (before, the
+// child got them reset to their default and forwarded: nohup's HUP killed
+// it). Only those two: the Go runtime does not keep another inherited
+// ignore (USR2 here), so vsync forwards it, as README says.
 func TestRunKeepsIgnoredSignals(t *testing.T) {
 	t.Parallel()
-	cmd := vsyncRun(t, nil, "trap")
-	cmd.Args = append([]string{"/bin/sh", "-c", `trap "" INT; exec nohup "$@"`, "sh"}, cmd.Args...)
-	cmd.Path = "/bin/sh"
-	tr := startTrapCmd(t, cmd)
-	tr.signal(t, syscall.SIGHUP)
-	tr.signal(t, syscall.SIGINT)
-	tr.signal(t, syscall.SIGUSR1)
-	tr.expect(t, "USR1") // neither HUP nor INT before it
-	tr.signal(t, syscall.SIGTERM)
-	tr.expect(t, "TERM")
-	if got := tr.exit(t); got != 143 {
-		t.Fatalf("vsync exited %d, want 143", got)
+	for _, tc := range []struct {
+		name, script string
+		ignored      []syscall.Signal // sent first; the child must not see them
+		forwarded    []syscall.Signal // sent after USR1; the child sees each
+		stop         syscall.Signal
+	}{
+		{"nohup", `exec nohup "$@"`, []syscall.Signal{syscall.SIGHUP}, nil, syscall.SIGINT},
+		{"trap-int", `trap "" INT; exec "$@"`, []syscall.Signal{syscall.SIGINT}, []syscall.Signal{syscall.SIGHUP}, syscall.SIGTERM},
+		{"both", `trap "" INT; exec nohup "$@"`, []syscall.Signal{syscall.SIGHUP, syscall.SIGINT}, nil, syscall.SIGTERM},
+		{"trap-usr2-not-kept", `trap "" USR2; exec "$@"`, nil, []syscall.Signal{syscall.SIGUSR2, syscall.SIGHUP}, syscall.SIGINT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := vsyncRun(t, nil, "trap")
+			cmd.Args = append([]string{"/bin/sh", "-c", tc.script, "sh"}, cmd.Args...)
+			cmd.Path = "/bin/sh"
+			tr := startTrapCmd(t, cmd)
+			for _, s := range tc.ignored {
+				tr.signal(t, s)
+			}
+			tr.signal(t, syscall.SIGUSR1)
+			tr.expect(t, "USR1") // none of the ignored ones before it
+			for _, s := range append(tc.forwarded, tc.stop) {
+				tr.signal(t, s)
+				tr.expect(t, signalName(s))
+			}
+			if got, want := tr.exit(t), 128+int(tc.stop); got != want {
+				t.Fatalf("vsync exited %d, want %d", got, want)
+			}
+		})
 	}
 }
 

@@ -17,11 +17,11 @@ import (
 //   - it makes vsync non-dumpable (prctl PR_SET_DUMPABLE 0): reading
 //     /proc/PID/environ or /proc/PID/mem, ptrace and core dumps then need
 //     CAP_SYS_PTRACE in vsync's user namespace, which a child of the same
-//     non-root user, a root child in a default container, and root of a
-//     user namespace of its own all lack. The kernel makes vsync's
-//     /proc/PID files root-owned; vsync's own reads of /proc/self
-//     (exepages_linux.go) are access to itself, which stays allowed. A
-//     child is dumpable again after its execve.
+//     non-root user and a root child in a default container lack (root
+//     of a user namespace of its own is refused them anyway). The kernel
+//     makes vsync's /proc/PID files root-owned; vsync's own reads of
+//     /proc/self (exepages_linux.go) are access to itself, which stays
+//     allowed. A child is dumpable again after its execve.
 //   - it overwrites with NUL bytes, in the environment block the kernel
 //     shows as /proc/PID/environ, the values of the variables in wipe.
 //     Some kernels let a root reader without CAP_SYS_PTRACE open the

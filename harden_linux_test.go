@@ -123,9 +123,9 @@ func childNocap(args []string) int {
 // a secret, so that the child it runs cannot read VSYNC_PASSPHRASE or the
 // token through /proc/PPID/environ or /proc/PPID/mem, nor ptrace vsync
 // (issue 10, item 1): as the same non-root user (vsync and child as
-// nobody when the test runs as root), as root without CAP_SYS_PTRACE (a
-// default container), and as root of a user namespace of its own. The
-// child's "vsync status" still reaches vsync's status socket.
+// nobody when the test runs as root), and as root without CAP_SYS_PTRACE
+// (a default container). Each subtest fails with PR_SET_DUMPABLE removed.
+// The child's "vsync status" still reaches vsync's status socket.
 func TestChildCannotReadVsync(t *testing.T) {
 	const pass = "CANARY_harden_passphrase_7e1f"
 	srv, awsEnv := minioEnv(t, "vault")
@@ -206,10 +206,10 @@ func TestChildCannotReadVsync(t *testing.T) {
 	t.Run("same-user", func(t *testing.T) {
 		out := runSpy(t, nobody, true, append(append([]string{bin, "run", "--"}, spy...), bin, "status")...)
 		if !strings.Contains(out, "owner: 0\n") {
-			t.Errorf("vsync's /proc entry is not root-owned (so vsync is dumpable):\n%s", out)
+			t.Errorf("vsync's /proc entry is not root-owned (so vsync is dumpable):\n%s", redacted(out))
 		}
 		if !strings.Contains(out, "fresh: env prod at generation 1") {
-			t.Errorf("vsync status in the child does not reach vsync:\n%s", out)
+			t.Errorf("vsync status in the child does not reach vsync:\n%s", redacted(out))
 		}
 	})
 	t.Run("root-without-cap-sys-ptrace", func(t *testing.T) {
@@ -218,18 +218,12 @@ func TestChildCannotReadVsync(t *testing.T) {
 		}
 		runSpy(t, nil, false, append([]string{bin, "__child", "nocap", bin, "run", "--"}, spy...)...)
 	})
-	t.Run("root-in-own-user-namespace", func(t *testing.T) {
-		unshare, err := exec.LookPath("unshare")
-		if err != nil {
-			t.Skip("no unshare (util-linux)")
-		}
-		probe := exec.Command(unshare, "-U", "-r", "true")
-		probe.SysProcAttr = &syscall.SysProcAttr{Credential: nobody}
-		if out, err := probe.CombinedOutput(); err != nil {
-			t.Skipf("no user namespaces for this user here: %v %s", err, out)
-		}
-		runSpy(t, nobody, true, append([]string{bin, "run", "--", unshare, "-U", "-r"}, spy...)...)
-	})
+	// No subtest runs the spy as root of a user namespace of its own
+	// (unshare -U -r): the kernel refuses it vsync's /proc/PID/environ,
+	// /proc/PID/mem and ptrace whether vsync is dumpable or not (commoncap's
+	// ptrace check wants the same user namespace or CAP_SYS_PTRACE in
+	// vsync's), so such a subtest passed with PR_SET_DUMPABLE removed and
+	// checked nothing. root-without-cap-sys-ptrace is the case that needs it.
 }
 
 // TestVsyncDumpsNoCore: vsync crashing (SIGABRT with GOTRACEBACK=crash and

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -54,7 +53,17 @@ func TestRunKilledLeavesNothing(t *testing.T) {
 		}
 	}
 	shell, worker, escaped, file := pids[0], pids[1], pids[2], f[3]
-	t.Cleanup(func() { _ = syscall.Kill(escaped, syscall.SIGKILL) })
+	// The shell prints its line once it has forked setsid(1), which may
+	// not have left the group yet: killed before, the watchdog's SIGKILL
+	// to the group would reach it too.
+	waitOwnSession(t, escaped)
+	// A handle (a pidfd), not the pid: once the process is dead its pid
+	// may be another's, on a busy machine soon.
+	esc, err := os.FindProcess(escaped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = esc.Kill() })
 
 	killed := time.Now()
 	if err := cmd.Process.Kill(); err != nil {
@@ -74,11 +83,33 @@ func TestRunKilledLeavesNothing(t *testing.T) {
 	if _, err := os.Stat(file); err != nil {
 		t.Fatalf("the private file of a live process was removed: %v", err)
 	}
-	_ = syscall.Kill(escaped, syscall.SIGKILL)
+	if err := esc.Kill(); err != nil {
+		t.Fatal(err)
+	}
 	waitDead(t, escaped)
 	vsyncIn(t, proj, env, "run", "--env", "prod", "--", "true")
 	if _, err := os.Stat(filepath.Dir(file)); !os.IsNotExist(err) {
 		t.Fatalf("the stale private directory is still there: %v", err)
+	}
+}
+
+// waitOwnSession waits (polling, with a deadline as the failure bound)
+// until pid leads a session of its own.
+func waitOwnSession(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, ok := procStat(strconv.Itoa(pid))
+		if !ok {
+			t.Fatalf("pid %d is gone", pid)
+		}
+		if st.session == pid {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d did not leave its session within 20s: %+v", pid, st)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, with a deadline
 	}
 }
 

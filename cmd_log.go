@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,6 +20,9 @@ func logCommand(sys *sysEnv) *cli.Command {
 		Description: `For each generation, newest first: its number, time, author and note, and
 what changed since its parent: files added (+), removed (-) or changed (~),
 and in dotenv files the keys added, removed or changed. Never values.
+An entry's note is one line: a name, author or note that holds a control
+character (a newline included) prints in double quotes with Go escapes
+("line one\nline two"), so no line of a note passes for a file line.
 --limit N shows the N newest generations only (default: all). The entries
 are printed as they arrive: generations are fetched a few at a time, ahead
 of the one printed.`,
@@ -108,7 +110,7 @@ func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
 		fmt.Fprintf(&buf, "generation %d\n", gens[i])
 		fmt.Fprintf(&buf, "  date:   %s\n", m.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
 		fmt.Fprintf(&buf, "  author: %s\n", displayName(m.Author))
-		fmt.Fprintf(&buf, "  note:   %s\n", noteLines(m.Note))
+		fmt.Fprintf(&buf, "  note:   %s\n", displayName(m.Note))
 		printChanges(&buf, changes, "  ", false)
 		if _, err := sys.Stdout.Write(buf.Bytes()); err != nil {
 			return err
@@ -117,14 +119,4 @@ func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
 		this = parent
 	}
 	return nil
-}
-
-// noteLines is a generation's note for `vsync log`: each of its lines with
-// control characters escaped, the lines after the first indented under it.
-func noteLines(note string) string {
-	lines := strings.Split(note, "\n")
-	for i, l := range lines {
-		lines[i] = escapeControls(l)
-	}
-	return strings.Join(lines, "\n          ")
 }

@@ -395,10 +395,10 @@ func TestRotateNewPassphraseOneLine(t *testing.T) {
 	for _, np := range []string{"a chosen passphrase,\nlong enough", "a chosen passphrase, long enough\r"} {
 		out, errs, code := u.run(team.proj, "rotate-passphrase", "--env", "prod", "--new-passphrase", np)
 		if code != exitUsage || !strings.Contains(errs, "line break") {
-			t.Errorf("new passphrase %q: exit %d, want %d and a line break named\n%s%s", np, code, exitUsage, out, errs)
+			t.Errorf("new passphrase %q: exit %d, want %d and a line break named\n%s", np, code, exitUsage, strings.ReplaceAll(out+errs, "a chosen passphrase", "<passphrase>"))
 		}
 		if strings.Contains(out+errs, "a chosen passphrase") {
-			t.Errorf("the new passphrase was printed:\n%s%s", out, errs)
+			t.Error("the new passphrase was printed")
 		}
 	}
 	after := team.objects()
@@ -441,10 +441,11 @@ func TestRotateResumeWithNewPassphraseInEnv(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage {
-		t.Fatalf("rerun with the new passphrase in VSYNC_PASSPHRASE: %v, want exit %d\n%s", err, exitUsage, out)
+		hide := strings.NewReplacer(string(newPass), "<new passphrase>", string(old), "<old passphrase>")
+		t.Fatalf("rerun with the new passphrase in VSYNC_PASSPHRASE: %v, want exit %d\n%s", err, exitUsage, hide.Replace(string(out)))
 	}
 	if strings.Contains(string(out), string(newPass)) || strings.Contains(string(out), string(old)) {
-		t.Errorf("a passphrase was printed:\n%s", out)
+		t.Error("a passphrase was printed")
 	}
 	if p := u.pendingEntries(); len(p) != 1 {
 		t.Fatalf("pending entries after the rerun: %v, want the one kept", p)

@@ -123,50 +123,51 @@ class WrappedTest(unittest.TestCase):
         self.assertIsNone(got["passphrase"])
         support.assert_no_canary(self, got["repr"] + err, self.spec["canaries"])
 
+    def converse(self, p, between):
+        """The child's first line; between(that line); "go" to the child;
+        its second line. The child must then exit 0."""
+        try:
+            first = p.stdout.readline()
+            between(first)
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            second = p.stdout.readline()
+            p.stdin.close()
+            self.assertEqual(p.wait(timeout=60), 0)
+            return first, second
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
+
     def test_sources_while_the_bucket_cannot_answer(self):
         # vsync's status is "unknown" once current.pgp is gone: remote
         # generation raises, but the sources still come with the answer.
         c = self.cases["prod"]
         keys = sorted(c["values"])
         p = self.run_wrapped(self.spec["gone"], c["passphrase"], keys, [], child=CHILD_LATE)
-        try:
-            self.assertEqual(p.stdout.readline(), "opened\n", p.stderr.read() if p.poll() is not None else "")
+
+        def gone(first):
+            self.assertEqual(first, "opened\n")
             delete_object(self.spec["minio"], "apps/corpus-gone/prod/current.pgp")
-            p.stdin.write("go\n")
-            p.stdin.flush()
-            got = json.loads(p.stdout.readline())
-            self.assertEqual(got["remote"], "ManifestNotFoundError")
-            self.assertEqual({got["sources"][k] for k in keys}, {"vault"})
-            p.stdin.close()
-            self.assertEqual(p.wait(timeout=60), 0)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            p.stdout.close()
-            p.stderr.close()
+        _, second = self.converse(p, gone)
+        got = json.loads(second)
+        self.assertEqual(got["remote"], "ManifestNotFoundError")
+        self.assertEqual({got["sources"][k] for k in keys}, {"vault"})
 
     def test_has_new_version_through_the_status_socket(self):
         live = self.spec["live"]
         p = self.run_wrapped(live["config"], live["passphrase"], ["GEN"], [], wait=True)
-        try:
-            first = json.loads(p.stdout.readline())
-            self.assertFalse(first["new"])
-            gen = first["generation"]
-            support.push_live(self.spec, "wrapped-%d" % gen)
-            p.stdin.write("go\n")
-            p.stdin.flush()
-            second = json.loads(p.stdout.readline())
-            self.assertEqual(second, {"new": True, "remote": gen + 1, "generation": gen})
-            p.stdin.close()
-            self.assertEqual(p.wait(timeout=60), 0)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            p.stdout.close()
-            p.stderr.close()
 
+        def push(line):
+            first = json.loads(line)
+            self.assertFalse(first["new"])
+            support.push_live(self.spec, "wrapped-%d" % first["generation"])
+        first, second = self.converse(p, push)
+        gen = json.loads(first)["generation"]
+        self.assertEqual(json.loads(second), {"new": True, "remote": gen + 1, "generation": gen})
 
 if __name__ == "__main__":
     unittest.main()

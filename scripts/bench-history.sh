@@ -49,7 +49,7 @@ bench() {
   shift
   local cmds=(-n "$name" "$VSYNC $*")
   [ -n "$OLD" ] && cmds+=(-n "$name (old build)" "$OLD $*")
-  hyperfine -N --warmup 2 --runs "$runs" "${opts[@]}" "${cmds[@]}" \
+  hyperfine -N --warmup 1 --runs "$runs" "${opts[@]}" "${cmds[@]}" \
     --export-json "$BENCH_DIR/h.json" >/dev/null
   medians "$BENCH_DIR/h.json"
 }
@@ -57,8 +57,8 @@ for env in gen10 gen500 human10 human500; do
   echo "== $env"
   bench "pull $env" 20 --prepare "rm -rf $proj/infra/vault/$env" -- pull "$env" --force
   bench "push $env" 10 --prepare "sh -c 'echo BUMP=\$(date +%s%N) >>$proj/infra/vault/$env/.env.$env'" -- push "$env" --note bench
-  bench "log $env" 10 -- log "$env"
+  bench "log $env" 5 -- log "$env"
   bench "log --limit 1 $env" 20 -- log "$env" --limit 1
-  bench "verify $env" 10 -- verify "$env"
+  bench "verify $env" 5 -- verify "$env"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,13 +12,7 @@ cd "$(dirname "$0")/.."
 need minio hyperfine gpg aws curl python3
 mb=${1:-100}
 build_vsync
-OLD=
-if [ -n "${BENCH_OLD:-}" ]; then
-  mkdir -p "$BENCH_DIR/old"
-  git archive "$BENCH_OLD" | tar -x -C "$BENCH_DIR/old"
-  (cd "$BENCH_DIR/old" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -tags urfave_cli_no_docs -o "$BENCH_DIR/vsync-old" .)
-  OLD=$BENCH_DIR/vsync-old
-fi
+build_old_vsync
 start_minio
 bench_project # the 20 KB env prod: $pass, $token
 load() { printf '  load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"; }

@@ -37,6 +37,17 @@ build_vsync() {
   VSYNC=$BENCH_DIR/vsync
 }
 
+# build_old_vsync: with BENCH_OLD=REV (a git revision), the release build of
+# that revision as OLD, to run beside the new one; else OLD is empty.
+build_old_vsync() {
+  OLD=
+  [ -n "${BENCH_OLD:-}" ] || return 0
+  mkdir -p "$BENCH_DIR/old"
+  git archive "$BENCH_OLD" | tar -x -C "$BENCH_DIR/old"
+  (cd "$BENCH_DIR/old" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -tags urfave_cli_no_docs -o "$BENCH_DIR/vsync-old" .)
+  OLD=$BENCH_DIR/vsync-old
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_minio: MinIO on a free loopback port, bucket "bench"; exports the

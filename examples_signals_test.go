@@ -112,6 +112,9 @@ func TestExampleDjangoGunicorn(t *testing.T) {
 	}
 
 	// SIGTERM: gunicorn stops gracefully, the request in flight finishes.
+	// First both restarted workers answer (servedByEach): gunicorn loses
+	// the SIGTERM of a worker still booting, and vsync would SIGKILL it.
+	servedByEach(t, tcpDialer(fmt.Sprintf("127.0.0.1:%d", port)), "/", 2)
 	slowC := getAsync(base + "/slow?gate=c")
 	waitFile(t, filepath.Join(gate, "c.started"))
 	groups := p.childGroups()

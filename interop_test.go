@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"vsync/internal/miniotest"
+	"vsync/internal/seaweedtest"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -370,6 +371,15 @@ func TestConcurrentPushes(t *testing.T) {
 		srv, awsEnv := minioEnv(t, "vault")
 		root := t.TempDir()
 		u := newUser(t, awsEnv...)
+		u.must(root, "profile", "add", "shared", "--bucket", "vault", "--endpoint", srv.Endpoint, "--path-style")
+		concurrentPushes(t, u, root, minioBackend(t, srv, "vault"))
+	})
+	// SeaweedFS: a second S3 implementation, with the same settings.
+	t.Run("seaweedfs", func(t *testing.T) {
+		srv := seaweedtest.Start(t)
+		srv.MakeBucket(t, "vault")
+		root := t.TempDir()
+		u := newUser(t, "AWS_ACCESS_KEY_ID="+srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+srv.SecretKey, "AWS_REGION=us-east-1")
 		u.must(root, "profile", "add", "shared", "--bucket", "vault", "--endpoint", srv.Endpoint, "--path-style")
 		concurrentPushes(t, u, root, minioBackend(t, srv, "vault"))
 	})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"vsync/internal/miniotest"
+	"vsync/internal/seaweedtest"
 	"vsync/s3bundle"
 	"vsync/s3bundle/backendtest"
 )
@@ -18,6 +19,17 @@ func TestDirBackend(t *testing.T) {
 
 func TestS3Backend(t *testing.T) {
 	srv := miniotest.Start(t)
+	n := 0
+	backendtest.Run(t, func(t *testing.T) s3bundle.Backend {
+		n++
+		return newS3(t, srv, fmt.Sprintf("suite-%d", n))
+	})
+}
+
+// TestSeaweedFSBackend runs the same suite against SeaweedFS, a second S3
+// implementation, so that nothing MinIO-specific creeps in.
+func TestSeaweedFSBackend(t *testing.T) {
+	srv := seaweedtest.Start(t)
 	n := 0
 	backendtest.Run(t, func(t *testing.T) s3bundle.Backend {
 		n++

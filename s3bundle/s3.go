@@ -357,7 +357,12 @@ func (b *S3) List(ctx context.Context, prefix string) ([]string, error) {
 			return nil, b.mapErr(ctx, "list", prefix, err)
 		}
 		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
+			// A server that rewrites the prefix (SeaweedFS drops a
+			// leading '/') must not widen the listing: string prefix,
+			// as S3 matches.
+			if k := aws.ToString(o.Key); strings.HasPrefix(k, prefix) {
+				keys = append(keys, k)
+			}
 		}
 	}
 	sort.Strings(keys)

@@ -38,7 +38,8 @@ Inside a child of "vsync run" ($VSYNC_STATUS_SOCKET set, none of --env, -e,
 environment with each key's source as the running vsync tells it on that
 socket (the socket never gives a value); keys the child set itself are
 "process". When the socket does not answer, or in a child of a vsync run
-without one (--local: $VSYNC_ENV set), every value but vsync's is masked.
+without one ($VSYNC_ENV set: --local, or empty in the dotenv-only mode),
+it lists the child's own environment with every value masked.
 
 --format dotenv writes what dotenv readers (vsync, python-dotenv, Foreman,
 Compose, node dotenv) read back identically: bare when plain ASCII, in
@@ -114,7 +115,7 @@ func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]envVar, error
 	var vars []envVar
 	maskAll := false
 	sock := sys.Getenv(statusSocketVar)
-	if insideChild(o.runtimeOptions) && (sock != "" || sys.Getenv("VSYNC_ENV") != "") {
+	if insideChild(o.runtimeOptions) && (sock != "" || childOfVsync(sys)) {
 		// A child of vsync run: its environment holds the vault's values
 		// as "process" ones, unless the parent says where each came from.
 		maskAll = true
@@ -122,6 +123,10 @@ func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]envVar, error
 			if a, err := askStatus(ctx, sock); err == nil && a.Sources != nil {
 				vars, maskAll = withSources(os.Environ(), a.Sources), false
 			}
+		}
+		if vars == nil {
+			// No one to ask: the child's own environment, all masked.
+			vars = withSources(os.Environ(), nil)
 		}
 	}
 	if vars == nil {
@@ -142,6 +147,14 @@ func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]envVar, error
 		out[i] = v
 	}
 	return out, nil
+}
+
+// childOfVsync reports whether vsync runs in a child of vsync run:
+// VSYNC_ENV is set, to the env's name, or empty by a dotenv-only run, when
+// no token is given (a child never gets vsync's token).
+func childOfVsync(sys *sysEnv) bool {
+	env, set := os.LookupEnv("VSYNC_ENV")
+	return env != "" || set && sys.Getenv("VSYNC_CONFIG") == "" && sys.Getenv("VSYNC_CONFIG_FILE") == ""
 }
 
 // maySecret reports whether a value from source may be a secret: the

@@ -266,8 +266,8 @@ func (p *prepared) freshLayout(lv *loadedVault) (*launcher.PrivateDir, error) {
 }
 
 // compose is the child's environment with lv (nil: none) as the vault:
-// the layers of every other source, then the vault's dotenv, VSYNC_ENV,
-// VSYNC_GENERATION, VSYNC_STATUS_SOCKET when there is a status socket, and
+// the layers of every other source, then the vault's dotenv, VSYNC_ENV
+// (empty when lv is nil: the dotenv-only mode), VSYNC_GENERATION, VSYNC_STATUS_SOCKET when there is a status socket, and
 // a NAME_FILE pointer (and each --file-env name) for every file of lv, at
 // its path in the private directory ("<private>/PATH" when there is none).
 // It writes nothing; `vsync run --watch` calls it for each new generation.
@@ -285,6 +285,9 @@ func (p *prepared) composeIn(lv *loadedVault, dir *launcher.PrivateDir) ([]envVa
 	}
 	layers := p.layers
 	if lv == nil {
+		// VSYNC_ENV, empty, marks the child of a dotenv-only run: a
+		// `vsync env` there has no socket to ask and masks every value.
+		layers.Extra = append(slices.Clip(layers.Extra), envVar{Key: "VSYNC_ENV", Source: srcVsync})
 		return composeEnv(layers)
 	}
 	layers.Vault = lv.Dotenv

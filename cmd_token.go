@@ -128,7 +128,7 @@ func checkToken(ctx context.Context, sys *sysEnv, t s3bundle.Token) error {
 			return withCode(fmt.Errorf("check: %q does not exist yet", key), exitNotFound,
 				fmt.Sprintf("push a first generation with \"vsync push %s --note ...\", then check again", t.Env))
 		}
-		return fmt.Errorf("check: reading %q: %w", key, err)
+		return tokenCredentialsHint(fmt.Errorf("check: reading %q: %w", key, err), t)
 	}
 	fmt.Fprintf(sys.Stderr, "vsync: check: the key can read %q (generation %d)\n", key, info.Generation)
 	_, err = st.Backend.Put(ctx, key, nil, s3bundle.PutOptions{IfNoneMatch: true})

@@ -143,7 +143,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		key := tokenVaultKey(*tok)
 		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, pass, sys.Stderr))
 		if err != nil {
-			return nil, err
+			return nil, tokenCredentialsHint(err, *tok)
 		}
 		lv.Key = key
 		return lv, nil
@@ -207,6 +207,17 @@ func tokenFromEnv(sys *sysEnv) (*s3bundle.Token, error) {
 			"mint a token with \"vsync runtime-token --env ENV\" and pass it whole")
 	}
 	return &t, nil
+}
+
+// tokenCredentialsHint gives ErrNoCredentials from a token's store the
+// hint that applies at runtime: the token holds no keys (there is no
+// profile or --aws-profile to give one), so either the environment gives
+// them or a token is minted with them.
+func tokenCredentialsHint(err error, t s3bundle.Token) error {
+	if !errors.Is(err, s3bundle.ErrNoCredentials) || t.AccessKey != "" {
+		return err
+	}
+	return withHint(err, fmt.Sprintf("the runtime token holds no keys: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY where it runs, or mint one with a read-only key in it (vsync runtime-token --env %s --access-key K --secret-key-file FILE)", t.Env))
 }
 
 // tokenStore builds the Store a token points at. Without a key in the token

@@ -41,10 +41,16 @@ socket (the socket never gives a value); keys the child set itself are
 without one ($VSYNC_ENV set: --local, or empty in the dotenv-only mode),
 it lists the child's own environment with every value masked.
 
---format dotenv writes what dotenv readers (vsync, python-dotenv, Foreman,
-Compose, node dotenv) read back identically: bare when plain ASCII, in
-single quotes unless the value holds a ', a backslash pair or a line break,
-else in double quotes with \\ \" \n \r \$ escapes.`,
+--format dotenv writes each value bare when plain ASCII, in single quotes
+unless it holds a ', a line break, a backslash pair or a final backslash,
+else in double quotes with \\ \" \n \r escapes and \$ before a name or {.
+vsync reads every value back unchanged; Foreman and python-dotenv 0.21 too
+(tested) but for: Foreman, line breaks and, in double quotes, a backslash
+before n; python-dotenv, ${ (expanded even in single quotes), a quoted value
+ending in a backslash, and \$ in double quotes, whose backslash it keeps
+(it's $5 $HOME, written "it's $5 \$HOME", reads back as it's $5 \$HOME).
+Without --reveal the values that can be secrets are written masked, and a
+note on stderr says so.`,
 		Flags: append(runtimeFlags(),
 			&cli.BoolFlag{Name: "reveal", Usage: "print values instead of masking them"},
 			&cli.BoolFlag{Name: "json", Usage: "same as --format json"},
@@ -83,8 +89,15 @@ func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(vars)
 	case "dotenv":
+		n := 0
 		for _, v := range vars {
 			fmt.Fprintf(sys.Stdout, "%s=%s\n", v.Key, dotenvQuote(v.Value))
+			if !o.Reveal && v.Value == masked {
+				n++
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(sys.Stderr, "vsync: warning: %d of the values written are masked (%q); --reveal writes them\n", n, masked)
 		}
 		return nil
 	}

@@ -79,7 +79,7 @@ var dotenvRoundTripValues = []string{
 	"plain", "", "two words", "tab\there", "nbsp\u00a0x", "\u00a0lead", "trail ", " lead", "\u2003em",
 	"hash #x", "a#b", "#start", "it's", `say "hi"`, `"`, "'", "$HOME", "${HOME}", "cost $5", "a$", "$",
 	`C:\path\x`, `back\\slash`, `end\`, `\`, `\n literal`, "multi\nline", "cr\rx", "crlf\r\nx",
-	"it's $HOME", `it's C:\x`, `quote' and \\`, "é✓", "=eq", "`tick`", "*", "x;y|z&", "{}", "-dash",
+	"it's $HOME", "it's $5 $HOME", `it's C:\x`, `quote' and \\`, "é✓", "=eq", "`tick`", "*", "x;y|z&", "{}", "-dash",
 	"-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n",
 }
 
@@ -141,6 +141,15 @@ func TestDotenvQuoteReadBack(t *testing.T) {
 	}
 	readJSON(t, exec.Command(py, "-c", "import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))", writeDotenvFile(t, pyHolds)), &got)
 	checkReadBack(t, "python-dotenv", got, pyHolds)
+	// The exception README and `env --help` give, exactly as they give it.
+	f := filepath.Join(t.TempDir(), "exception.env")
+	if err := os.WriteFile(f, []byte("V="+dotenvQuote("it's $5 $HOME")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readJSON(t, exec.Command(py, "-c", "import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))", f), &got)
+	if want := `it's $5 \$HOME`; got["V"] != want {
+		t.Errorf("python-dotenv reads %s as %q, not %q as documented", dotenvQuote("it's $5 $HOME"), got["V"], want)
+	}
 
 	ruby := needExampleTool(t, "ruby", "ruby-foreman")
 	foremanHolds := func(v string) bool {

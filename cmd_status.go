@@ -65,7 +65,7 @@ unknown (the bucket did not answer).
 
 Which generation is "running":
    inside a child of "vsync run": the parent's, asked on $VSYNC_STATUS_SOCKET;
-   with a runtime token (VSYNC_CONFIG*, e.g. a container HEALTHCHECK):
+   with a runtime token (VSYNC_CONFIG*, e.g. docker exec or a readiness probe):
       --generation N / $VSYNC_GENERATION, else that of the "vsync run" (or
       start) running on this machine from the token's vault: same bucket,
       endpoint, prefix and env (another app's env of the same name never

@@ -8,6 +8,10 @@
 # With BENCH_OLD=REV (a git revision) the same commands of that revision's
 # build run in the same hyperfine runs, on the same histories (but log
 # --limit, which it does not have).
+# BENCH_GENS (default "10 500") sets the history lengths: with
+# BENCH_GENS="10 50 100 500" it gives the generations rows of the scaling
+# table (issue 14 item 5). The load average is printed before and after
+# each env.
 # Usage: bash scripts/bench-history.sh   (needs minio, hyperfine, awscli)
 cd "$(dirname "$0")/.."
 . scripts/lib-bench.sh
@@ -17,7 +21,11 @@ build_old_vsync
 start_minio
 bench_profile_project
 CHOSEN="a passphrase a person chose, long"
-for n in 10 500; do
+GENS=${BENCH_GENS:-10 500}
+ENVS=()
+for n in $GENS; do ENVS+=("gen$n"); done
+for n in $GENS; do ENVS+=("human$n"); done
+for n in $GENS; do
   "$VSYNC" init "gen$n" --profile bench --prefix bench >/dev/null
   VSYNC_PASSPHRASE=$CHOSEN "$VSYNC" init "human$n" --profile bench --prefix bench >/dev/null
 done
@@ -27,7 +35,7 @@ push_n() { # ENV N: N generations, each a push of its own process
     "$VSYNC" push "$1" --note "bench $i" >/dev/null
   done
 }
-for env in gen10 gen500 human10 human500; do
+for env in "${ENVS[@]}"; do
   make_env "infra/vault/$env" 20 1
   t0=$(date +%s%N)
   push_n "$env" "${env//[a-z]/}"
@@ -48,8 +56,8 @@ bench() {
     --export-json "$BENCH_DIR/h.json" >/dev/null
   medians "$BENCH_DIR/h.json"
 }
-for env in gen10 gen500 human10 human500; do
-  echo "== $env"
+for env in "${ENVS[@]}"; do
+  echo "== $env (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   bench "pull $env" 20 --prepare "rm -rf $proj/infra/vault/$env" -- pull "$env" --force
   bench "log $env" 5 -- log "$env"
   OLD= bench "log --limit 1 $env" 20 -- log "$env" --limit 1

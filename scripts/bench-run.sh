@@ -37,20 +37,26 @@ run_dir=$BENCH_DIR/run && mkdir -p "$run_dir"
 cp infra/vault/prod/.env.prod "$run_dir/.env"
 aws --endpoint-url "$MINIO_ENDPOINT" s3 cp s3://bench/bench/prod/current.pgp "$run_dir/current.pgp" >/dev/null
 printf '%s\n' "$pass" >"$run_dir/pf"
-mkdir -p "$run_dir/out"
+mkdir -p "$run_dir/out" "$run_dir/diy"
 cd "$run_dir"
 printf 'bundle: %s bytes\n' "$(stat -c %s current.pgp)"
 
 # The runtime environment: nothing but the token and the passphrase.
 export VSYNC_CONFIG=$token VSYNC_PASSPHRASE=$pass
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+# The do-it-yourself pipeline of issue 14 item 4 (the target: the same
+# work from a bundle already on local disk) and the bare gpg | tar (a floor).
+load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+load
 "${RT[@]}" hyperfine -N --warmup 5 --runs 100 --export-json "$BENCH_DIR/run.json" \
   -n 'true' 'true' \
   -n 'vsync run -- true' "$VSYNC run -- true" \
   -n 'foreman run true' 'foreman run true' \
+  -n 'do-it-yourself: mktemp, gpg -d | tar -x, source, exec true' "sh -c 'd=\$(mktemp -d -p diy); gpg --batch --quiet --passphrase-file pf -d current.pgp | tar -xf - -C \$d; cd \$d; set -a; . ./.env.prod; exec true'" \
   -n 'gpg -d | tar -x' "sh -c 'gpg --batch --quiet --passphrase-file pf -d current.pgp | tar -xf - -C out'" \
   >/dev/null
 medians "$BENCH_DIR/run.json"
+load
 
 # Floors, measured right after the same way. The empty program is built
 # as vsync is.
@@ -104,3 +110,19 @@ rss=$(awk '/^VmRSS/ {print $2}' /proc/$vpid/status)
 kill -TERM $vpid; wait $vpid || true
 awk -v kb="$rss" 'BEGIN {printf "vsync run resident memory while the child sleeps: %.1f MB (%d kB; target < 15 MB)\n", kb / 1024, kb}'
 echo "  $mem"
+
+# AWS_CA_BUNDLE (docs/benchmarks.md, vault core): a pull with a profile
+# (the SDK's default configuration) with and without the system bundle set,
+# interleaved in one run.
+ca=${BENCH_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+if [ -r "$ca" ]; then
+  cd "$proj"
+  load
+  (unset VSYNC_CONFIG VSYNC_PASSPHRASE
+    export AWS_ACCESS_KEY_ID=$MINIO_ROOT_USER AWS_SECRET_ACCESS_KEY=$MINIO_ROOT_PASSWORD
+    hyperfine -N --warmup 5 --runs 60 --export-json "$BENCH_DIR/ca.json" \
+      -n 'vsync pull --force' "$VSYNC pull prod --force" \
+      -n "vsync pull --force, AWS_CA_BUNDLE=$ca" "env AWS_CA_BUNDLE=$ca $VSYNC pull prod --force" >/dev/null)
+  medians "$BENCH_DIR/ca.json"
+  load
+fi

@@ -11,11 +11,22 @@
 # line per poll, written when the poll is done). Snapshots are taken just
 # after a poll line appears, when the next poll is at least 90% of an
 # interval away, so no request is in flight.
+# and vsync's resident memory (VmRSS, RssAnon, RssFile) after the first
+# polls and at the end.
 # Usage: bash scripts/bench-watch.sh [POLLS] [INTERVAL_MS]   (default 300
 # polls at --watch=100ms; needs minio, curl, python3, awscli)
+#
+# Many watchers against one MinIO (issue 14 item 5):
+#   bash scripts/bench-watch.sh watchers [SECONDS] [INTERVAL_MS] [N...]
+# starts N `vsync run --watch` processes on the same env (default 1 10 25 50,
+# 20 s at --watch=200ms each) and prints, per N, the polls MinIO answered,
+# the CPU of all the watchers and of MinIO per poll, and the load average
+# before and after.
 cd "$(dirname "$0")/.."
 . scripts/lib-bench.sh
 need minio curl python3 aws
+MODE=polls
+if [ "${1:-}" = watchers ]; then MODE=watchers; shift; fi
 POLLS=${1:-300}
 INTERVAL_MS=${2:-100}
 INTERVAL=${INTERVAL_MS}ms
@@ -50,6 +61,38 @@ after_poll() {
   done
 }
 
+# rss PID: its resident memory, from /proc/PID/status.
+rss() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s %.1f MB  ", $1, $2 / 1024}' /proc/"$1"/status; }
+
+if [ "$MODE" = watchers ]; then
+  SECS=$POLLS
+  [ "$#" -gt 2 ] && shift 2 || set -- 1 10 25 50
+  load() { cut -d' ' -f1-3 /proc/loadavg; }
+  echo "| watchers | polls (MinIO requests) | watchers' CPU per poll | MinIO's CPU per poll | load average before → after |"
+  echo "| --- | --- | --- | --- | --- |"
+  for n in "$@"; do
+    pids=()
+    for i in $(seq 1 "$n"); do
+      d=$BENCH_DIR/w$n-$i && mkdir -p "$d"
+      (cd "$d" && export VSYNC_CONFIG=$token VSYNC_PASSPHRASE=$pass XDG_RUNTIME_DIR=$d
+        unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+        exec "$VSYNC" run --watch="$INTERVAL" -- sleep 100000) &
+      pids+=($!)
+    done
+    sleep 3 # letting every watcher fetch and page in before the window; a benchmark, not a test
+    before=$(load)
+    r0=$(requests) m0=$(cpu_ns "$MINIO_PID") c0=0
+    for p in "${pids[@]}"; do c0=$((c0 + $(cpu_ns "$p"))); done
+    sleep "$SECS" # the measured window
+    r1=$(requests) m1=$(cpu_ns "$MINIO_PID") c1=0
+    for p in "${pids[@]}"; do c1=$((c1 + $(cpu_ns "$p"))); done
+    kill -TERM "${pids[@]}"; wait "${pids[@]}" || true
+    awk -v n="$n" -v r=$((r1 - r0)) -v c=$((c1 - c0)) -v m=$((m1 - m0)) -v b="$before" -v a="$(load)" \
+      'BEGIN { printf "| %d | %d | %.3f ms | %.3f ms | %s → %s |\n", n, r, c / 1e6 / r, m / 1e6 / r, b, a }'
+  done
+  exit 0
+fi
+
 run_dir=$BENCH_DIR/run && mkdir -p "$run_dir" && cd "$run_dir"
 export VSYNC_CONFIG=$token VSYNC_PASSPHRASE=$pass XDG_RUNTIME_DIR=$run_dir
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
@@ -59,9 +102,13 @@ vpid=$!
 
 # Skip the first polls (the connection is set up, the code paged in).
 after_poll 5
-p0=$(polls) r0=$(requests) c0=$(cpu_ns $vpid) t0=$(cpu_ticks $vpid)
+p0=$(polls) r0=$(requests) c0=$(cpu_ns $vpid) t0=$(cpu_ticks $vpid) m0=$(rss $vpid)
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 after_poll $((p0 + POLLS))
-p1=$(polls) r1=$(requests) c1=$(cpu_ns $vpid) t1=$(cpu_ticks $vpid)
+p1=$(polls) r1=$(requests) c1=$(cpu_ns $vpid) t1=$(cpu_ticks $vpid) m1=$(rss $vpid)
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "resident memory after $p0 polls: $m0"
+echo "resident memory after $p1 polls: $m1"
 kill -TERM $vpid; wait $vpid || true
 
 if grep -v 'watch poll [0-9]*: not modified$' "$BENCH_DIR/watch.err" | grep -q .; then

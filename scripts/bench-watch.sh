@@ -20,8 +20,8 @@
 #   bash scripts/bench-watch.sh watchers [SECONDS] [INTERVAL_MS] [N...]
 # starts N `vsync run --watch` processes on the same env (default 1 10 25 50,
 # 20 s at --watch=200ms each) and prints, per N, the polls MinIO answered,
-# the CPU of all the watchers and of MinIO per poll, and the load average
-# before and after.
+# the CPU per poll of all the watchers (their threads' run time) and of
+# MinIO (utime+stime), and the load average before and after.
 cd "$(dirname "$0")/.."
 . scripts/lib-bench.sh
 need minio curl python3 aws
@@ -81,14 +81,16 @@ if [ "$MODE" = watchers ]; then
     done
     sleep 3 # letting every watcher fetch and page in before the window; a benchmark, not a test
     before=$(load)
-    r0=$(requests) m0=$(cpu_ns "$MINIO_PID") c0=0
+    r0=$(requests) m0=$(cpu_ticks "$MINIO_PID") c0=0
     for p in "${pids[@]}"; do c0=$((c0 + $(cpu_ns "$p"))); done
     sleep "$SECS" # the measured window
-    r1=$(requests) m1=$(cpu_ns "$MINIO_PID") c1=0
+    r1=$(requests) m1=$(cpu_ticks "$MINIO_PID") c1=0
     for p in "${pids[@]}"; do c1=$((c1 + $(cpu_ns "$p"))); done
     kill -TERM "${pids[@]}"; wait "${pids[@]}" || true
-    awk -v n="$n" -v r=$((r1 - r0)) -v c=$((c1 - c0)) -v m=$((m1 - m0)) -v b="$before" -v a="$(load)" \
-      'BEGIN { printf "| %d | %d | %.3f ms | %.3f ms | %s → %s |\n", n, r, c / 1e6 / r, m / 1e6 / r, b, a }'
+    # MinIO's CPU from /proc/PID/stat (utime+stime, clock ticks): the
+    # threads' schedstat loses the time of the threads that exited.
+    awk -v n="$n" -v r=$((r1 - r0)) -v c=$((c1 - c0)) -v m=$((m1 - m0)) -v hz="$(getconf CLK_TCK)" -v b="$before" -v a="$(load)" \
+      'BEGIN { printf "| %d | %d | %.3f ms | %.3f ms | %s → %s |\n", n, r, c / 1e6 / r, m * 1000 / hz / r, b, a }'
   done
   exit 0
 fi

@@ -20,10 +20,15 @@ load() { printf '  load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 if [ -n "$OLD" ]; then
   echo "20 KB cold start, vsync run -- true with a token (old $BENCH_OLD vs new, interleaved):"
   load
+  # hyperfine runs one command's runs after the other's: run the pair
+  # again in the other order, so that a drift of the machine shows.
   (export VSYNC_CONFIG=$token VSYNC_PASSPHRASE=$pass; unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
     hyperfine -N --warmup 5 --runs 100 --export-json "$BENCH_DIR/cold.json" \
-      -n "old ($BENCH_OLD)" "$OLD run -- true" -n new "$VSYNC run -- true" >/dev/null)
-  medians "$BENCH_DIR/cold.json"
+      -n "old ($BENCH_OLD)" "$OLD run -- true" -n new "$VSYNC run -- true" >/dev/null
+    medians "$BENCH_DIR/cold.json"
+    hyperfine -N --warmup 5 --runs 100 --export-json "$BENCH_DIR/cold.json" \
+      -n new "$VSYNC run -- true" -n "old ($BENCH_OLD)" "$OLD run -- true" >/dev/null
+    medians "$BENCH_DIR/cold.json")
   load
 fi
 

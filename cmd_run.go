@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -334,6 +335,35 @@ func argsTooLarge(err error, args []string, vars []envVar) error {
 		err, total, len(vars), key, largest, maxArgStrlen)
 }
 
+// subscribe relays sigs to ch: the standard signals (1 to 31: the stop
+// signals, HUP, and those that would crash vsync with a Go runtime dump)
+// at once, the real-time ones in the background, and closes the returned
+// channel once all are subscribed. Each signal.Notify of a new signal is a
+// round trip with the runtime's signal thread (~40 us); the thirty
+// real-time signals cost a wrapper's start-up more than a millisecond,
+// which the background subscription overlaps with reading the vault.
+// Wait on the channel before starting a child, so that every signal is
+// relayed from then on, and before signal.Stop.
+func subscribe(ch chan<- os.Signal, sigs []os.Signal) <-chan struct{} {
+	var now, later []os.Signal
+	for _, s := range sigs {
+		if n, ok := s.(syscall.Signal); ok && n >= 32 {
+			later = append(later, s)
+		} else {
+			now = append(now, s)
+		}
+	}
+	signal.Notify(ch, now...)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if len(later) > 0 {
+			signal.Notify(ch, later...)
+		}
+	}()
+	return done
+}
+
 // runRun is `vsync run`.
 func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 	if len(o.Command) == 0 {
@@ -342,14 +372,15 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 	// Subscribe before anything slow, so a signal that arrives while the
 	// vault is read is not lost: it is delivered to the child once started.
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, launcher.ForwardedSignals()...)
-	defer signal.Stop(sigs)
+	subscribed := subscribe(sigs, launcher.ForwardedSignals())
+	defer func() { <-subscribed; signal.Stop(sigs) }()
 
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	<-subscribed // every forwarded signal, before the child starts
 
 	stdin, _ := sys.Stdin.(*os.File)
 	cfg := launcher.Config{

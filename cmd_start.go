@@ -217,8 +217,8 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	// stdout (`vsync start | head`) fails with EPIPE, which stops the
 	// processes and lets the private files be removed, rather than kill
 	// vsync.
-	signal.Notify(sigs, launcher.ForwardedSignals()...)
-	defer signal.Stop(sigs)
+	subscribed := subscribe(sigs, launcher.ForwardedSignals())
+	defer func() { <-subscribed; signal.Stop(sigs) }()
 
 	plan, err := planStart(o.Procfile, o.Concurrency, o.Names)
 	if err != nil {
@@ -298,6 +298,7 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	if _, err := group(p.Vars, sigs); err != nil {
 		return err // a bad command line, before anything starts
 	}
+	<-subscribed // every forwarded signal, before a process starts
 	// Signals are the group's business from here, as in runRun.
 	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
 		func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {

@@ -77,29 +77,9 @@ func FuzzParsePayload(f *testing.F) {
 // does, without its checks) and 64 KiB of filler re-framed into the SEIPD
 // packet.
 func hostileFuzzSeed(ct []byte, octet byte) []byte {
-	r := bytes.NewReader(ct)
-	if _, err := unlockSKESK(r, []byte(testPass), nil); err != nil {
+	start, body, err := splitSEIPD(ct)
+	if err != nil {
 		return nil
-	}
-	start := len(ct) - r.Len()
-	var body []byte
-	for p := ct[start+1:]; len(p) > 0; {
-		b0 := p[0]
-		n, partial := 0, false
-		switch {
-		case b0 < 192:
-			n, p = int(b0), p[1:]
-		case b0 < 224:
-			n, p = int(b0-192)<<8+int(p[1])+192, p[2:]
-		case b0 == 255:
-			n, p = int(binary.BigEndian.Uint32(p[1:5])), p[5:]
-		default:
-			n, p, partial = 1<<(b0&0x1F), p[1:], true
-		}
-		body, p = append(body, p[:n]...), p[n:]
-		if !partial {
-			break
-		}
 	}
 	body = append(body, make([]byte, 64<<10)...)
 	body[1+19] ^= 0xF0 ^ octet

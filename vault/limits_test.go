@@ -6,23 +6,34 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 )
 
-// seipdOffsets returns where the SEIPD packet of a bundle starts and
-// its body (the version byte and the encrypted stream), de-chunked from its
+// seipdBody returns where the SEIPD packet of a bundle starts and its
+// body (the version byte and the encrypted stream), de-chunked from its
 // partial lengths.
 func seipdBody(t *testing.T, ct []byte) (start int, body []byte) {
 	t.Helper()
+	start, body, err := splitSEIPD(ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start, body
+}
+
+// splitSEIPD is seipdBody without a test: the SEIPD packet's offset in ct
+// and its de-chunked body.
+func splitSEIPD(ct []byte) (start int, body []byte, err error) {
 	r := bytes.NewReader(ct)
 	if _, err := unlockSKESK(r, []byte(testPass), nil); err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	start = len(ct) - r.Len()
 	if ct[start] != 0xD2 {
-		t.Fatalf("SEIPD tag %#x", ct[start])
+		return 0, nil, fmt.Errorf("SEIPD tag %#x", ct[start])
 	}
 	p := ct[start+1:]
 	for {
@@ -41,7 +52,7 @@ func seipdBody(t *testing.T, ct []byte) (start int, body []byte) {
 		}
 		body, p = append(body, p[:n]...), p[n:]
 		if !partial {
-			return start, body
+			return start, body, nil
 		}
 	}
 }

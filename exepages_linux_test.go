@@ -104,7 +104,10 @@ func TestReleaseExecutablePages(t *testing.T) {
 // vsync start gives its executable's start-up pages back once the group
 // runs, as vsync run does: the resident part of the executable's
 // read-only mappings falls under a quarter of what it was once every
-// process was started (issue 14: start at rest as small as run).
+// process was started (issue 14: start at rest as small as run). The
+// bound is relative: a race-detector build under load faults back more of
+// its larger runtime than a release build (2.3 MB seen in CI against 1.0
+// MB here); the absolute figure is bench-start.sh's to measure.
 func TestStartReleasesExecutablePages(t *testing.T) {
 	dir := t.TempDir()
 	writeProcfile(t, dir, "web: echo ready; exec sleep 30\nworker: echo ready; exec sleep 30\n")
@@ -112,9 +115,9 @@ func TestStartReleasesExecutablePages(t *testing.T) {
 	r.waitLines(t, "ready", "ready")
 	pid := strconv.Itoa(r.cmd.Process.Pid)
 	first := exeResidentKBOf(t, pid)
-	last := first
+	last, limit := first, first/4
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
-		if last = exeResidentKBOf(t, pid); last < 2048 {
+		if last = exeResidentKBOf(t, pid); last < limit {
 			break
 		}
 		time.Sleep(20 * time.Millisecond) // polling /proc, bounded by the deadline
@@ -124,7 +127,7 @@ func TestStartReleasesExecutablePages(t *testing.T) {
 	}
 	r.wait(t)
 	t.Logf("executable's read-only pages resident in vsync start: %d kB once started, %d kB later", first, last)
-	if last >= 2048 {
-		t.Fatalf("vsync start keeps %d kB of its executable resident (%d kB once started); want under 2048 kB", last, first)
+	if last >= limit {
+		t.Fatalf("vsync start keeps %d kB of its executable resident (%d kB once started); want under a quarter, %d kB", last, first, limit)
 	}
 }

@@ -74,35 +74,14 @@ Environment:
    XDG_CONFIG_HOME                           where profiles and passphrases live (default ~/.config)
    AWS_*                                     the standard AWS credential chain for S3 profiles
 
-Exit codes:
-   0   success
-   1   any other failure
-   64  bad flags or arguments
-   65  malformed input: a dotenv syntax error (file and line); a bundle vsync
-       run could not start from (push, pull, verify and run refuse it)
-   66  env, generation or file not found; nothing pushed yet
-   67  wrong passphrase
-   68  bundle tampered, truncated, failed a manifest or chain check, or over
-       the maximum bundle size (--max-bundle-size, default 256MiB)
-   69  bucket or endpoint unreachable, bucket missing
-   70  a bug in vsync
-   71  credentials refused (403)
-   72  push conflict: lost a race, or based on an older generation than the remote
-   73  pull (or use) would overwrite local files that were never pushed
-   74  push found nothing changed; nothing pushed
-   76  run: the command's arguments and environment are too large (E2BIG)
-   78  malformed vsync.toml or profiles.toml, missing profile, project, passphrase
-       or AWS credentials (none in the environment, shared files or profile)
-   126 run: the command cannot be executed
-   127 run: the command was not found
-   otherwise "vsync run" exits with its child's code (128+N after signal N)`
+`
 
 func newApp(sys *sysEnv) *cli.App {
 	app := &cli.App{
 		Name:                   "vsync",
 		Usage:                  "twelve-factor configuration from an encrypted vault in S3",
 		UsageText:              "vsync COMMAND [flags] [args]",
-		Description:            appDescription,
+		Description:            appDescription + exitCodesHelp(),
 		HideVersion:            true,
 		Writer:                 sys.Stdout,
 		ErrWriter:              sys.Stderr,

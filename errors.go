@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -57,84 +56,115 @@ func (e configError) Unwrap() error { return e.err }
 
 func configErrorf(format string, a ...any) error { return configError{fmt.Errorf(format, a...)} }
 
-// exitCode maps an error to the documented exit code (exitcodes.go). It is
-// the only place that decides one.
+// errorRule gives the errors it matches an exit code and, when hint is
+// not nil, the hint printed under them.
+type errorRule struct {
+	match func(error) bool
+	code  int
+	hint  func(error) string
+}
+
+// is matches the errors that errors.Is finds target in.
+func is(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
+
+// as matches the errors that errors.As finds a T in.
+func as[T error]() func(error) bool {
+	return func(err error) bool {
+		var t T
+		return errors.As(err, &t)
+	}
+}
+
+// text is a hint that does not depend on the error.
+func text(hint string) func(error) string {
+	return func(error) string { return hint }
+}
+
+// errorRules is the one table from error to exit code and hint (the
+// codes are those of exitCodeDocs). The first rule that matches decides;
+// packages below the CLI return sentinel or typed errors and know neither.
+func errorRules() []errorRule {
+	return []errorRule{
+		{as[usageError](), exitUsage, usageHint},
+		{is(vault.ErrWrongPassphrase), exitPassphrase, text(wrongPassphraseHint)},
+		{isTooLarge, exitTampered, tooLargeHint},
+		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, errChain), exitTampered,
+			text(`nothing was written; the stored bundle is damaged or was tampered with: run "vsync verify ENV"`)},
+		{as[*s3bundle.NoDirError](), exitUnreachable, func(err error) string {
+			var nd *s3bundle.NoDirError
+			errors.As(err, &nd)
+			return fmt.Sprintf("create it (mkdir -m 700 %q), or point the profile elsewhere (\"vsync profile add NAME --dir PATH --force\"; \"vsync profile list\" shows them)", nd.Root)
+		}},
+		{is(s3bundle.ErrNoBucket), exitUnreachable, text(`check the profile's bucket ("vsync profile list"), or create the bucket`)},
+		{is(s3bundle.ErrUnreachable), exitUnreachable, text("check the profile's endpoint and the network")},
+		{is(errUnsafeCacheDir), exitConfig, text("--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates")},
+		{is(launcher.ErrUnsafeBase), exitFailure, text("private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own")},
+		{is(s3bundle.ErrAccessDenied), exitDenied, text("check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the AWS profile, or the profile's keys")},
+		{is(s3bundle.ErrConflict), exitConflict, nil},
+		{anyOf(s3bundle.ErrNotExist, fs.ErrNotExist), exitNotFound, nil},
+		{as[*vault.SyntaxError](), exitDataErr, nil},
+		{anyOf(s3bundle.ErrToken, errNotStartable), exitDataErr, nil},
+		{is(s3bundle.ErrNoCredentials), exitConfig, text("export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)")},
+		{as[configError](), exitConfig, nil},
+		{as[toml.ParseError](), exitConfig, nil},
+	}
+}
+
+// wrongPassphraseHint is the hint under every wrong passphrase.
+const wrongPassphraseHint = `check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with "vsync passphrase set ENV"`
+
+// anyOf matches the errors that errors.Is finds one of targets in.
+func anyOf(targets ...error) func(error) bool {
+	return func(err error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// usageHint points at the help of the command a usage error is about.
+func usageHint(err error) string {
+	var ic inCommand
+	if errors.As(err, &ic) {
+		return fmt.Sprintf("see \"vsync %s --help\"", ic.cmd)
+	}
+	return "see \"vsync --help\""
+}
+
+// exitCode maps an error to its documented exit code: an explicit one
+// (cliError, being replaced by errorRules), else the first rule matching.
 func exitCode(err error) int {
-	var ce *cliError
-	var ue usageError
-	var se *vault.SyntaxError
-	var cfe configError
-	var pe toml.ParseError
-	switch {
-	case err == nil:
+	if err == nil {
 		return exitOK
-	case errors.As(err, &ce) && ce.code != 0:
+	}
+	var ce *cliError
+	if errors.As(err, &ce) && ce.code != 0 {
 		return ce.code
-	case errors.As(err, &ue):
-		return exitUsage
-	case errors.Is(err, vault.ErrWrongPassphrase):
-		return exitPassphrase
-	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath),
-		errors.Is(err, vault.ErrManifest), errors.Is(err, errChain), isTooLarge(err):
-		return exitTampered
-	case errors.Is(err, s3bundle.ErrUnreachable), errors.Is(err, s3bundle.ErrNoBucket):
-		return exitUnreachable
-	case errors.Is(err, errUnsafeCacheDir):
-		return exitConfig
-	case errors.Is(err, s3bundle.ErrAccessDenied):
-		return exitDenied
-	case errors.Is(err, s3bundle.ErrConflict):
-		return exitConflict
-	case errors.Is(err, s3bundle.ErrNotExist), errors.Is(err, fs.ErrNotExist):
-		return exitNotFound
-	case errors.As(err, &se), errors.Is(err, s3bundle.ErrToken), errors.Is(err, errNotStartable):
-		return exitDataErr
-	case errors.As(err, &cfe), errors.As(err, &pe), errors.Is(err, s3bundle.ErrNoCredentials):
-		return exitConfig
-	case errors.Is(err, context.Canceled):
-		return exitFailure
+	}
+	for _, r := range errorRules() {
+		if r.match(err) {
+			return r.code
+		}
 	}
 	return exitFailure
 }
 
 // hintFor returns the hint to print under err: the innermost explicit one,
-// else a default for the kind of error.
+// else that of the first rule matching that has one.
 func hintFor(err error) string {
 	var ce *cliError
 	if errors.As(err, &ce) && ce.hint != "" {
 		return ce.hint
 	}
-	var nd *s3bundle.NoDirError
-	switch {
-	case isTooLarge(err):
-		return tooLargeHint(err)
-	case errors.Is(err, vault.ErrWrongPassphrase):
-		return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with \"vsync passphrase set ENV\""
-	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, vault.ErrUnsafePath),
-		errors.Is(err, vault.ErrManifest), errors.Is(err, errChain):
-		return "nothing was written; the stored bundle is damaged or was tampered with: run \"vsync verify ENV\""
-	case errors.As(err, &nd):
-		return fmt.Sprintf("create it (mkdir -m 700 %q), or point the profile elsewhere (\"vsync profile add NAME --dir PATH --force\"; \"vsync profile list\" shows them)", nd.Root)
-	case errors.Is(err, s3bundle.ErrNoBucket):
-		return "check the profile's bucket (\"vsync profile list\"), or create the bucket"
-	case errors.Is(err, s3bundle.ErrUnreachable):
-		return "check the profile's endpoint and the network"
-	case errors.Is(err, errUnsafeCacheDir):
-		return "--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates"
-	case errors.Is(err, launcher.ErrUnsafeBase):
-		return "private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own"
-	case errors.Is(err, s3bundle.ErrNoCredentials):
-		return "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)"
-	case errors.Is(err, s3bundle.ErrAccessDenied):
-		return "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the AWS profile, or the profile's keys"
-	}
-	var ue usageError
-	if errors.As(err, &ue) {
-		var ic inCommand
-		if errors.As(err, &ic) {
-			return fmt.Sprintf("see \"vsync %s --help\"", ic.cmd)
+	for _, r := range errorRules() {
+		if r.hint != nil && r.match(err) {
+			return r.hint(err)
 		}
-		return "see \"vsync --help\""
 	}
 	return ""
 }

@@ -74,20 +74,7 @@ func (g *group) supervise(ctx context.Context, stopNow bool, why string) int {
 			}
 			s.exited(ev)
 		case <-s.causeC:
-			// Exits already waiting happened before the stop.
-			for more := true; more; {
-				select {
-				case ev, ok := <-g.events:
-					if ok {
-						s.exited(ev)
-					} else {
-						more = false
-						g.events = closedEvents()
-					}
-				default:
-					more = false
-				}
-			}
+			s.exitedBefore()
 			s.stop(s.cause)
 		case sig, ok := <-sigs:
 			if !ok {
@@ -96,15 +83,8 @@ func (g *group) supervise(ctx context.Context, stopNow bool, why string) int {
 			}
 			s.signaled(sig)
 		case <-closed:
-			// Nobody reads the output (`vsync start | head`): stop as a
-			// Ctrl-C would, exit 128+SIGPIPE.
 			closed = nil
-			if !s.stopping {
-				if s.failCode == 0 && s.sigCode == 0 {
-					s.sigCode = 128 + int(syscall.SIGPIPE)
-				}
-				s.stop("output closed")
-			}
+			s.outputClosed()
 		case <-done:
 			done = nil
 			s.stop("")
@@ -115,6 +95,36 @@ func (g *group) supervise(ctx context.Context, stopNow bool, why string) int {
 			s.rescan()
 		}
 	}
+}
+
+// exitedBefore records the exits already waiting on the events: they
+// happened before the stop that is about to start.
+func (s *groupStop) exitedBefore() {
+	g := s.g
+	for {
+		select {
+		case ev, ok := <-g.events:
+			if !ok {
+				g.events = closedEvents()
+				return
+			}
+			s.exited(ev)
+		default:
+			return
+		}
+	}
+}
+
+// outputClosed stops the group when nobody reads the output (`vsync start
+// | head`), as a Ctrl-C would, with exit code 128+SIGPIPE.
+func (s *groupStop) outputClosed() {
+	if s.stopping {
+		return
+	}
+	if s.failCode == 0 && s.sigCode == 0 {
+		s.sigCode = 128 + int(syscall.SIGPIPE)
+	}
+	s.stop("output closed")
 }
 
 // exited records the exit of a child and reports it when it is a process

@@ -199,63 +199,12 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 	}
 	defer null.Close()
 
-	// The parent-death signal fires when the thread that forked the child
-	// exits, not the process: fork every child from one locked thread that
-	// stays alive until the group is gone.
 	results := make(chan startResult)
 	release := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		tried := false // to start the watchdog
-		for i, p := range g.cfg.Procs {
-			if failed[i] != nil {
-				results <- startResult{nil, &startErr{p.Name, failed[i]}}
-				continue
-			}
-			if !tried {
-				g.watchdog, tried = startWatchdog(null), true
-			}
-			m, err := g.start(p, paths[i], i, null)
-			if err == nil {
-				g.watchdog.watch(m.pid)
-			}
-			results <- startResult{m, err}
-			var se *startErr
-			if err != nil && !errors.As(err, &se) {
-				break // RunGroup cannot do its job
-			}
-		}
-		close(results)
-		<-release
-		runtime.UnlockOSThread()
-	}()
+	go g.startAll(paths, failed, null, results, release)
 	defer close(release)
 
-	g.byPid = map[int]*member{}
-	code := 0
-	var fatal error
-	firstFailed := "" // "b.1 exited with code 127", the first that could not start
-	for res := range results {
-		if res.err != nil {
-			var se *startErr
-			if errors.As(res.err, &se) {
-				c := codeFor(se.err)
-				if c == 1 {
-					c = ExitNotFound
-				}
-				g.cannotStart(se.name, se.err, c)
-				if code == 0 {
-					code = c // the first to fail decides
-					firstFailed = se.name + " exited with code " + strconv.Itoa(c)
-				}
-			} else {
-				fatal = res.err
-			}
-			continue
-		}
-		g.members = append(g.members, res.m)
-		g.byPid[res.m.pid] = res.m
-	}
+	code, firstFailed, fatal := g.collect(results)
 	// The starting thread is done with the watchdog (results is closed).
 	if len(g.members) == 0 {
 		g.watchdog.stop()
@@ -282,6 +231,68 @@ func (g *group) run(ctx context.Context, paths []string, failed []error) (int, e
 		return 1, fatal
 	}
 	return code, nil
+}
+
+// startAll starts the processes, those whose failed entry is nil, in
+// order, and reports each (or its failed entry) on results, which it then
+// closes. The parent-death signal fires when the thread that forked the
+// child exits, not the process: every child is forked from this one
+// locked thread, which stays alive until release is closed (the group is
+// gone). The watchdog is started before the first process.
+func (g *group) startAll(paths []string, failed []error, null *os.File, results chan<- startResult, release <-chan struct{}) {
+	runtime.LockOSThread()
+	tried := false // to start the watchdog
+	for i, p := range g.cfg.Procs {
+		if failed[i] != nil {
+			results <- startResult{nil, &startErr{p.Name, failed[i]}}
+			continue
+		}
+		if !tried {
+			g.watchdog, tried = startWatchdog(null), true
+		}
+		m, err := g.start(p, paths[i], i, null)
+		if err == nil {
+			g.watchdog.watch(m.pid)
+		}
+		results <- startResult{m, err}
+		var se *startErr
+		if err != nil && !errors.As(err, &se) {
+			break // RunGroup cannot do its job
+		}
+	}
+	close(results)
+	<-release
+	runtime.UnlockOSThread()
+}
+
+// collect makes the group of the processes reported on results and prints
+// those that could not start. code is the exit code of the first of these
+// (127 unless not executable), firstFailed its line ("b.1 exited with code
+// 127"); fatal is an error that keeps RunGroup from doing its job.
+func (g *group) collect(results <-chan startResult) (code int, firstFailed string, fatal error) {
+	g.byPid = map[int]*member{}
+	for res := range results {
+		if res.err != nil {
+			var se *startErr
+			if errors.As(res.err, &se) {
+				c := codeFor(se.err)
+				if c == 1 {
+					c = ExitNotFound
+				}
+				g.cannotStart(se.name, se.err, c)
+				if code == 0 {
+					code = c // the first to fail decides
+					firstFailed = se.name + " exited with code " + strconv.Itoa(c)
+				}
+			} else {
+				fatal = res.err
+			}
+			continue
+		}
+		g.members = append(g.members, res.m)
+		g.byPid[res.m.pid] = res.m
+	}
+	return code, firstFailed, fatal
 }
 
 // startErr is a process that could not be executed, reported on its line.

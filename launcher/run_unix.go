@@ -153,6 +153,11 @@ type supervisor struct {
 	// watchdog kills the child's process group should vsync die first
 	// (see startWatchdog); nil when there is none.
 	watchdog *watchdog
+	// stopping: a stop signal (or ctx) has been passed on; killC fires
+	// KillTimeout later. escalated: SIGKILL has been sent to the group.
+	stopping  bool
+	killC     <-chan time.Time
+	escalated bool
 }
 
 // target is where forwarded signals go: the child, or with SignalGroup its
@@ -179,26 +184,9 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	}
 
 	sys := groupSysProcAttr() // its own group, and SIGKILL should vsync die
-	if !cfg.TerminalOff && cfg.Stdin != nil {
-		fd := int(cfg.Stdin.Fd())
-		if term.IsTerminal(fd) {
-			if fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && fg == unix.Getpgrp() {
-				// The child sets itself as foreground between setpgid
-				// and exec, with signals blocked, so it never runs as a
-				// background job.
-				sys.Foreground, sys.Ctty, s.tty = true, fd, fd
-			}
-		}
-	}
-
-	s.reapAll = os.Getpid() == 1
-	if cfg.Subreaper && !s.reapAll {
-		if prev, err := setSubreaper(true); err == nil {
-			s.reapAll = true
-			if !prev {
-				defer func() { _, _ = setSubreaper(false) }()
-			}
-		}
+	s.handTerminal(sys)
+	if s.takeReaping() {
+		defer func() { _, _ = setSubreaper(false) }()
 	}
 
 	env := cfg.Env
@@ -238,9 +226,9 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	s.events = make(chan exitEvent, 16)
 	go s.reap()
 
-	code, lost, escalated := s.supervise(ctx)
+	code, lost := s.supervise(ctx)
 	s.restoreTerminal()
-	s.teardown(escalated)
+	s.teardown()
 	if !s.reapAll {
 		s.watchdog.stop() // the reaper waited for the child only
 	}
@@ -251,232 +239,36 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	return code, nil
 }
 
-// reap waits for children and reports each on s.events, closing it when
-// there is nothing left to wait for: when reaping all, at ECHILD; otherwise
-// once the child itself has been reaped.
-//
-// Stops and continues are reported too (WUNTRACED, WCONTINUED), for job
-// control; exitEvent.exited tells them apart.
-func (s *supervisor) reap() {
-	const jobs = unix.WUNTRACED | unix.WCONTINUED
-	if s.reapAll {
-		reapEvents(-1, 0, jobs, s.events)
-	} else {
-		reapEvents(s.pid, s.pid, jobs, s.events)
-	}
-}
-
-// reapChildren waits for target (a pid, or -1 for any child of the
-// process) and reports each child that exited or died on events. It closes
-// events when wait4 fails (ECHILD: nothing left to wait for) or once the
-// child last (when not 0) has been reported.
-func reapChildren(target, last int, events chan<- exitEvent) {
-	reapEvents(target, last, 0, events)
-}
-
-// reapEvents is reapChildren with extra wait4 options: with WUNTRACED
-// and WCONTINUED it also reports the children that stop or continue.
-func reapEvents(target, last, options int, events chan<- exitEvent) {
-	defer close(events)
-	for {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(target, &ws, options, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return // ECHILD: no children left
-		}
-		ev := exitEvent{pid: pid, status: ws}
-		if !ev.exited() && !ws.Stopped() && !ws.Continued() {
-			continue
-		}
-		events <- ev
-		if last != 0 && pid == last && ev.exited() {
-			return
-		}
-	}
-}
-
-// exited reports whether the event is a child's end, not a stop or a
-// continue.
-func (ev exitEvent) exited() bool { return ev.status.Exited() || ev.status.Signaled() }
-
-// supervise forwards signals until the child exits and returns its code.
-// lost reports that the reaper ran out of children without seeing it;
-// escalated that SIGKILL has already been sent to the group.
-func (s *supervisor) supervise(ctx context.Context) (code int, lost, escalated bool) {
-	sigs := s.cfg.Signals
-	done := ctx.Done()
-	stopping := false
-	var killC <-chan time.Time
-	stop := func(sig syscall.Signal) {
-		if stopping {
-			_ = unix.Kill(-s.pid, syscall.SIGKILL)
-			escalated = true
-			return
-		}
-		stopping = true
-		_ = unix.Kill(s.target(), sig)
-		// A stopped process acts on it only once continued; a running
-		// one gets no SIGCONT it did not ask for.
-		if s.stopped || isStopped(s.pid) {
-			s.resume()
-		} else if s.cfg.SignalGroup {
-			_ = unix.Kill(-s.pid, syscall.SIGCONT)
-		}
-		t := time.NewTimer(s.timeout)
-		killC = t.C
-	}
-	for {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				return 1, true, escalated
-			}
-			switch {
-			case ev.pid != s.pid:
-				// An orphan re-parented to vsync: reaped (or stopped),
-				// nothing else to do.
-			case ev.exited():
-				return exitStatus(ev.status), false, escalated
-			case ev.status.Stopped():
-				s.childStopped(ev.status.StopSignal())
-			case ev.status.Continued():
-				s.stopped = false
-			}
-		case sig, ok := <-sigs:
-			if !ok {
-				sigs = nil
-				continue
-			}
-			if !isForwarded(sig) {
-				continue
-			}
-			switch ss := sig.(syscall.Signal); {
-			case isStopSignal(ss):
-				stop(ss)
-			case ss == syscall.SIGCONT && s.stopped:
-				s.resume() // fg or bg: vsync itself was just continued
-			default:
-				_ = unix.Kill(s.target(), ss)
-			}
-		case <-done:
-			done = nil
-			stop(s.killSig)
-		case <-killC:
-			killC = nil
-			_ = unix.Kill(-s.pid, syscall.SIGKILL)
-			escalated = true
-		}
-	}
-}
-
-// exitStatus is the shell's view of a wait status.
-func exitStatus(ws unix.WaitStatus) int {
-	if ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ws.ExitStatus()
-}
-
-// teardown stops what is left of the child's process group (and, when
-// reaping all, every remaining child of the process): KillSignal, then
-// SIGKILL after KillTimeout or at a stop signal. It returns when they are
-// gone; when not reaping all, at most KillTimeout after SIGKILL (what is
-// left then are zombies of a parent outside the group).
-func (s *supervisor) teardown(escalated bool) {
-	sig := s.killSig
-	if escalated {
-		sig = syscall.SIGKILL
-	}
-	var groupSent syscall.Signal
-	groupGone := false
-	sent := map[int]syscall.Signal{}
-	send := func() {
-		if !groupGone && groupSent != sig {
-			groupSent = sig
-			if unix.Kill(-s.pid, sig) == unix.ESRCH {
-				groupGone = true
-			} else if sig != syscall.SIGKILL {
-				// Members may be stopped (SIGTTIN once the terminal
-				// is back with vsync): let them see the signal.
-				_ = unix.Kill(-s.pid, syscall.SIGCONT)
-			}
-		}
-		if s.reapAll {
-			for _, c := range childrenOf(os.Getpid()) {
-				if s.watchdog.is(c) {
-					continue
-				}
-				if sent[c] != sig {
-					sent[c] = sig
-					_ = unix.Kill(c, sig)
-					if sig != syscall.SIGKILL {
-						_ = unix.Kill(c, syscall.SIGCONT)
-					}
-				}
-			}
-		}
-	}
-	finished := func() bool {
-		if s.reapAll {
-			s.releaseWatchdog()
-			return s.events == nil
-		}
-		if !groupGone && unix.Kill(-s.pid, 0) == unix.ESRCH {
-			groupGone = true
-		}
-		return groupGone
-	}
-
-	// Drain the child's own exit notification channel when not reaping
-	// all: it is closed right after the child.
-	if !s.reapAll {
-		s.events = nil
-	}
-	send()
-	if finished() {
+// handTerminal makes sys give the child the terminal on Stdin when vsync's
+// process group holds it: the child sets itself as foreground between
+// setpgid and exec, with signals blocked, so it never runs as a background
+// job.
+func (s *supervisor) handTerminal(sys *syscall.SysProcAttr) {
+	if s.cfg.TerminalOff || s.cfg.Stdin == nil {
 		return
 	}
-	timer := time.NewTimer(s.timeout)
-	defer timer.Stop()
-	var giveUp <-chan time.Time // a group of zombies whose parent never reaps them
-	tick := time.NewTicker(rescanInterval)
-	defer tick.Stop()
-	sigs := s.cfg.Signals
-	for !finished() {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				s.events = nil
-				continue
-			}
-			if ev.exited() {
-				delete(sent, ev.pid)
-				send()
-			}
-		case <-tick.C:
-			send()
-		case <-timer.C:
-			sig = syscall.SIGKILL
-			send()
-			if !s.reapAll {
-				giveUp = time.After(s.timeout)
-			}
-		case <-giveUp:
-			return
-		case x, ok := <-sigs:
-			if !ok {
-				sigs = nil
-				continue
-			}
-			if isStopSignal(x) {
-				sig = syscall.SIGKILL
-				send()
-			}
+	fd := int(s.cfg.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return
+	}
+	if fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && fg == unix.Getpgrp() {
+		sys.Foreground, sys.Ctty, s.tty = true, fd, fd
+	}
+}
+
+// takeReaping decides whether Run reaps every child of the process: as
+// PID 1, or as a child subreaper with Config.Subreaper (where supported).
+// undo reports that this call made the process a subreaper, which Run
+// must undo when it returns.
+func (s *supervisor) takeReaping() (undo bool) {
+	s.reapAll = os.Getpid() == 1
+	if s.cfg.Subreaper && !s.reapAll {
+		if prev, err := setSubreaper(true); err == nil {
+			s.reapAll = true
+			return !prev
 		}
 	}
+	return false
 }
 
 // restoreTerminal gives the terminal back to vsync's process group, once,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -211,3 +212,10 @@ func (e usageError) Unwrap() error { return e.err }
 func usageErrorf(format string, a ...any) error {
 	return usageError{fmt.Errorf(format, a...)}
 }
+
+// childExit is an exit status to exit with and nothing to print: the
+// child's (run, start), or a command's own whose message is printed
+// already.
+type childExit struct{ code int }
+
+func (e childExit) Error() string { return "child exited with code " + strconv.Itoa(e.code) }

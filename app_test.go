@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"vsync/internal/childenv"
+	"vsync/launcher"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -66,6 +68,11 @@ func TestExitCode(t *testing.T) {
 		{wrap(s3bundle.ErrAccessDenied), exitDenied},
 		{wrap(s3bundle.ErrConflict), exitConflict},
 		{configErrorf("bad toml"), exitConfig},
+		{wrap(childenv.ErrNotStartable), exitDataErr},
+		{wrap(childenv.ErrBadDefault), exitUsage},
+		{wrap(childenv.ErrBadFileEnv), exitUsage},
+		{wrap(childenv.ErrNoVaultFile), exitNotFound},
+		{wrap(childenv.ArgsTooLarge(launcher.ErrArgsTooLarge, []string{"sh"}, nil)), exitTooBig},
 		{withCode(wrap(s3bundle.ErrConflict), exitUnchanged, ""), exitUnchanged},
 	} {
 		if got := exitCode(tc.err); got != tc.want {

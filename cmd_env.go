@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"vsync/internal/childenv"
 )
 
 // envOptions are the flags of `vsync env`.
@@ -114,7 +116,7 @@ func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
 
 // sourceLabel is the source column of v: its source, and the env file's
 // path.
-func sourceLabel(v envVar) string {
+func sourceLabel(v childenv.Var) string {
 	if v.From != "" {
 		return v.Source + " " + strconv.Quote(v.From)
 	}
@@ -124,8 +126,8 @@ func sourceLabel(v envVar) string {
 // envListing is what `vsync env` lists, masked as o says: the child's
 // own environment with its parent's sources inside a child of `vsync
 // run`, else the environment `vsync run` would give a child.
-func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]envVar, error) {
-	var vars []envVar
+func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]childenv.Var, error) {
+	var vars []childenv.Var
 	maskAll := false
 	sock := sys.Getenv(statusSocketVar)
 	if insideChild(o.runtimeOptions) && (sock != "" || childOfVsync(sys)) {
@@ -152,9 +154,9 @@ func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]envVar, error
 	if o.Reveal {
 		return vars, nil
 	}
-	out := make([]envVar, len(vars))
+	out := make([]childenv.Var, len(vars))
 	for i, v := range vars {
-		if maskAll && v.Source != srcVsync || maySecret(v.Source) {
+		if maskAll && v.Source != childenv.SourceVsync || maySecret(v.Source) {
 			v.Value = masked
 		}
 		out[i] = v
@@ -172,7 +174,9 @@ func childOfVsync(sys *sysEnv) bool {
 
 // maySecret reports whether a value from source may be a secret: the
 // vault's and the env files' are masked without --reveal.
-func maySecret(source string) bool { return source == srcVault || source == srcFile }
+func maySecret(source string) bool {
+	return source == childenv.SourceVault || source == childenv.SourceFile
+}
 
 // insideChild reports whether o leaves the environment as vsync run gave
 // it: no flag that would compose another.
@@ -184,22 +188,22 @@ func insideChild(o runtimeOptions) bool {
 // withSources lists the environment env (K=V) sorted by key, each key with
 // its source in sources; a key not there (set by the child itself) is
 // process. Scrubbed keys are left out, as vsync run leaves them out.
-func withSources(env []string, sources []envSource) []envVar {
+func withSources(env []string, sources []envSource) []childenv.Var {
 	by := make(map[string]envSource, len(sources))
 	for _, s := range sources {
 		by[s.Key] = s
 	}
-	out := make([]envVar, 0, len(env))
+	out := make([]childenv.Var, 0, len(env))
 	for _, kv := range env {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || isScrubbed(k) {
+		if !ok || k == "" || childenv.IsScrubbed(k) {
 			continue
 		}
-		src := envSource{Source: srcProcess}
+		src := envSource{Source: childenv.SourceProcess}
 		if s, ok := by[k]; ok {
 			src = s
 		}
-		out = append(out, envVar{Key: k, Value: v, Source: src.Source, From: src.From})
+		out = append(out, childenv.Var{Key: k, Value: v, Source: src.Source, From: src.From})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -79,7 +80,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkStartable(env, b.Files); err != nil {
+	if err := childenv.CheckStartable(env, b.Files); err != nil {
 		return withHint(fmt.Errorf("generation %d: %w", b.Manifest.Generation, err),
 			"nothing was written; pull an earlier generation with --generation N, fix the files, and push")
 	}

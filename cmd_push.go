@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -71,7 +72,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	if err := checkDotenvs(v.Project, env, files); err != nil {
 		return err
 	}
-	if err := checkStartable(env, files); err != nil {
+	if err := childenv.CheckStartable(env, files); err != nil {
 		return withHint(err, "rename or move the files named, then push again; nothing was pushed")
 	}
 	var size int64
@@ -206,7 +207,7 @@ func author(ctx context.Context, sys *sysEnv, dir string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "git", "config", "user.email")
 	cmd.Dir = dir
-	cmd.Env = withoutKeys(os.Environ(), scrubbed...) // git needs no secret
+	cmd.Env = withoutKeys(os.Environ(), childenv.ScrubbedVars()...) // git needs no secret
 	if out, err := cmd.Output(); err == nil {
 		if e := strings.TrimSpace(string(out)); e != "" {
 			return e

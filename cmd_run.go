@@ -4,20 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/launcher"
-	"vsync/vault"
 )
 
 const runDescription = `Runs CMD with the vault's variables in its environment and the vault's other
@@ -136,234 +131,6 @@ func runCommand(sys *sysEnv) *cli.Command {
 	}
 }
 
-// releaseAfter is how long the child must have run before vsync, which
-// then mostly waits, gives back the pages of its own code and read-only
-// data that start-up faulted in (releaseExecutablePages): a long-running
-// child keeps a small wrapper beside it, and a command done sooner never
-// pays the millisecond the release takes.
-const releaseAfter = 100 * time.Millisecond
-
-// childExit is the exit status of the child, returned as an error so that
-// main exits with it; it prints nothing.
-type childExit struct{ code int }
-
-func (e childExit) Error() string { return "child exited with code " + strconv.Itoa(e.code) }
-
-// prepared is everything a child needs, with the private files already on
-// disk. Close removes them.
-type prepared struct {
-	Vars    []envVar
-	Vault   *loadedVault
-	private *launcher.PrivateDir
-	status  net.Listener // the status socket, nil when there is none
-	layers  envLayers    // every source but the vault, to compose again (compose)
-	fileEnv []string     // --file-env SRC=NAME
-}
-
-// Close stops the status socket and removes the private files.
-func (p *prepared) Close() error {
-	if p.status != nil {
-		p.status.Close()
-		p.status = nil
-	}
-	if p.private == nil {
-		return nil
-	}
-	return p.private.Remove()
-}
-
-// prepareChild loads the vault and the env files, writes the vault's files
-// as private files when write is true (else their would-be paths are shown
-// as "<private>/PATH"), and composes the child's environment. Nothing is
-// written when any source fails to load or verify.
-func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool) (*prepared, error) {
-	lv, err := loadVault(ctx, sys, o)
-	if err != nil {
-		return nil, err
-	}
-	dotenv := "" // the default .env: only in the dotenv-only mode
-	if lv == nil {
-		dotenv = filepath.Join(o.DotenvDir, ".env")
-	}
-	files, err := readEnvFiles(o.EnvFiles, dotenv)
-	if err != nil {
-		return nil, err
-	}
-	preserve := map[string]bool{}
-	for _, k := range o.Preserve {
-		preserve[k] = true
-	}
-	p := &prepared{Vault: lv, fileEnv: o.FileEnv, layers: envLayers{
-		Defaults:    o.Defaults,
-		Process:     os.Environ(),
-		Files:       files,
-		PreserveAll: o.PreserveAll,
-		Preserve:    preserve,
-	}}
-	// Compose once before writing anything, so a dotenv error or a bad
-	// --file-env leaves no private files behind.
-	if _, err := p.compose(lv); err != nil {
-		return nil, err
-	}
-	if lv != nil {
-		if write && (len(lv.Files) > 0 || lv.Store != nil) {
-			base := launcher.PrivateBase(sys.Getenv)
-			_, _ = launcher.CleanStale(base)
-			if p.private, err = launcher.NewPrivateDir(base); err != nil {
-				return nil, fmt.Errorf("private files: %w", err)
-			}
-		}
-		if p.private != nil && lv.Store != nil {
-			// The status socket lets `vsync status` in the child (or in a
-			// health check beside it) compare this generation with the
-			// bucket without the token. A path too long for a socket
-			// only means no socket.
-			// compose names it in VSYNC_STATUS_SOCKET.
-			if ln, err := net.Listen("unix", p.private.FilePath(statusSocketName)); err == nil {
-				p.status = ln
-			}
-		}
-		if p.private != nil {
-			if err := writeFiles(p.private, lv.Files); err != nil {
-				p.Close()
-				return nil, err
-			}
-		}
-	}
-	if p.Vars, err = p.compose(lv); err != nil {
-		p.Close()
-		return nil, err
-	}
-	return p, nil
-}
-
-// writeFiles writes files into d as private files.
-func writeFiles(d *launcher.PrivateDir, files []vault.File) error {
-	for _, f := range files {
-		if _, err := d.WriteFile(f.Path, f.Data); err != nil {
-			return fmt.Errorf("private file %q: %w", f.Path, err)
-		}
-	}
-	return nil
-}
-
-// freshLayout writes every file of lv into a new private directory beside
-// p's: what a restart of --watch switches to when the files of lv cannot,
-// or need not, replace the current ones in place. On failure it leaves
-// nothing behind.
-func (p *prepared) freshLayout(lv *loadedVault) (*launcher.PrivateDir, error) {
-	if p.private == nil {
-		return nil, errors.New("no private directory")
-	}
-	d, err := launcher.NewPrivateDir(filepath.Dir(p.private.Path()))
-	if err != nil {
-		return nil, fmt.Errorf("private files: %w", err)
-	}
-	if err := writeFiles(d, lv.Files); err != nil {
-		_ = d.Remove()
-		return nil, err
-	}
-	return d, nil
-}
-
-// compose is the child's environment with lv (nil: none) as the vault:
-// the layers of every other source, then the vault's dotenv, VSYNC_ENV
-// (empty when lv is nil: the dotenv-only mode), VSYNC_GENERATION, VSYNC_STATUS_SOCKET when there is a status socket, and
-// a NAME_FILE pointer (and each --file-env name) for every file of lv, at
-// its path in the private directory ("<private>/PATH" when there is none).
-// It writes nothing; `vsync run --watch` calls it for each new generation.
-func (p *prepared) compose(lv *loadedVault) ([]envVar, error) {
-	return p.composeIn(lv, p.private)
-}
-
-// composeIn is compose with the files of lv (and the status socket) in
-// dir rather than in p's private directory: the environment of a restart
-// into a fresh layout (watchLoop.prepare).
-func (p *prepared) composeIn(lv *loadedVault, dir *launcher.PrivateDir) ([]envVar, error) {
-	fileEnv, err := fileEnvMap(p.fileEnv, lv)
-	if err != nil {
-		return nil, err
-	}
-	layers := p.layers
-	if lv == nil {
-		// VSYNC_ENV, empty, marks the child of a dotenv-only run: a
-		// `vsync env` there has no socket to ask and masks every value.
-		layers.Extra = append(slices.Clip(layers.Extra), envVar{Key: "VSYNC_ENV", Source: srcVsync})
-		return composeEnv(layers)
-	}
-	layers.Vault = lv.Dotenv
-	if layers.Vault == nil {
-		layers.Vault = []byte{}
-	}
-	layers.VaultName = "vault:" + lv.Env + "/" + dotenvRel(lv.Env)
-	layers.Extra = slices.Clip(layers.Extra)
-	if p.status != nil && dir != nil {
-		layers.Extra = append(layers.Extra, envVar{Key: statusSocketVar, Value: dir.FilePath(statusSocketName), Source: srcVsync})
-	}
-	layers.Extra = append(layers.Extra,
-		envVar{Key: "VSYNC_ENV", Value: lv.Env, Source: srcVsync},
-		envVar{Key: "VSYNC_GENERATION", Value: strconv.FormatUint(lv.Generation, 10), Source: srcVsync})
-	for _, f := range lv.Files {
-		where := "<private>/" + f.Path
-		if dir != nil {
-			where = dir.FilePath(f.Path)
-		}
-		layers.Extra = append(layers.Extra, envVar{Key: launcher.EnvName(f.Path), Value: where, Source: srcVsync})
-		for _, name := range fileEnv[f.Path] {
-			layers.Extra = append(layers.Extra, envVar{Key: name, Value: where, Source: srcVsync})
-		}
-	}
-	return composeEnv(layers)
-}
-
-// argsTooLarge adds to err, execve's E2BIG, what made the child's
-// arguments and environment too large: their total size and the largest
-// variable, by name.
-func argsTooLarge(err error, args []string, vars []envVar) error {
-	total, largest, key := 0, 0, ""
-	for _, a := range args {
-		total += len(a) + 1
-	}
-	for _, v := range vars {
-		n := len(v.Key) + 1 + len(v.Value) + 1
-		total += n
-		if n > largest {
-			largest, key = n, v.Key
-		}
-	}
-	return fmt.Errorf("%w (%d bytes of arguments and %d variables; the largest, %s, is %d bytes, and execve takes at most %d for one)",
-		err, total, len(vars), key, largest, maxArgStrlen)
-}
-
-// subscribe relays sigs to ch: the standard signals (1 to 31: the stop
-// signals, HUP, and those that would crash vsync with a Go runtime dump)
-// at once, the real-time ones in the background, and closes the returned
-// channel once all are subscribed. Each signal.Notify of a new signal is a
-// round trip with the runtime's signal thread (~40 us); the thirty
-// real-time signals cost a wrapper's start-up more than a millisecond,
-// which the background subscription overlaps with reading the vault.
-// Wait on the channel before starting a child, so that every signal is
-// relayed from then on, and before signal.Stop.
-func subscribe(ch chan<- os.Signal, sigs []os.Signal) <-chan struct{} {
-	var now, later []os.Signal
-	for _, s := range sigs {
-		if n, ok := s.(syscall.Signal); ok && n >= 32 {
-			later = append(later, s)
-		} else {
-			now = append(now, s)
-		}
-	}
-	signal.Notify(ch, now...)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if len(later) > 0 {
-			signal.Notify(ch, later...)
-		}
-	}()
-	return done
-}
-
 // runRun is `vsync run`.
 func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 	if len(o.Command) == 0 {
@@ -385,7 +152,7 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 	stdin, _ := sys.Stdin.(*os.File)
 	cfg := launcher.Config{
 		Args:        o.Command,
-		Env:         environ(p.Vars),
+		Env:         childenv.Environ(p.Vars),
 		Stdin:       stdin,
 		Stdout:      sys.Stdout,
 		Stderr:      sys.Stderr,
@@ -406,20 +173,21 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		runtime.GOMAXPROCS(1)
 	}
 	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
-		func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
+		func(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {
 			c := cfg
-			c.Env, c.Signals = environ(vars), sigs
+			c.Env, c.Signals = childenv.Environ(vars), sigs
 			code, err := launcher.Run(ctx, c)
 			if errors.Is(err, launcher.ErrArgsTooLarge) {
-				err = argsTooLarge(err, c.Args, vars)
+				err = childenv.ArgsTooLarge(err, c.Args, vars)
 			}
 			return code, err
 		})
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
 	}
-	if errors.Is(err, launcher.ErrArgsTooLarge) {
-		return withCode(err, exitTooBig, "keep large values in files of the vault, which the child reads through their NAME_FILE variable")
+	var tooLarge *childenv.ArgsTooLargeError
+	if errors.As(err, &tooLarge) {
+		return err // errorRules: exitTooBig
 	}
 	if err != nil {
 		return withCode(err, code, "")

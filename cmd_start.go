@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/launcher"
 	"vsync/procfile"
 )
@@ -265,8 +266,8 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 
 	// group is the configuration of one run of every process with vars
 	// (again after each restart of --watch).
-	group := func(vars []envVar, sigs <-chan os.Signal) (launcher.GroupConfig, error) {
-		env := environ(vars)
+	group := func(vars []childenv.Var, sigs <-chan os.Signal) (launcher.GroupConfig, error) {
+		env := childenv.Environ(vars)
 		procs := make([]launcher.Proc, 0, len(instances))
 		names := []string{"system"}
 		for _, in := range instances {
@@ -282,7 +283,7 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 		var redact []string
 		if o.Redact {
 			for _, v := range vars {
-				if v.Source == srcVault {
+				if v.Source == childenv.SourceVault {
 					redact = append(redact, v.Value)
 				}
 			}
@@ -301,7 +302,7 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	<-subscribed // every forwarded signal, before a process starts
 	// Signals are the group's business from here, as in runRun.
 	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
-		func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
+		func(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {
 			cfg, err := group(vars, sigs)
 			if err != nil {
 				return 1, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/launcher"
 	"vsync/s3bundle"
 )
@@ -41,7 +42,7 @@ type statusReport struct {
 
 // statusSocketVar names the status socket of the `vsync run` that started
 // a child.
-const statusSocketVar = "VSYNC_STATUS_SOCKET"
+const statusSocketVar = childenv.StatusSocketVar
 
 // statusSocketName is the socket's file name inside the private directory.
 const statusSocketName = ".vsync-status.sock"

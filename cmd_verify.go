@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/s3bundle"
 )
 
@@ -77,7 +78,7 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 			return f.Err
 		}
 		b, sum := f.Bundle, f.Sum
-		if err := checkStartable(env, b.Files); err != nil {
+		if err := childenv.CheckStartable(env, b.Files); err != nil {
 			return fmt.Errorf("generation %d: %w", g, err)
 		}
 		m := b.Manifest

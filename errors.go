@@ -9,6 +9,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"vsync/internal/childenv"
 	"vsync/launcher"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -88,6 +89,9 @@ func text(hint string) func(error) string {
 func errorRules() []errorRule {
 	return []errorRule{
 		{as[usageError](), exitUsage, usageHint},
+		{anyOf(childenv.ErrBadDefault, childenv.ErrBadFileEnv), exitUsage, usageHint},
+		{as[*childenv.ArgsTooLargeError](), exitTooBig, text("keep large values in files of the vault, which the child reads through their NAME_FILE variable")},
+		{is(childenv.ErrNoVaultFile), exitNotFound, text(`list the vault's files with "vsync env"`)},
 		{is(vault.ErrWrongPassphrase), exitPassphrase, text(wrongPassphraseHint)},
 		{isTooLarge, exitTampered, tooLargeHint},
 		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, errChain), exitTampered,
@@ -105,7 +109,7 @@ func errorRules() []errorRule {
 		{is(s3bundle.ErrConflict), exitConflict, nil},
 		{anyOf(s3bundle.ErrNotExist, fs.ErrNotExist), exitNotFound, nil},
 		{as[*vault.SyntaxError](), exitDataErr, nil},
-		{anyOf(s3bundle.ErrToken, errNotStartable), exitDataErr, nil},
+		{anyOf(s3bundle.ErrToken, childenv.ErrNotStartable), exitDataErr, nil},
 		{is(s3bundle.ErrNoCredentials), exitConfig, text("export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)")},
 		{as[configError](), exitConfig, nil},
 		{as[toml.ParseError](), exitConfig, nil},

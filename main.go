@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"vsync/internal/childenv"
 )
 
 func main() {
@@ -22,7 +24,7 @@ func main() {
 // mainWith is main with the given test hooks (the zero value outside the
 // test binary); it returns the exit code.
 func mainWith(hooks testHooks) int {
-	hardenErr := keepFromPeers(secretVars) // before anything reads a secret
+	hardenErr := keepFromPeers(childenv.SecretVars()) // before anything reads a secret
 	growStack(len(os.Args))
 	ctx, stop := context.Background(), context.CancelFunc(func() {})
 	if sigs := notIgnored(os.Interrupt, syscall.SIGTERM); len(sigs) > 0 {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"vsync/internal/childenv"
 	"vsync/internal/miniotest"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -297,7 +298,7 @@ func TestPython(t *testing.T) {
 			c.GoError, _, _ = strings.Cut(errb.String(), "\n")
 			continue
 		}
-		var vars []envVar
+		var vars []childenv.Var
 		if err := json.Unmarshal(out.Bytes(), &vars); err != nil {
 			t.Fatal(err)
 		}

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/childenv"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -83,12 +83,9 @@ func runtimeOptionsFrom(c *cli.Context) runtimeOptions {
 
 // loadedVault is a vault read and verified for a runtime command.
 type loadedVault struct {
-	Env        string
-	Generation uint64
-	Dotenv     []byte       // the env's .env.ENV, nil when the bundle has none
-	Files      []vault.File // every other file, to be written as private files
-	Store      *s3bundle.Store
-	Source     string // "token", "profile" or "local", for messages
+	childenv.Vault // env, generation, the dotenv and the private files
+	Store          *s3bundle.Store
+	Source         string // "token", "profile" or "local", for messages
 	// Key is the vault's identity (vaultKey: location, endpoint, prefix,
 	// env), by which `vsync status` beside the app finds this vsync.
 	Key string
@@ -311,48 +308,12 @@ func loadLocal(dir, env string) (*loadedVault, error) {
 }
 
 // splitBundle separates the env's top-level .env.ENV from the other files,
-// once checkStartable accepted them: every runtime gets its vault here.
+// once childenv.CheckStartable accepted them: every runtime gets its
+// vault here.
 func splitBundle(env string, gen uint64, files []vault.File) (*loadedVault, error) {
-	if err := checkStartable(env, files); err != nil {
+	v, err := childenv.SplitBundle(env, gen, files)
+	if err != nil {
 		return nil, withHint(err, "nothing was started; rename or move the files named (\"vsync pull\" refuses this generation too), then push a new generation")
 	}
-	lv := &loadedVault{Env: env, Generation: gen}
-	for _, f := range files {
-		if f.Path == dotenvRel(env) {
-			lv.Dotenv = f.Data
-			continue
-		}
-		lv.Files = append(lv.Files, f)
-	}
-	return lv, nil
-}
-
-// fileEnvMap parses --file-env SRC=NAME and checks that every SRC is a file
-// of the vault.
-func fileEnvMap(specs []string, lv *loadedVault) (map[string][]string, error) {
-	m := map[string][]string{}
-	for _, s := range specs {
-		src, name, ok := strings.Cut(s, "=")
-		src = path.Clean(strings.TrimPrefix(src, "./"))
-		if !ok || src == "" || name == "" || strings.ContainsAny(name, "= \t\n") {
-			return nil, usageErrorf("--file-env %q: want SRC=NAME", s)
-		}
-		m[src] = append(m[src], name)
-	}
-	for src := range m {
-		found := false
-		if lv != nil {
-			for _, f := range lv.Files {
-				if f.Path == src {
-					found = true
-					break
-				}
-			}
-		}
-		if !found {
-			return nil, withCode(fmt.Errorf("--file-env: the vault has no file %q", src), exitNotFound,
-				"list the vault's files with \"vsync env\"")
-		}
-	}
-	return m, nil
+	return &loadedVault{Vault: v}, nil
 }

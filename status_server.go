@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"vsync/internal/childenv"
 )
 
 // statusAnswer is what the status socket of a running vsync sends: the
@@ -37,7 +39,7 @@ type envSource struct {
 }
 
 // sourcesOf is vars without their values.
-func sourcesOf(vars []envVar) []envSource {
+func sourcesOf(vars []childenv.Var) []envSource {
 	out := make([]envSource, len(vars))
 	for i, v := range vars {
 		out[i] = envSource{Key: v.Key, Source: v.Source, From: v.From}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"vsync/internal/childenv"
 	"vsync/vault"
 )
 
@@ -20,7 +21,7 @@ import (
 // files is a generation of env prod with the given files (path, content
 // pairs) and dotenv A=1.
 func files(n uint64, pathData ...string) *loadedVault {
-	lv := &loadedVault{Env: "prod", Generation: n, Dotenv: []byte("A=1\n")}
+	lv := &loadedVault{Vault: childenv.Vault{Env: "prod", Generation: n, Dotenv: []byte("A=1\n")}}
 	for i := 0; i+1 < len(pathData); i += 2 {
 		lv.Files = append(lv.Files, vault.File{Path: pathData[i], Mode: 0o600, Data: []byte(pathData[i+1])})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"vsync/internal/childenv"
 	"vsync/launcher"
 	"vsync/vault"
 )
@@ -18,7 +19,7 @@ import (
 // sigs, until it exits. Cancelling ctx stops it as a stop signal does (the
 // kill signal, the kill timeout, then SIGKILL); it returns once everything
 // it started is gone.
-type incarnation func(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error)
+type incarnation func(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error)
 
 // watchLoop applies the generations a poller accepts to what runs: it
 // replaces files in place and sends the reload signal, or restarts.
@@ -30,7 +31,7 @@ type watchLoop struct {
 	signalExit bool
 	// running is the environment the running incarnation was started
 	// with; set it with setRunning.
-	running []envVar
+	running []childenv.Var
 	// sources are running's sourcesOf, for the status socket.
 	sources atomic.Pointer[[]envSource]
 	// applied is the generation whose files are on disk and whose
@@ -50,7 +51,7 @@ func newWatchLoop(p *prepared, reload syscall.Signal, say func(string, ...any)) 
 }
 
 // setRunning records the environment of the incarnation about to run.
-func (w *watchLoop) setRunning(vars []envVar) {
+func (w *watchLoop) setRunning(vars []childenv.Var) {
 	w.running = vars
 	src := sourcesOf(vars)
 	w.sources.Store(&src)
@@ -65,7 +66,7 @@ func (w *watchLoop) setRunning(vars []envVar) {
 // running on the old files.
 type change struct {
 	lv           *loadedVault
-	vars         []envVar
+	vars         []childenv.Var
 	varsChanged  bool
 	filesChanged bool
 	update       *launcher.Update     // in-place replacement; nil otherwise
@@ -345,7 +346,7 @@ func (w *watchLoop) accept(c *change) {
 
 // sameVars reports whether a and b (sorted by key, as composeEnv returns
 // them) hold the same variables, VSYNC_GENERATION aside.
-func sameVars(a, b []envVar) bool {
+func sameVars(a, b []childenv.Var) bool {
 	a, b = withoutGeneration(a), withoutGeneration(b)
 	if len(a) != len(b) {
 		return false
@@ -358,8 +359,8 @@ func sameVars(a, b []envVar) bool {
 	return true
 }
 
-func withoutGeneration(vars []envVar) []envVar {
-	out := make([]envVar, 0, len(vars))
+func withoutGeneration(vars []childenv.Var) []childenv.Var {
+	out := make([]childenv.Var, 0, len(vars))
 	for _, v := range vars {
 		if v.Key != "VSYNC_GENERATION" {
 			out = append(out, v)

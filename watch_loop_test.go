@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"vsync/internal/childenv"
 	"vsync/launcher"
 	"vsync/vault"
 )
@@ -40,7 +41,7 @@ type fakeRun struct {
 	stop chan struct{} // close to let a cancelled run finish
 }
 
-func (f *fakeRuns) start(ctx context.Context, vars []envVar, sigs <-chan os.Signal) (int, error) {
+func (f *fakeRuns) start(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {
 	r := fakeRun{vars: map[string]string{}, sigs: sigs, ctx: ctx, exit: make(chan int), stop: make(chan struct{})}
 	for _, v := range vars {
 		r.vars[v.Key] = v.Value
@@ -81,7 +82,7 @@ type watchFixture struct {
 }
 
 func gen(n uint64, dotenv, cert string) *loadedVault {
-	lv := &loadedVault{Env: "prod", Generation: n, Dotenv: []byte(dotenv)}
+	lv := &loadedVault{Vault: childenv.Vault{Env: "prod", Generation: n, Dotenv: []byte(dotenv)}}
 	if cert != "" {
 		lv.Files = []vault.File{{Path: "cert.pem", Mode: 0o600, Data: []byte(cert)}}
 	}
@@ -110,7 +111,7 @@ func newWatchFixtureFrom(t *testing.T, reload syscall.Signal, lv *loadedVault, s
 	}
 	p := &prepared{Vault: lv, private: priv}
 	t.Cleanup(func() { p.Close() })
-	if err := writeFiles(priv, lv.Files); err != nil {
+	if err := childenv.WriteFiles(priv, lv.Files); err != nil {
 		t.Fatal(err)
 	}
 	if p.Vars, err = p.compose(lv); err != nil {
@@ -280,7 +281,7 @@ func TestWatchLoopSkipsAStaleRestart(t *testing.T) {
 
 func TestWatchLoopRefusesWhatDoesNotCompose(t *testing.T) {
 	f := newWatchFixture(t, syscall.SIGHUP)
-	f.p.fileEnv = []string{"cert.pem=TLS_CERT"}
+	f.p.composer.FileEnv = []string{"cert.pem=TLS_CERT"}
 	r1 := f.nextStart()
 	f.found <- gen(2, "A=\"unterminated CANARY_x\n", "C2") // dotenv syntax error
 	f.found <- gen(3, "A=3\n", "")                         // --file-env source gone

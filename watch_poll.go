@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"vsync/internal/childenv"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -180,7 +181,7 @@ func refusalReason(err error) string {
 	switch {
 	case isTooLarge(err):
 		return "over the maximum bundle size"
-	case errors.Is(err, errNotStartable):
+	case errors.Is(err, childenv.ErrNotStartable):
 		return err.Error()
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return "wrong passphrase"

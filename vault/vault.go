@@ -76,3 +76,7 @@ type Bundle struct {
 	Manifest Manifest
 	Files    []File
 }
+
+// DotenvPath is the path, in env's bundle and folder, of the env's dotenv
+// file: ".env.ENV" at the top.
+func DotenvPath(env string) string { return ".env." + env }

@@ -1,4 +1,4 @@
-package main
+package childenv
 
 import (
 	"errors"
@@ -10,12 +10,12 @@ import (
 	"vsync/vault"
 )
 
-// errNotStartable: a bundle that `vsync run` could not start from (two
+// ErrNotStartable: a bundle that `vsync run` could not start from (two
 // files for one NAME_FILE variable, a name vsync reserves, a file where
 // another needs a directory, a path too long for the filesystem, a
 // variable too long for execve). push, pull, verify and every runtime
-// command refuse it with checkStartable, exit 65.
-var errNotStartable = errors.New("vsync run could not start from this bundle")
+// command refuse it with CheckStartable.
+var ErrNotStartable = errors.New("vsync run could not start from this bundle")
 
 // Filesystem limits a bundle path must fit in wherever it is written (the
 // env's folder, a private directory): NAME_MAX for each component, and a
@@ -35,7 +35,7 @@ const maxArgStrlen = 32 * 4096
 // path component may start with it.
 const reservedPrefix = ".vsync-"
 
-// checkStartable is the one check of what `vsync run` needs of a bundle's
+// CheckStartable is the one check of what `vsync run` needs of a bundle's
 // files beyond their being safe (vault.CheckPath): env's files (the
 // dotenv .env.ENV at the top, and the others, each written as a private
 // file and pointed at by launcher.EnvName(path)) must
@@ -50,11 +50,11 @@ const reservedPrefix = ".vsync-"
 // push checks the folder before anything is sent, pull and verify each
 // bundle they read, run, env and start (and each generation --watch
 // finds) the bundle before anything is written. The error wraps
-// errNotStartable and names both files (or the file and the rule), never
+// ErrNotStartable and names both files (or the file and the rule), never
 // a value.
-func checkStartable(env string, files []vault.File) error {
+func CheckStartable(env string, files []vault.File) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("env %q: %s: %w", env, fmt.Sprintf(format, a...), errNotStartable)
+		return fmt.Errorf("env %q: %s: %w", env, fmt.Sprintf(format, a...), ErrNotStartable)
 	}
 	isFile := make(map[string]bool, len(files))
 	for _, f := range files {
@@ -79,7 +79,7 @@ func checkStartable(env string, files []vault.File) error {
 				return bad("%q is a file, and %q needs it to be a directory", d, p)
 			}
 		}
-		if p == dotenvRel(env) {
+		if p == vault.DotenvPath(env) {
 			continue
 		}
 		name := launcher.EnvName(p)
@@ -87,13 +87,13 @@ func checkStartable(env string, files []vault.File) error {
 			a, b := sortedPair(other, p)
 			return bad("files %q and %q both map to %s", a, b, name)
 		}
-		if isScrubbed(name) {
+		if IsScrubbed(name) {
 			return bad("file %q maps to %s, which vsync reserves (it never reaches the child)", p, name)
 		}
 		vars[name] = p
 	}
 	for _, f := range files {
-		if f.Path != dotenvRel(env) {
+		if f.Path != vault.DotenvPath(env) {
 			continue
 		}
 		// A syntax error is reported where the dotenv is read, with its

@@ -1,46 +1,47 @@
-package main
+package childenv
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
 
 func TestComposeEnvPrecedence(t *testing.T) {
-	layers := envLayers{
+	layers := Layers{
 		Defaults: []string{"A=default", "B=default", "C=default", "D=default", "E=default"},
 		Process:  []string{"B=process", "C=process", "D=process", "E=process", "VSYNC_PASSPHRASE=pp", "VSYNC_CONFIG_FILE=/x", "HOME=/h"},
-		Files: []envFile{
+		DotenvFiles: []DotenvFile{
 			{Path: "one.env", Data: []byte("C=file1\nD=file1\nE=file1\nFROM_FILE=${HOME}/x\n")},
 			{Path: "two.env", Data: []byte("D=file2\n")},
 		},
 		Vault:     []byte("E=vault\nV=${D}-${A}\nVSYNC_CONFIG=nope\n"),
 		VaultName: "vault:prod/.env.prod",
-		Extra:     []envVar{{Key: "VSYNC_ENV", Value: "prod", Source: srcVsync}},
+		Extra:     []Var{{Key: "VSYNC_ENV", Value: "prod", Source: SourceVsync}},
 	}
-	vars, err := composeEnv(layers)
+	vars, err := layers.Compose()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]envVar{}
+	got := map[string]Var{}
 	for _, v := range vars {
 		got[v.Key] = v
 	}
 	want := map[string][2]string{
-		"A":         {"default", srcDefault},
-		"B":         {"process", srcProcess},
-		"C":         {"file1", srcFile},
-		"D":         {"file2", srcFile},
-		"E":         {"vault", srcVault},
-		"V":         {"file2-default", srcVault},
-		"FROM_FILE": {"/h/x", srcFile},
-		"VSYNC_ENV": {"prod", srcVsync},
+		"A":         {"default", SourceDefault},
+		"B":         {"process", SourceProcess},
+		"C":         {"file1", SourceFile},
+		"D":         {"file2", SourceFile},
+		"E":         {"vault", SourceVault},
+		"V":         {"file2-default", SourceVault},
+		"FROM_FILE": {"/h/x", SourceFile},
+		"VSYNC_ENV": {"prod", SourceVsync},
 	}
 	for k, w := range want {
 		if got[k].Value != w[0] || got[k].Source != w[1] {
 			t.Errorf("%s = %q from %s, want %q from %s", k, got[k].Value, got[k].Source, w[0], w[1])
 		}
 	}
-	for _, k := range scrubbed {
+	for _, k := range ScrubbedVars() {
 		if _, ok := got[k]; ok {
 			t.Errorf("%s reached the child", k)
 		}
@@ -53,10 +54,10 @@ func TestComposeEnvPrecedence(t *testing.T) {
 }
 
 func TestComposeEnvPreserve(t *testing.T) {
-	base := envLayers{
-		Process: []string{"A=process", "B=process"},
-		Files:   []envFile{{Path: "f", Data: []byte("A=file\nB=file\nC=file\n")}},
-		Vault:   []byte("A=vault\nB=vault\nC=vault\n"),
+	base := Layers{
+		Process:     []string{"A=process", "B=process"},
+		DotenvFiles: []DotenvFile{{Path: "f", Data: []byte("A=file\nB=file\nC=file\n")}},
+		Vault:       []byte("A=vault\nB=vault\nC=vault\n"),
 	}
 	for _, tc := range []struct {
 		name    string
@@ -70,11 +71,11 @@ func TestComposeEnvPreserve(t *testing.T) {
 	} {
 		l := base
 		l.PreserveAll, l.Preserve = tc.all, tc.keys
-		vars, err := composeEnv(l)
+		vars, err := l.Compose()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := strings.Join(environ(vars), " ")
+		got := strings.Join(Environ(vars), " ")
 		want := "A=" + tc.a + " B=" + tc.b + " C=" + tc.c
 		if got != want {
 			t.Errorf("%s: got %s, want %s", tc.name, got, want)
@@ -83,8 +84,9 @@ func TestComposeEnvPreserve(t *testing.T) {
 }
 
 func TestComposeEnvBadDefault(t *testing.T) {
-	if _, err := composeEnv(envLayers{Defaults: []string{"NOEQUALS"}}); err == nil {
-		t.Fatal("want an error for a --default without '='")
+	_, err := (Layers{Defaults: []string{"NOEQUALS"}}).Compose()
+	if !errors.Is(err, ErrBadDefault) || err.Error() != `--default "NOEQUALS": want KEY=VALUE` {
+		t.Fatalf("got %v, want ErrBadDefault", err)
 	}
 }
 
@@ -95,15 +97,15 @@ func TestComposeEnvBadDefault(t *testing.T) {
 func TestComposeEnvNoScrubbedInterpolation(t *testing.T) {
 	const canary = "CANARY_9d1e_scrubbed"
 	process := []string{"HOME=/h"}
-	for _, k := range scrubbed {
+	for _, k := range ScrubbedVars() {
 		process = append(process, k+"="+canary+"_"+k)
 	}
 	refs := "A=${VSYNC_PASSPHRASE}\nB=$VSYNC_PASSPHRASE\nC=${VSYNC_CONFIG}\nD=x$VSYNC_CONFIG_FILE\nE=\"${VSYNC_PASSPHRASE_FILE}\"\nH=${HOME}\n"
-	vars, err := composeEnv(envLayers{
-		Process: process,
-		Files:   []envFile{{Path: "leak.env", Data: []byte("F_" + strings.ReplaceAll(strings.TrimSuffix(refs, "\n"), "\n", "\nF_"))}},
-		Vault:   []byte(refs),
-	})
+	vars, err := (Layers{
+		Process:     process,
+		DotenvFiles: []DotenvFile{{Path: "leak.env", Data: []byte("F_" + strings.ReplaceAll(strings.TrimSuffix(refs, "\n"), "\n", "\nF_"))}},
+		Vault:       []byte(refs),
+	}).Compose()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +114,8 @@ func TestComposeEnvNoScrubbedInterpolation(t *testing.T) {
 			t.Errorf("%s (from %s) carries a scrubbed variable's value", v.Key, v.Source)
 		}
 	}
-	if got := strings.Join(environ(vars), " "); !strings.Contains(got, "H=/h") || !strings.Contains(got, "D=x") {
-		t.Errorf("other references broke: %s", redacted(got))
+	if got := strings.Join(Environ(vars), " "); !strings.Contains(got, "H=/h") || !strings.Contains(got, "D=x") {
+		t.Error("other references broke: want H=/h and D=x")
 	}
 }
 
@@ -130,14 +132,14 @@ func TestComposeEnvCredentialsDirectory(t *testing.T) {
 		{"VSYNC_CONFIG_FILE=/etc/vsync/web/vsync-config", true},
 		{"VSYNC_CONFIG_FILE=/run/credentials/web.service.other/vsync-config", true},
 	} {
-		vars, err := composeEnv(envLayers{
+		vars, err := (Layers{
 			Process: []string{"CREDENTIALS_DIRECTORY=/run/credentials/web.service", tc.file},
 			Vault:   []byte("WHERE=${CREDENTIALS_DIRECTORY}\n"),
-		})
+		}).Compose()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := strings.Join(environ(vars), " ")
+		got := strings.Join(Environ(vars), " ")
 		if kept := strings.Contains(got, "CREDENTIALS_DIRECTORY=/run"); kept != tc.kept {
 			t.Errorf("%s: CREDENTIALS_DIRECTORY kept %v, want %v (%s)", tc.file, kept, tc.kept, got)
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"vsync/procfile"
 )
 
 const checkDescription = `Parses the Procfile and prints its process types in order on one line:
@@ -38,9 +40,9 @@ func checkCommand(sys *sysEnv) *cli.Command {
 
 // runCheck is `vsync check`.
 func runCheck(sys *sysEnv, o checkOptions) error {
-	pf, err := loadProcfile(o.Procfile)
+	pf, err := procfile.ReadFile(o.Procfile)
 	if err != nil {
-		return reportProcfileErrors(sys, err)
+		return err
 	}
 	fmt.Fprintf(sys.Stdout, "valid Procfile %q: %s\n", o.Procfile, strings.Join(pf.Names(), ", "))
 	return nil

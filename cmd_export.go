@@ -156,15 +156,15 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	default:
 		return usageErrorf("unknown export format %q (want systemd, supervisord or kubernetes)", o.Format)
 	}
-	plan, err := planStart(o.Procfile, o.Concurrency, nil)
+	plan, err := procfile.ReadPlan(o.Procfile, o.Concurrency, nil)
 	if err != nil {
-		return reportProcfileErrors(sys, err)
+		return err
 	}
 	base, err := procfile.ParsePort(o.Port)
 	if err != nil {
 		return usageErrorf("-p: %w", err)
 	}
-	instances, err := procfile.Instances(plan.pf, plan.formation, nil, base)
+	instances, err := procfile.Instances(plan.Procfile, plan.Formation, nil, base)
 	if err != nil {
 		return usageErrorf("%w", err)
 	}
@@ -184,7 +184,7 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	}
 	oneOff := map[string]bool{}
 	for _, t := range o.OneOff {
-		if o.CheckOneOff && !slices.ContainsFunc(plan.pf.Entries, func(e procfile.Entry) bool { return e.Name == t }) {
+		if o.CheckOneOff && !slices.ContainsFunc(plan.Procfile.Entries, func(e procfile.Entry) bool { return e.Name == t }) {
 			// Named on purpose: a typo must not leave a migration
 			// restarting forever.
 			return usageErrorf("--one-off: no type %q in the Procfile %q", t, o.Procfile)
@@ -195,7 +195,7 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	ep := exportPlan{exportOptions: o, App: app, Root: root, Base: base, PF: plan.pf, Formation: plan.formation,
+	ep := exportPlan{exportOptions: o, App: app, Root: root, Base: base, PF: plan.Procfile, Formation: plan.Formation,
 		Instances: instances, Token: token, OneOffTypes: oneOff}
 	if ep.CredDir == "" {
 		ep.CredDir = "/etc/vsync/" + app

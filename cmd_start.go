@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -78,11 +77,6 @@ type startOptions struct {
 	Names       []string
 }
 
-// procfileFlag is -f, shared by start, check and export.
-func procfileFlag() cli.Flag {
-	return &cli.StringFlag{Name: "procfile", Aliases: []string{"f"}, Value: "Procfile", Usage: "read the processes from `FILE`"}
-}
-
 func startCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:        "start",
@@ -120,97 +114,6 @@ func startCommand(sys *sysEnv) *cli.Command {
 	}
 }
 
-// procfilePath is -f, else DIR/Procfile with -d DIR, else ./Procfile, as
-// in Foreman.
-func procfilePath(c *cli.Context) string {
-	if !c.IsSet("procfile") && c.String("root") != "" {
-		return filepath.Join(c.String("root"), "Procfile")
-	}
-	return c.String("procfile")
-}
-
-// loadProcfile reads and parses the Procfile at path. A missing file is
-// exitNotFound; bad lines are a procfileErrors (exitDataErr).
-func loadProcfile(path string) (*procfile.Procfile, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, withCode(fmt.Errorf("Procfile %q: %w", path, fs.ErrNotExist), exitNotFound,
-				"run vsync in the directory of the Procfile, or give its path with -f FILE")
-		}
-		return nil, fmt.Errorf("Procfile %q: %w", path, err)
-	}
-	defer f.Close()
-	pf, err := procfile.Parse(f)
-	var se procfile.SyntaxErrors
-	switch {
-	case errors.As(err, &se):
-		return nil, procfileErrors{path: path, errs: se}
-	case errors.Is(err, procfile.ErrNoProcesses):
-		return nil, withCode(fmt.Errorf("Procfile %q: %w", path, err), exitDataErr,
-			`add a line "NAME: COMMAND"`)
-	case err != nil:
-		return nil, fmt.Errorf("Procfile %q: %w", path, err)
-	}
-	return pf, nil
-}
-
-// procfileErrors is every bad line of a Procfile. printProcfileErrors
-// prints one "vsync: error:" line for each.
-type procfileErrors struct {
-	path string
-	errs procfile.SyntaxErrors
-}
-
-func (e procfileErrors) Error() string {
-	return fmt.Sprintf("Procfile %q: %d bad lines", e.path, len(e.errs))
-}
-
-// reportProcfileErrors prints err when it is a procfileErrors, one
-// `vsync: error: "Procfile" line N: reason` line per bad line and a hint,
-// and returns a silent error carrying exitDataErr; other errors are
-// returned as they are.
-func reportProcfileErrors(sys *sysEnv, err error) error {
-	var pe procfileErrors
-	if !errors.As(err, &pe) {
-		return err
-	}
-	for _, e := range pe.errs {
-		fmt.Fprintf(sys.Stderr, "vsync: error: %q line %d: %s\n", pe.path, e.Line, e.Reason)
-	}
-	fmt.Fprintf(sys.Stderr, "vsync: hint: each line is \"NAME: COMMAND\" (NAME of letters, digits, '_' and '-') or a \"#\" comment\n")
-	return childExit{exitDataErr} // printed already: main adds nothing
-}
-
-// plannedStart is what start (and export) derive from the Procfile and
-// flags before anything runs.
-type plannedStart struct {
-	pf        *procfile.Procfile
-	formation map[string]int
-	selected  []string
-}
-
-// planStart reads the Procfile, the concurrency and the process names.
-func planStart(path, concurrency string, names []string) (*plannedStart, error) {
-	pf, err := loadProcfile(path)
-	if err != nil {
-		return nil, err
-	}
-	selected, err := pf.Select(names)
-	if err != nil {
-		return nil, usageErrorf("%w", err)
-	}
-	var named []string // types named on the command line run once at least
-	if len(names) > 0 {
-		named = selected
-	}
-	formation, err := procfile.ParseFormation(concurrency, pf, named)
-	if err != nil {
-		return nil, usageErrorf("-c %q: %w", concurrency, err)
-	}
-	return &plannedStart{pf: pf, formation: formation, selected: selected}, nil
-}
-
 // runStart is `vsync start`.
 func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	sigs := make(chan os.Signal, 16)
@@ -221,9 +124,9 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	subscribed := subscribe(sigs, launcher.ForwardedSignals())
 	defer func() { <-subscribed; signal.Stop(sigs) }()
 
-	plan, err := planStart(o.Procfile, o.Concurrency, o.Names)
+	plan, err := procfile.ReadPlan(o.Procfile, o.Concurrency, o.Names)
 	if err != nil {
-		return reportProcfileErrors(sys, err)
+		return err
 	}
 	base := 0
 	if o.Port != "" {
@@ -231,14 +134,9 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 			return usageErrorf("-p: %w", err)
 		}
 	}
-	root := o.Root
-	if root == "" {
-		root = filepath.Dir(o.Procfile)
-	}
-	if fi, err := os.Stat(root); err != nil {
-		return withCode(fmt.Errorf("root directory %q: %w", root, fs.ErrNotExist), exitNotFound, "")
-	} else if !fi.IsDir() {
-		return usageErrorf("root %q is not a directory", root)
+	root, err := startRoot(o)
+	if err != nil {
+		return err
 	}
 
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
@@ -247,16 +145,11 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 	}
 	defer p.Close()
 	if base == 0 {
-		base = procfile.DefaultBasePort
-		for _, v := range p.Vars {
-			if v.Key == "PORT" && v.Value != "" {
-				if base, err = procfile.ParsePort(v.Value); err != nil {
-					return usageErrorf("PORT from the %s: %w", v.Source, err)
-				}
-			}
+		if base, err = basePort(p.Vars); err != nil {
+			return err
 		}
 	}
-	instances, err := procfile.Instances(plan.pf, plan.formation, plan.selected, base)
+	instances, err := procfile.Instances(plan.Procfile, plan.Formation, plan.Selected, base)
 	if err != nil {
 		return usageErrorf("%w", err)
 	}
@@ -264,55 +157,13 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 		return usageErrorf("nothing to start: every selected process has a count of 0")
 	}
 
-	// group is the configuration of one run of every process with vars
-	// (again after each restart of --watch).
-	group := func(vars []childenv.Var, sigs <-chan os.Signal) (launcher.GroupConfig, error) {
-		env := childenv.Environ(vars)
-		procs := make([]launcher.Proc, 0, len(instances))
-		names := []string{"system"}
-		for _, in := range instances {
-			penv := withoutKeys(env, "PORT", "PS")
-			penv = append(penv, in.Environ()...)
-			argv, err := in.Argv(penv)
-			if err != nil {
-				return launcher.GroupConfig{}, withCode(fmt.Errorf("%s: %w", in.Name, err), exitDataErr, "")
-			}
-			procs = append(procs, launcher.Proc{Name: in.Name, Args: argv, Env: penv, Dir: root})
-			names = append(names, in.Name)
-		}
-		var redact []string
-		if o.Redact {
-			for _, v := range vars {
-				if v.Source == childenv.SourceVault {
-					redact = append(redact, v.Value)
-				}
-			}
-		}
-		stdout, _ := sys.Stdout.(*os.File)
-		out := launcher.NewMux(sys.Stdout, launcher.MuxOptions{
-			Color:  stdout != nil && launcher.ColorWanted(stdout),
-			Width:  launcher.MuxWidth(names...),
-			Redact: redact,
-		})
-		return launcher.GroupConfig{Procs: procs, Out: out, KillTimeout: o.Timeout, Signals: sigs}, nil
-	}
-	if _, err := group(p.Vars, sigs); err != nil {
+	g := startGroup{sys: sys, o: &o, root: root, instances: instances}
+	if _, err := g.config(p.Vars, sigs); err != nil {
 		return err // a bad command line, before anything starts
 	}
 	<-subscribed // every forwarded signal, before a process starts
 	// Signals are the group's business from here, as in runRun.
-	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
-		func(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {
-			cfg, err := group(vars, sigs)
-			if err != nil {
-				return 1, err
-			}
-			// As vsync run does once its child runs: the group's
-			// supervisor mostly waits, so the start-up code's pages go.
-			release := time.AfterFunc(releaseAfter, releaseExecutablePages)
-			defer release.Stop()
-			return launcher.RunGroup(ctx, cfg)
-		})
+	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs, g.run)
 	if cerr := p.Close(); cerr != nil && err == nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
 	}
@@ -323,6 +174,90 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions) error {
 		return childExit{code}
 	}
 	return nil
+}
+
+// startRoot is the processes' working directory: -d, else the Procfile's
+// directory. It must exist.
+func startRoot(o startOptions) (string, error) {
+	root := o.Root
+	if root == "" {
+		root = filepath.Dir(o.Procfile)
+	}
+	if fi, err := os.Stat(root); err != nil {
+		return "", withCode(fmt.Errorf("root directory %q: %w", root, fs.ErrNotExist), exitNotFound, "")
+	} else if !fi.IsDir() {
+		return "", usageErrorf("root %q is not a directory", root)
+	}
+	return root, nil
+}
+
+// basePort is the base port when -p gives none: PORT of the composed
+// environment (the last one), else procfile.DefaultBasePort.
+func basePort(vars []childenv.Var) (int, error) {
+	base := procfile.DefaultBasePort
+	for _, v := range vars {
+		if v.Key == "PORT" && v.Value != "" {
+			var err error
+			if base, err = procfile.ParsePort(v.Value); err != nil {
+				return 0, usageErrorf("PORT from the %s: %w", v.Source, err)
+			}
+		}
+	}
+	return base, nil
+}
+
+// startGroup is what every run of the processes shares (again after each
+// restart of --watch).
+type startGroup struct {
+	sys       *sysEnv
+	o         *startOptions
+	root      string
+	instances []procfile.Instance
+}
+
+// config is the configuration of one run of every process with vars.
+func (g startGroup) config(vars []childenv.Var, sigs <-chan os.Signal) (launcher.GroupConfig, error) {
+	env := childenv.Environ(vars)
+	procs := make([]launcher.Proc, 0, len(g.instances))
+	names := []string{"system"}
+	for _, in := range g.instances {
+		penv := withoutKeys(env, "PORT", "PS")
+		penv = append(penv, in.Environ()...)
+		argv, err := in.Argv(penv)
+		if err != nil {
+			return launcher.GroupConfig{}, withCode(fmt.Errorf("%s: %w", in.Name, err), exitDataErr, "")
+		}
+		procs = append(procs, launcher.Proc{Name: in.Name, Args: argv, Env: penv, Dir: g.root})
+		names = append(names, in.Name)
+	}
+	var redact []string
+	if g.o.Redact {
+		for _, v := range vars {
+			if v.Source == childenv.SourceVault {
+				redact = append(redact, v.Value)
+			}
+		}
+	}
+	stdout, _ := g.sys.Stdout.(*os.File)
+	out := launcher.NewMux(g.sys.Stdout, launcher.MuxOptions{
+		Color:  stdout != nil && launcher.ColorWanted(stdout),
+		Width:  launcher.MuxWidth(names...),
+		Redact: redact,
+	})
+	return launcher.GroupConfig{Procs: procs, Out: out, KillTimeout: g.o.Timeout, Signals: sigs}, nil
+}
+
+// run runs every process once with vars, for runSupervised.
+func (g startGroup) run(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {
+	cfg, err := g.config(vars, sigs)
+	if err != nil {
+		return 1, err
+	}
+	// As vsync run does once its child runs: the group's supervisor
+	// mostly waits, so the start-up code's pages go.
+	release := time.AfterFunc(releaseAfter, releaseExecutablePages)
+	defer release.Stop()
+	return launcher.RunGroup(ctx, cfg)
 }
 
 // withoutKeys returns env without the entries for keys.

@@ -11,6 +11,7 @@ import (
 
 	"vsync/internal/childenv"
 	"vsync/launcher"
+	"vsync/procfile"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -92,6 +93,10 @@ func errorRules() []errorRule {
 		{anyOf(childenv.ErrBadDefault, childenv.ErrBadFileEnv), exitUsage, usageHint},
 		{as[*childenv.ArgsTooLargeError](), exitTooBig, text("keep large values in files of the vault, which the child reads through their NAME_FILE variable")},
 		{is(childenv.ErrNoVaultFile), exitNotFound, text(`list the vault's files with "vsync env"`)},
+		{isMissingProcfile, exitNotFound, text("run vsync in the directory of the Procfile, or give its path with -f FILE")},
+		{as[procfile.SyntaxErrors](), exitDataErr, text(procfileLineHint)},
+		{is(procfile.ErrNoProcesses), exitDataErr, text(`add a line "NAME: COMMAND"`)},
+		{anyOf(procfile.ErrUnknownProcess, procfile.ErrBadFormation), exitUsage, usageHint},
 		{is(vault.ErrWrongPassphrase), exitPassphrase, text(wrongPassphraseHint)},
 		{isTooLarge, exitTampered, tooLargeHint},
 		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, errChain), exitTampered,
@@ -118,6 +123,15 @@ func errorRules() []errorRule {
 
 // wrongPassphraseHint is the hint under every wrong passphrase.
 const wrongPassphraseHint = `check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with "vsync passphrase set ENV"`
+
+// procfileLineHint is the hint under a Procfile's bad lines.
+const procfileLineHint = `each line is "NAME: COMMAND" (NAME of letters, digits, '_' and '-') or a "#" comment`
+
+// isMissingProcfile matches a Procfile that does not exist.
+func isMissingProcfile(err error) bool {
+	var fe *procfile.FileError
+	return errors.As(err, &fe) && errors.Is(fe.Err, fs.ErrNotExist)
+}
 
 // anyOf matches the errors that errors.Is finds one of targets in.
 func anyOf(targets ...error) func(error) bool {
@@ -176,10 +190,29 @@ func hintFor(err error) string {
 // printError prints err the age way: one "vsync: error:" line and an
 // optional "vsync: hint:" line.
 func printError(w io.Writer, err error) {
+	if printProcfileLines(w, err) {
+		return
+	}
 	msg := err.Error()
 	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
 	fmt.Fprintf(w, "vsync: error: %s\n", escapeControls(msg))
 	if h := hintFor(err); h != "" {
 		fmt.Fprintf(w, "vsync: hint: %s\n", escapeControls(h))
 	}
+}
+
+// printProcfileLines prints a Procfile's bad lines, one
+// `vsync: error: "Procfile" line N: reason` line each, then the hint, and
+// reports whether err was that.
+func printProcfileLines(w io.Writer, err error) bool {
+	var fe *procfile.FileError
+	var se procfile.SyntaxErrors
+	if !errors.As(err, &fe) || !errors.As(fe.Err, &se) {
+		return false
+	}
+	for _, e := range se {
+		fmt.Fprintf(w, "vsync: error: %q line %d: %s\n", fe.Path, e.Line, e.Reason)
+	}
+	fmt.Fprintf(w, "vsync: hint: %s\n", hintFor(err))
+	return true
 }

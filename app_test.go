@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"vsync/internal/childenv"
+	"vsync/internal/history"
 	"vsync/launcher"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -62,7 +63,7 @@ func TestExitCode(t *testing.T) {
 		{wrap(vault.ErrIntegrity), exitTampered},
 		{wrap(vault.ErrUnsafePath), exitTampered},
 		{wrap(vault.ErrManifest), exitTampered},
-		{wrap(errChain), exitTampered},
+		{wrap(history.ErrChain), exitTampered},
 		{wrap(s3bundle.ErrUnreachable), exitUnreachable},
 		{wrap(s3bundle.ErrNoBucket), exitUnreachable},
 		{wrap(s3bundle.ErrAccessDenied), exitDenied},

@@ -4,10 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 
 	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
@@ -88,52 +84,4 @@ func tooLargeHint(err error) string {
 // isTooLarge reports whether err is a bundle (or object) over the limit.
 func isTooLarge(err error) bool {
 	return errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge)
-}
-
-// boundMemoryFrom is the size of the memory a command is about to need
-// from which boundMemory acts: below it the collector's usual pacing costs
-// a few megabytes at most.
-const boundMemoryFrom = 16 << 20
-
-// boundMemory tells the Go runtime that this process is about to need
-// extra more bytes (a bundle being read or written, and its files) than it
-// holds live now, as a soft memory limit (debug.SetMemoryLimit) that is
-// only ever raised: the garbage collector then runs as often as it takes
-// to stay there, instead of letting garbage (the encryption's buffer for
-// every 64 KiB written, a previous generation's payload) pile up to twice
-// the live heap. It acts only from boundMemoryFrom on, and then collects
-// once to know what is live. Above the limit nothing fails; the collector
-// only works harder. An explicit GOMEMLIMIT is left alone.
-func boundMemory(extra int64) {
-	if extra < boundMemoryFrom || os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	runtime.GC()
-	want := goMemoryInUse() + extra
-	if cur := debug.SetMemoryLimit(-1); cur < math.MaxInt64 && cur >= want {
-		return
-	}
-	debug.SetMemoryLimit(want)
-}
-
-// giveBackMemory returns to the system the memory of what a command held
-// and no longer does (push: the files, once encrypted), when that was at
-// least boundMemoryFrom, before the command's next big step (the upload)
-// allocates anew.
-func giveBackMemory(released int64) {
-	if released >= boundMemoryFrom {
-		debug.FreeOSMemory()
-	}
-}
-
-// goMemoryInUse is the memory the Go runtime holds and counts against its
-// memory limit, less the free heap it could give back.
-func goMemoryInUse() int64 {
-	s := []metrics.Sample{
-		{Name: "/memory/classes/total:bytes"},
-		{Name: "/memory/classes/heap/released:bytes"},
-		{Name: "/memory/classes/heap/free:bytes"},
-	}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64() - s[1].Value.Uint64() - s[2].Value.Uint64())
 }

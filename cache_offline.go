@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"vsync/internal/history"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -56,23 +57,19 @@ func bucketDidNotAnswer(err error) bool {
 	return errors.Is(err, s3bundle.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// fetchCurrent is fetchBundle of current.pgp that also returns the
+// fetchCurrent is history.Fetch of current.pgp that also returns the
 // object's info and, when keep is true, its bytes exactly as fetched (the
 // ones that were decrypted and verified), for the cache. A body that stops
 // arriving (the connection breaks, --fetch-timeout passes) is
 // s3bundle.ErrUnreachable with its cause, not a truncated bundle: it says
 // nothing about what is stored.
 func fetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep bool) (*vault.Bundle, []byte, s3bundle.ObjectInfo, error) {
-	rc, info, err := openBundleObject(ctx, st, 0)
+	rc, info, err := history.OpenObject(ctx, st, 0)
 	if err != nil {
 		return nil, nil, info, err
 	}
-	var r io.Reader = rc
-	if info.Size >= readAheadMin {
-		ra := newReadAhead(rc)
-		defer ra.stop()
-		r = ra
-	}
+	r, stop := history.ReadAhead(rc, info.Size)
+	defer stop()
 	defer rc.Close()
 	b, raw, err := readCurrent(r, info, st, pass, keep)
 	return b, raw, info, err
@@ -91,13 +88,13 @@ func readCurrent(rc io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pas
 		raw = bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
 		r = io.TeeReader(body, raw)
 	}
-	b, _, err := checkBundle(r, info, st, pass, nil, 0, bundleName(0), true)
+	b, _, err := history.Check(r, info, st, pass, nil, 0, history.Name(0), true)
 	if err != nil {
 		if body.err != nil && !isTooLarge(body.err) {
-			return nil, nil, fmt.Errorf("reading %s of env %q: %w (%w)", bundleName(0), st.Env, s3bundle.ErrUnreachable, body.err)
+			return nil, nil, fmt.Errorf("reading %s of env %q: %w (%w)", history.Name(0), st.Env, s3bundle.ErrUnreachable, body.err)
 		}
 		if body.err != nil {
-			err = bundleHint(fmt.Errorf("%s of env %q: %w", bundleName(0), st.Env, body.err), st.Env)
+			err = &history.EnvError{Env: st.Env, Err: fmt.Errorf("%s of env %q: %w", history.Name(0), st.Env, body.err)}
 		}
 		return nil, nil, err
 	}
@@ -169,7 +166,7 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 		// 67, a damaged bundle: 68); one that opens was re-dated or
 		// replayed (68).
 		info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
-		if _, _, oerr := checkBundle(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true); oerr != nil {
+		if _, _, oerr := history.Check(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true); oerr != nil {
 			err = oerr
 		}
 		return nil, withHint(err, oc.hint(err))
@@ -191,7 +188,7 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 			cause, rec.Generation, st.Env, roundAge(age), oc.maxAge), exitUnreachable, refresh)
 	}
 	info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
-	b, _, err := checkBundle(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true)
+	b, _, err := history.Check(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true)
 	if err != nil {
 		return nil, withHint(err, oc.hint(err))
 	}

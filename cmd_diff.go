@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/history"
 	"vsync/vault"
 )
 
@@ -71,7 +72,7 @@ func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 	var left []vault.File
 	leftName := "nothing pushed yet"
 	if a != 0 {
-		b, _, err := v.fetch(ctx, a)
+		b, _, err := v.Fetch(ctx, a)
 		if err != nil {
 			return err
 		}
@@ -80,7 +81,7 @@ func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 	var right []vault.File
 	var rightName string
 	if opts.B != 0 {
-		b, _, err := v.fetch(ctx, opts.B)
+		b, _, err := v.Fetch(ctx, opts.B)
 		if err != nil {
 			return err
 		}
@@ -92,7 +93,7 @@ func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 		rel, _ := filepath.Rel(cwd, v.Project.envDir(opts.Env))
 		rightName = fmt.Sprintf("local %s", rel)
 	}
-	changes, err := diffEnv(left, right, leftName, rightName)
+	changes, err := history.Diff(left, right, leftName, rightName)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 				fmt.Sprintf("ask a teammate for it, then \"VSYNC_PASSPHRASE=... vsync init %s --profile %s\" or \"vsync passphrase set %s\"", opts.Env, opts.Profile, opts.Env))
 		}
 		v.Passphrase = pass
-		if _, _, err := v.fetch(ctx, 0); err != nil {
+		if _, _, err := v.Fetch(ctx, 0); err != nil {
 			return err
 		}
 	} else if pass == nil {

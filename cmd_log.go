@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/s3bundle"
-	"vsync/vault"
+	"vsync/internal/history"
 )
 
 func logCommand(sys *sysEnv) *cli.Command {
@@ -44,79 +42,26 @@ type logOptions struct {
 	Limit uint64 // the newest Limit generations; 0: all
 }
 
-// runLog prints the history newest first, as it is fetched: the newest
-// generation comes from current.pgp's label and one HEAD (Store.Newest: no
-// LIST, no write), then generations newest..oldest are fetched a few at a
-// time (prefetch), each entry printed once it and its parent are in. A
-// generation missing from the history is skipped, as a LIST would not
-// have shown it.
+// runLog prints the history newest first, each entry as soon as it is
+// fetched (history.Env.Log).
 func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}
-	newest, cur, err := v.Store.Newest(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the history of %s: %w", v.Key, err)
-	}
-	if newest == 0 {
-		return errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", opts.Env),
-			"nothing was pushed to env %q yet (%s)", opts.Env, v.Key)
-	}
-	shown := newest
-	if opts.Limit != 0 && opts.Limit < newest {
-		shown = opts.Limit
-	}
-	// The shown generations, and the parent of the oldest shown one for
-	// its changes.
-	gens := make([]uint64, 0, shown+1)
-	for g := newest; g > newest-shown; g-- {
-		gens = append(gens, g)
-	}
-	if last := gens[len(gens)-1]; last > 1 {
-		gens = append(gens, last-1)
-	}
-	p := prefetch(ctx, v, gens, prefetchWidth(cur.Size))
-	defer p.Close()
-	this := p.Next()
 	printed := 0
-	for i := range int(shown) {
-		var parent fetched
-		if i+1 < len(gens) {
-			parent = p.Next()
-		}
-		if errors.Is(this.Err, s3bundle.ErrNotExist) {
-			this = parent
-			continue
-		}
-		if this.Err != nil {
-			return this.Err
-		}
-		m := this.Bundle.Manifest
-		var parentFiles []vault.File
-		if parent.Err == nil && parent.Bundle != nil && m.Parent != 0 && m.Parent == gens[i+1] {
-			parentFiles = parent.Bundle.Files
-		} else if parent.Err != nil && !errors.Is(parent.Err, s3bundle.ErrNotExist) {
-			return parent.Err
-		}
-		changes, err := diffEnv(parentFiles, this.Bundle.Files, fmt.Sprintf("generation %d", m.Parent), fmt.Sprintf("generation %d", gens[i]))
-		if err != nil {
-			return err
-		}
+	return v.Log(ctx, opts.Limit, func(e history.Entry) error {
 		var buf bytes.Buffer
 		if printed > 0 {
 			buf.WriteByte('\n')
 		}
-		fmt.Fprintf(&buf, "generation %d\n", gens[i])
-		fmt.Fprintf(&buf, "  date:   %s\n", m.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
-		fmt.Fprintf(&buf, "  author: %s\n", displayName(m.Author))
-		fmt.Fprintf(&buf, "  note:   %s\n", displayName(m.Note))
-		printChanges(&buf, changes, "  ", false)
-		if _, err := sys.Stdout.Write(buf.Bytes()); err != nil {
-			return err
-		}
+		fmt.Fprintf(&buf, "generation %d\n", e.Gen)
+		fmt.Fprintf(&buf, "  date:   %s\n", e.Manifest.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
+		fmt.Fprintf(&buf, "  author: %s\n", displayName(e.Manifest.Author))
+		fmt.Fprintf(&buf, "  note:   %s\n", displayName(e.Manifest.Note))
+		printChanges(&buf, e.Changes, "  ", false)
 		printed++
-		this = parent
-	}
-	return nil
+		_, err := sys.Stdout.Write(buf.Bytes())
+		return err
+	})
 }

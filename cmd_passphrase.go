@@ -85,7 +85,7 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 	}
 	if check {
 		v.Passphrase = pass
-		if _, _, err := v.fetch(ctx, 0); err != nil {
+		if _, _, err := v.Fetch(ctx, 0); err != nil {
 			return withHint(err, "nothing was stored")
 		}
 	} else if err := checkChosenPassphrase(pass, opts.AllowWeak, "the passphrase"); err != nil {

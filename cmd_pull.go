@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
-	"vsync/s3bundle"
 	"vsync/vault"
 )
 
@@ -73,9 +72,9 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		sum string
 	)
 	if opts.Generation != 0 {
-		b, sum, err = v.fetch(ctx, opts.Generation)
+		b, sum, err = v.Fetch(ctx, opts.Generation)
 	} else {
-		b, sum, err = pullNewest(ctx, v)
+		b, sum, err = v.FetchNewest(ctx)
 	}
 	if err != nil {
 		return err
@@ -120,42 +119,6 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%s)\n", env, b.Manifest.Generation, plural(len(b.Files), "file"))
 	return nil
-}
-
-// pullNewest fetches the newest generation with two requests whatever the
-// length of the history, and no LIST: it GETs current.pgp and HEADs the
-// generation after the one it holds (Store.NewestFrom). A current.pgp that
-// does not decrypt or check out is an error, never bypassed. Only when the
-// history holds a newer generation (a push died between its two PUTs, or
-// current.pgp is missing while generations exist) does it fall back to
-// Store.Tip, which rolls current.pgp forward (the recovery rule of
-// Store.Newest), and fetch that generation.
-func pullNewest(ctx context.Context, v *envVault) (*vault.Bundle, string, error) {
-	b, sum, err := v.fetch(ctx, 0)
-	missing := errors.Is(err, s3bundle.ErrNotExist) // fetchBundle keeps the cause
-	if err != nil && !missing {
-		return nil, "", err // unreadable, undecryptable or damaged: never bypassed
-	}
-	var have uint64
-	if !missing {
-		have = b.Manifest.Generation
-	}
-	newest, err := v.Store.NewestFrom(ctx, have)
-	if err != nil {
-		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, err)
-	}
-	if !missing && newest == have {
-		return b, sum, nil
-	}
-	if missing && newest == 0 {
-		return nil, "", errorf(exitNotFound, fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", v.Env),
-			"nothing was pushed to env %q yet (%s)", v.Env, v.Key)
-	}
-	gen, _, err := v.Store.Tip(ctx)
-	if err != nil {
-		return nil, "", fmt.Errorf("reading the history of %s: %w", v.Key, err)
-	}
-	return v.fetch(ctx, gen)
 }
 
 // replaceDir puts files at dir atomically: it writes them into a staging

@@ -12,8 +12,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/history"
+	"vsync/internal/memlimit"
 	"vsync/s3bundle"
-	"vsync/vault"
 )
 
 func pushCommand(sys *sysEnv) *cli.Command {
@@ -80,9 +81,9 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		size += int64(len(f.Data))
 	}
 	// The files are held already, and the bundle replaces them
-	// (sealSpooled): the collector need only keep the encryption's
+	// (history.SealSpooled): the collector need only keep the encryption's
 	// garbage in check.
-	boundMemory(min(size, 32<<20))
+	memlimit.Bound(min(size, 32<<20))
 	st, err := loadState(v.Project, env)
 	if err != nil {
 		return err
@@ -93,7 +94,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 	// The files are hashed once, for the manifest; the state records and
 	// the unchanged check come from it, and Seal does not hash them again.
-	b := newGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
+	b := history.NewGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
 	hashes, nfiles := manifestFiles(&b.Manifest), len(files)
 	switch {
 	case st.Generation < tip:
@@ -110,8 +111,8 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 
 	gen := tip + 1
-	sopts := sealOptionsMax(v.Passphrase, sys.Hooks, v.Store.MaxSize)
-	sopts.ReleaseFiles = true // see sealSpooled
+	sopts := history.SealOptions(v.Passphrase, sys.Hooks.S2KCount, v.Store.MaxSize)
+	sopts.ReleaseFiles = true // see history.SealSpooled
 	sopts.ManifestFresh = true
 	if !sopts.HighEntropy {
 		// A chosen passphrase: this clone's one salt (localState.salt).
@@ -120,7 +121,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		}
 		sopts.Keys = &v.Keys
 	}
-	ct, sum, err := sealSpooled(v.Project.vaultDir(), b, v.Passphrase, sopts, size)
+	ct, sum, err := history.SealSpooled(v.Project.vaultDir(), b, v.Passphrase, sopts, size)
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
 	}
@@ -154,47 +155,6 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
 	}
 	return nil
-}
-
-// sealGeneration builds generation tip+1 of env holding files and
-// encrypts it under pass (salted S2K for a generated passphrase, iterated
-// otherwise). Its manifest names tip as the parent with parentSum, the
-// SHA-256 of tip's payload (dropped when tip is 0), and records author, note
-// and the time now. It returns the ciphertext and the payload's SHA-256.
-func sealGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File, pass []byte, opts vault.SealOptions) ([]byte, string, error) {
-	return vault.Seal(newGeneration(env, tip, parentSum, author, note, files), pass, opts)
-}
-
-// newGeneration is the bundle of generation tip+1 of env holding files, as
-// sealGeneration describes it.
-func newGeneration(env string, tip uint64, parentSum, author, note string, files []vault.File) *vault.Bundle {
-	m := vault.Manifest{
-		Env:          env,
-		Generation:   tip + 1,
-		Parent:       tip,
-		ParentSHA256: parentSum,
-		Created:      time.Now().UTC().Truncate(time.Second),
-		Author:       author,
-		Note:         note,
-	}
-	if tip == 0 {
-		m.ParentSHA256 = ""
-	}
-	return &vault.Bundle{Manifest: vault.NewManifest(m, files), Files: files}
-}
-
-// sealOptions is the S2K a passphrase calls for: salted for one vsync
-// generated, iterated for one a person chose (h.S2KCount iterations when
-// the test binary sets it, else vault's default).
-func sealOptions(pass []byte, h testHooks) vault.SealOptions {
-	return vault.SealOptions{HighEntropy: vault.IsGenerated(string(pass)), S2KCount: h.S2KCount}
-}
-
-// sealOptionsMax is sealOptions with a maximum bundle size.
-func sealOptionsMax(pass []byte, h testHooks, maxSize int64) vault.SealOptions {
-	o := sealOptions(pass, h)
-	o.MaxSize = maxSize
-	return o
 }
 
 // author names who pushes: $VSYNC_AUTHOR, else git's user.email when git

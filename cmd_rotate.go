@@ -10,16 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/s3bundle"
+	"vsync/internal/history"
 	"vsync/vault"
 )
-
-// rotationNote is the note of the generation that records a rotation.
-const rotationNote = "rotate passphrase"
-
-// maxRotateRounds bounds how often the rotation starts over because other
-// pushes keep adding generations.
-const maxRotateRounds = 8
 
 func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
@@ -99,84 +92,127 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	if err != nil {
 		return err
 	}
-	newPass, generated := opts.NewPass, false
-	switch {
-	case newPass != nil:
-		// A line break would not read back from the store or the pending
-		// entry, and every object would be rotated to a passphrase lost.
-		if err := checkChosenPassphrase(newPass, opts.AllowWeak, "the new passphrase"); err != nil {
-			return err
-		}
-	case pending != nil:
-		newPass = pending.Pass
-	default:
-		if fd, ok := stdinTerminal(sys); ok {
-			// At a terminal: type one (twice), or Enter to have one generated.
-			if newPass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", env), true); err != nil {
-				return err
-			}
-			if len(newPass) > 0 {
-				if err := checkChosenPassphrase(newPass, opts.AllowWeak, "the new passphrase"); err != nil {
-					return err
-				}
-				break
-			}
-		}
-		if newPass, err = generatePassphrase(); err != nil {
-			return err
-		}
-		generated = true
+	newPass, generated, err := chooseNewPassphrase(sys, opts, pending)
+	if err != nil {
+		return err
 	}
 	if bytes.Equal(newPass, v.Passphrase) {
 		if opts.NewPass == nil && pending != nil {
-			// The last run stored the new passphrase but died before
-			// dropping the pending entry: the rotation is complete. Only
-			// the store tells: VSYNC_PASSPHRASE(_FILE) may give the new
-			// passphrase while objects still need the old one.
-			if !pendingIsStored(sys, v.Key, env, newPass) {
-				return withHint(usageErrorf("VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE give the new passphrase of the unfinished rotation of env %q", env),
-					"to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")
-			}
-			if err := removePendingRotation(sys, v.Key, env); err != nil {
-				return err
-			}
-			fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
-			return nil
+			return finishCompleteRotation(sys, v, newPass)
 		}
 		return usageErrorf("the new passphrase of env %q is the current one", env)
 	}
-	resuming := pending != nil && bytes.Equal(pending.Pass, newPass)
-
-	gens, err := v.Store.Generations(ctx)
+	var resume *history.Resume
+	if pending != nil && bytes.Equal(pending.Pass, newPass) {
+		resume = &history.Resume{Base: pending.Base}
+	}
+	gens, err := v.Generations(ctx)
 	if err != nil {
-		return fmt.Errorf("listing the generations of %s: %w", v.Key, err)
+		return err
 	}
-	if len(gens) == 0 {
-		return errorf(exitNotFound, fmt.Sprintf("with nothing pushed there is nothing to re-key: store a new passphrase with \"vsync passphrase set %s --no-check\"", env),
-			"nothing was pushed to env %q yet (%s)", env, v.Key)
+	r, err := newRotation(sys, v, newPass, generated, gens[len(gens)-1], resume)
+	if err != nil {
+		return err
 	}
-	startTip := gens[len(gens)-1]
+	rec, err := r.Run(ctx, author(ctx, sys, v.Project.Dir), resume)
+	if err != nil {
+		return rotateError(err, r, sys, v, env)
+	}
+	if err := completeRotation(sys, v, newPass, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %s rewrapped (%d already %s); generation %d records the rotation\n",
+		env, plural(r.Rewrapped, "object"), r.Already, wasWere(r.Already), rec.Gen)
+	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", mustConfigDir(sys))
+	if p, _ := passphraseFromEnv(sys); p != nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
+	}
+	if !rec.Published {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", rec.Gen, env)
+	}
+	return nil
+}
 
-	newOpts := sealOptionsMax(newPass, sys.Hooks, v.Store.MaxSize)
+// chooseNewPassphrase is the passphrase to rotate to: the one given (held
+// to the rules of a chosen one), else the pending one of an unfinished
+// rotation, else one typed at a terminal, else a generated one
+// (generated).
+func chooseNewPassphrase(sys *sysEnv, opts rotateOptions, pending *pendingRotation) (pass []byte, generated bool, err error) {
+	switch {
+	case opts.NewPass != nil:
+		// A line break would not read back from the store or the pending
+		// entry, and every object would be rotated to a passphrase lost.
+		if err := checkChosenPassphrase(opts.NewPass, opts.AllowWeak, "the new passphrase"); err != nil {
+			return nil, false, err
+		}
+		return opts.NewPass, false, nil
+	case pending != nil:
+		return pending.Pass, false, nil
+	}
+	if fd, ok := stdinTerminal(sys); ok {
+		// At a terminal: type one (twice), or Enter to have one generated.
+		if pass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", opts.Env), true); err != nil {
+			return nil, false, err
+		}
+		if len(pass) > 0 {
+			if err := checkChosenPassphrase(pass, opts.AllowWeak, "the new passphrase"); err != nil {
+				return nil, false, err
+			}
+			return pass, false, nil
+		}
+	}
+	if pass, err = generatePassphrase(); err != nil {
+		return nil, false, err
+	}
+	return pass, true, nil
+}
+
+// finishCompleteRotation handles a pending rotation whose new passphrase
+// is the current one: the last run stored the new passphrase but died
+// before dropping the pending entry, so the rotation is complete. Only the
+// store tells: VSYNC_PASSPHRASE(_FILE) may give the new passphrase while
+// objects still need the old one.
+func finishCompleteRotation(sys *sysEnv, v *envVault, newPass []byte) error {
+	env := v.Store.Env
+	if !pendingIsStored(sys, v.Key, env, newPass) {
+		return withHint(usageErrorf("VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE give the new passphrase of the unfinished rotation of env %q", env),
+			"to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")
+	}
+	if err := removePendingRotation(sys, v.Key, env); err != nil {
+		return err
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
+	return nil
+}
+
+// newRotation is the rotation of v to newPass, starting from the
+// generation startTip: one salt for every object rewrapped under a chosen
+// passphrase, the pending entry saved (and a generated passphrase printed)
+// before the first write, each object rewritten printed.
+func newRotation(sys *sysEnv, v *envVault, newPass []byte, generated bool, startTip uint64, resume *history.Resume) (*history.Rotation, error) {
+	env := v.Store.Env
+	newOpts := history.SealOptions(newPass, sys.Hooks.S2KCount, v.Store.MaxSize)
 	// One salt for every object rewrapped under a chosen passphrase: the
 	// rotation and every later read of the history derive the new key
 	// once (see docs/format.md); the old passphrase's keys are cached too.
 	newOpts.Keys = &v.Keys
 	if !newOpts.HighEntropy {
+		var err error
 		if newOpts.Salt, err = vault.NewSalt(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	r := &rotation{
-		Store:   v.Store,
-		OldPass: v.Passphrase,
-		NewPass: newPass,
-		NewOpts: newOpts,
-		Out:     sys.Stdout,
+	return &history.Rotation{
+		Store:    v.Store,
+		Location: v.Key,
+		OldPass:  v.Passphrase,
+		NewPass:  newPass,
+		NewOpts:  newOpts,
+		Rewrote:  func(what string) { fmt.Fprintf(sys.Stdout, "rewrapped %s\n", what) },
 		BeforeFirstWrite: func() error {
 			base := startTip
-			if resuming {
-				base = pending.Base
+			if resume != nil {
+				base = resume.Base
 			}
 			if err := storePendingRotation(sys, v.Key, env, pendingRotation{Pass: newPass, Base: base}); err != nil {
 				return fmt.Errorf("saving the new passphrase before rotating: %w", err)
@@ -191,12 +227,13 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			}
 		},
-	}
-	rec, err := rotateAndRecord(ctx, sys, v, r, pending, resuming)
-	if err != nil {
-		return rotateError(err, r, sys, v, env)
-	}
+	}, nil
+}
 
+// completeRotation stores the new passphrase, drops the pending entry and
+// moves the local state to the record.
+func completeRotation(sys *sysEnv, v *envVault, newPass []byte, rec history.Record) error {
+	env := v.Store.Env
 	if err := storePassphrase(sys, v.Key, env, newPass); err != nil {
 		return fmt.Errorf("the rotation is complete, but storing the new passphrase failed (it is still in the pending entry): %w", err)
 	}
@@ -204,18 +241,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		return err
 	}
 	if rec.Sum != "" {
-		if err := advanceState(v, rec); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %s rewrapped (%d already %s); generation %d records the rotation\n",
-		env, plural(r.Rewrapped, "object"), r.Already, wasWere(r.Already), rec.Gen)
-	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", mustConfigDir(sys))
-	if p, _ := passphraseFromEnv(sys); p != nil {
-		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
-	}
-	if !rec.Published {
-		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", rec.Gen, env)
+		return advanceState(v, rec)
 	}
 	return nil
 }
@@ -231,88 +257,17 @@ func pendingIsStored(sys *sysEnv, key, env string, pass []byte) bool {
 	return err == nil && bytes.Equal(stored, pass)
 }
 
-// rotationRecord is the generation that records a rotation.
-type rotationRecord struct {
-	Gen       uint64
-	Parent    uint64
-	Sum       string // its payload's SHA-256; empty when an earlier run pushed it
-	Published bool   // current.pgp holds it
-}
-
-// rotateAndRecord rewraps the whole history and current.pgp, then commits
-// the generation that records the rotation; when another push took that
-// generation number meanwhile (with the old passphrase), it rewraps the
-// new generations and tries again. A resumed rotation whose record an
-// earlier run already pushed (the newest generation is a rotation record
-// newer than the rotation's base, and no generation needed rewrapping)
-// pushes no second one.
-func rotateAndRecord(ctx context.Context, sys *sysEnv, v *envVault, r *rotation, pending *pendingRotation, resuming bool) (rotationRecord, error) {
-	done := map[uint64]bool{}
-	for range maxRotateRounds {
-		if err := r.rewrapHistory(ctx, done); err != nil {
-			return rotationRecord{}, err
-		}
-		tip, cur, err := v.Store.Tip(ctx)
-		if err != nil {
-			return rotationRecord{}, fmt.Errorf("reading the history of %s: %w", v.Key, err)
-		}
-		if !done[tip] {
-			continue // generations were pushed meanwhile
-		}
-		b, sum, err := fetchBundle(ctx, v.Store, r.NewPass, r.NewOpts.Keys, tip)
-		if err != nil {
-			return rotationRecord{}, err
-		}
-		switch {
-		case r.Rewrapped == 0 && !resuming:
-			return rotationRecord{}, withCode(quietWrap(vault.ErrWrongPassphrase,
-				"every object of env %q already opens with the new passphrase, so the current one opens none; nothing was changed", v.Env), exitPassphrase,
-				fmt.Sprintf("if a rotation to it was interrupted, run it again on the machine that started it; else the passphrase is already rotated: \"vsync passphrase set %s\"", v.Env))
-		case resuming && r.Rewrapped == 0 && tip > pending.Base && b.Manifest.Note == rotationNote:
-			return rotationRecord{Gen: tip, Parent: tip - 1, Published: true}, nil
-		}
-		ct, newSum, err := sealGeneration(v.Env, tip, sum, author(ctx, sys, v.Project.Dir), rotationNote, b.Files, r.NewPass, r.NewOpts)
-		if err != nil {
-			return rotationRecord{}, fmt.Errorf("encrypting env %q: %w", v.Env, err)
-		}
-		rec := rotationRecord{Gen: tip + 1, Parent: tip, Sum: newSum, Published: true}
-		err = v.Store.Commit(ctx, rec.Gen, ct, cur)
-		if err == nil || errors.Is(err, s3bundle.ErrNotPublished) {
-			r.wrote()
-		}
-		switch {
-		case errors.Is(err, s3bundle.ErrNotPublished):
-			rec.Published = false
-		case errors.Is(err, s3bundle.ErrConflict):
-			continue // a push with the old passphrase took the number: rewrap it too
-		case err != nil:
-			return rotationRecord{}, fmt.Errorf("recording the rotation as generation %d of env %q: %w", rec.Gen, v.Env, err)
-		}
-		if !rec.Published {
-			// current.pgp may still hold an older generation a
-			// concurrent push put there with the old passphrase.
-			if err := r.rewrapObject(ctx, v.Store.CurrentKey(), "current.pgp"); err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
-				return rotationRecord{}, err
-			}
-		}
-		return rec, nil
-	}
-	return rotationRecord{}, errorf(exitConflict, "run the same command again to finish",
-		"env %q kept getting new generations during the rotation (%d rounds)", v.Env, maxRotateRounds)
-}
-
 // rotateError explains a rotation that stopped: how far it got and how to
 // finish, or, with nothing rewritten, that nothing changed.
-func rotateError(err error, r *rotation, sys *sysEnv, v *envVault, env string) error {
+func rotateError(err error, r *history.Rotation, sys *sysEnv, v *envVault, env string) error {
 	if r.Rewrapped > 0 {
 		where, _ := pendingPassphrasePath(sys, v.Key, env)
 		return withHint(err, fmt.Sprintf("the rotation is unfinished: %s rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", plural(r.Rewrapped, "object"), where))
 	}
-	var ce *cliError
-	if errors.As(err, &ce) && ce.hint != "" {
+	if hasOwnHint(err) {
 		return err
 	}
-	err = quietWrap(err, "%s; nothing was changed", err)
+	err = fmt.Errorf("%w; nothing was changed", err)
 	if errors.Is(err, vault.ErrWrongPassphrase) {
 		return withHint(err, fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE or the stored passphrase (\"vsync passphrase set %s\")", env))
 	}
@@ -323,8 +278,8 @@ func rotateError(err error, r *rotation, sys *sysEnv, v *envVault, env string) e
 // the record, which holds the same files, so that the next push from this
 // folder is not refused as based on an old generation. A state based on
 // another generation is left alone.
-func advanceState(v *envVault, rec rotationRecord) error {
-	st, err := loadState(v.Project, v.Env)
+func advanceState(v *envVault, rec history.Record) error {
+	st, err := loadState(v.Project, v.Store.Env)
 	if err != nil {
 		return err
 	}

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
-	"vsync/s3bundle"
+	"vsync/vault"
 )
 
 func verifyCommand(sys *sysEnv) *cli.Command {
@@ -53,59 +51,21 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 	}
 	env := opts.Env
 	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
-	gens, err := v.Store.Generations(ctx)
-	if err != nil {
-		return fmt.Errorf("listing the generations of %s: %w", v.Key, err)
-	}
-	if len(gens) == 0 {
-		return errorf(exitNotFound, "", "nothing was pushed to env %q yet (%s)", env, v.Key)
-	}
-	// current.pgp's size sets how many generations are fetched at once; a
-	// missing one is reported once the history checked out.
-	cur, err := v.Store.Current(ctx)
-	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
-		return fmt.Errorf("reading %s: %w", v.Key, err)
-	}
-	p := prefetch(ctx, v, append(slices.Clone(gens), 0), prefetchWidth(cur.Size))
-	defer p.Close()
-	var prevSum string
-	for i, g := range gens {
-		if g != uint64(i+1) {
-			return fmt.Errorf("env %q: generation %d is missing: %w", env, i+1, errChain)
-		}
-		f := p.Next()
-		if f.Err != nil {
-			return f.Err
-		}
-		b, sum := f.Bundle, f.Sum
+	startable := func(g uint64, b *vault.Bundle) error {
 		if err := childenv.CheckStartable(env, b.Files); err != nil {
 			return fmt.Errorf("generation %d: %w", g, err)
 		}
-		m := b.Manifest
-		switch {
-		case m.Parent != g-1:
-			return fmt.Errorf("env %q: generation %d names %d as its parent, not %d: %w", env, g, m.Parent, g-1, errChain)
-		case m.ParentSHA256 != prevSum:
-			return fmt.Errorf("env %q: generation %d does not record the hash of generation %d: %w", env, g, g-1, errChain)
-		}
+		return nil
+	}
+	verified := func(g uint64, b *vault.Bundle) error {
 		fmt.Fprintf(sys.Stdout, "generation %d ok: %s, %s, %s\n", g, plural(len(b.Files), "file"),
-			m.Created.UTC().Format("2006-01-02 15:04:05 UTC"), displayName(m.Author))
-		prevSum = sum
+			b.Manifest.Created.UTC().Format("2006-01-02 15:04:05 UTC"), displayName(b.Manifest.Author))
+		return nil
 	}
-	last := gens[len(gens)-1]
-	f := p.Next()
-	b, sum, err := f.Bundle, f.Sum, f.Err
-	if errors.Is(err, s3bundle.ErrNotExist) {
-		return withHint(fmt.Errorf("env %q: current.pgp is missing but generation %d exists: %w", env, last, errChain),
-			fmt.Sprintf("an interrupted first push leaves this; \"vsync pull %s\" rolls it forward", env))
-	}
+	last, err := v.Verify(ctx, startable, verified)
 	if err != nil {
 		return err
 	}
-	if b.Manifest.Generation != last || sum != prevSum {
-		return withHint(fmt.Errorf("env %q: current.pgp holds generation %d, not the newest, %d: %w", env, b.Manifest.Generation, last, errChain),
-			fmt.Sprintf("an interrupted push leaves this; \"vsync pull %s\" or the next push rolls it forward", env))
-	}
-	fmt.Fprintf(sys.Stdout, "env %q: %s verified; current.pgp is generation %d\n", env, plural(len(gens), "generation"), last)
+	fmt.Fprintf(sys.Stdout, "env %q: %s verified; current.pgp is generation %d\n", env, plural(int(last), "generation"), last)
 	return nil
 }

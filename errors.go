@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"vsync/internal/childenv"
+	"vsync/internal/history"
 	"vsync/launcher"
 	"vsync/procfile"
 	"vsync/s3bundle"
@@ -44,10 +45,6 @@ func withCode(err error, code int, hint string) error {
 func errorf(code int, hint, format string, a ...any) error {
 	return withCode(fmt.Errorf(format, a...), code, hint)
 }
-
-// errChain: a generation's manifest or the parent hash chain is wrong
-// (verify). Treated as tampering.
-var errChain = errors.New("history check failed")
 
 // configError is a malformed or incomplete vsync.toml / profiles.toml, a
 // missing profile, project or passphrase: exitConfig.
@@ -97,9 +94,20 @@ func errorRules() []errorRule {
 		{as[procfile.SyntaxErrors](), exitDataErr, text(procfileLineHint)},
 		{is(procfile.ErrNoProcesses), exitDataErr, text(`add a line "NAME: COMMAND"`)},
 		{anyOf(procfile.ErrUnknownProcess, procfile.ErrBadFormation), exitUsage, usageHint},
-		{is(vault.ErrWrongPassphrase), exitPassphrase, text(wrongPassphraseHint)},
+		{is(history.ErrAlreadyRotated), exitPassphrase, envHint(`if a rotation to it was interrupted, run it again on the machine that started it; else the passphrase is already rotated: "vsync passphrase set %s"`)},
+		{is(history.ErrRotationRaced), exitConflict, text("run the same command again to finish")},
+		{is(history.ErrNothingPushed), exitNotFound, nothingPushedHint},
+		{as[*history.NoGenerationError](), exitNotFound, func(err error) string {
+			var ng *history.NoGenerationError
+			errors.As(err, &ng)
+			return fmt.Sprintf("list the generations with \"vsync log %s\"", ng.Env)
+		}},
+		{as[*history.CurrentError](), exitTampered, currentHint},
+		{is(vault.ErrWrongPassphrase), exitPassphrase, envHint(wrongPassphraseHint)},
 		{isTooLarge, exitTampered, tooLargeHint},
-		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, errChain), exitTampered,
+		{both(as[*history.EnvError](), isDamaged), exitTampered,
+			envHint(`nothing was written; the stored bundle is damaged or was tampered with ("vsync verify %s" checks every generation)`)},
+		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, history.ErrChain), exitTampered,
 			text(`nothing was written; the stored bundle is damaged or was tampered with: run "vsync verify ENV"`)},
 		{as[*s3bundle.NoDirError](), exitUnreachable, func(err error) string {
 			var nd *s3bundle.NoDirError
@@ -121,8 +129,78 @@ func errorRules() []errorRule {
 	}
 }
 
-// wrongPassphraseHint is the hint under every wrong passphrase.
-const wrongPassphraseHint = `check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with "vsync passphrase set ENV"`
+// wrongPassphraseHint is the hint under every wrong passphrase (envHint
+// puts the env's name at %s).
+const wrongPassphraseHint = `check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with "vsync passphrase set %s"`
+
+// envHint is a hint naming the env an error is about (a *history.EnvError
+// or *history.NothingPushedError) at %s, "ENV" when it names none.
+func envHint(format string) func(error) string {
+	return func(err error) string { return fmt.Sprintf(format, envOf(err)) }
+}
+
+// envOf is the env a history error is about, "ENV" when none says.
+func envOf(err error) string {
+	var ee *history.EnvError
+	if errors.As(err, &ee) {
+		return ee.Env
+	}
+	var np *history.NothingPushedError
+	if errors.As(err, &np) {
+		return np.Env
+	}
+	return "ENV"
+}
+
+// isDamaged matches a stored bundle that is damaged or was tampered with.
+func isDamaged(err error) bool {
+	return errors.Is(err, vault.ErrIntegrity) || errors.Is(err, vault.ErrUnsafePath) || errors.Is(err, vault.ErrManifest)
+}
+
+// both matches the errors that a and b match.
+func both(a, b func(error) bool) func(error) bool {
+	return func(err error) bool { return a(err) && b(err) }
+}
+
+// nothingPushedHint is the hint under an env with no generation: push
+// one, except where that does not help (verify: nothing to say;
+// rotate-passphrase: nothing to re-key).
+func nothingPushedHint(err error) string {
+	env := envOf(err)
+	switch commandOf(err) {
+	case "verify":
+		return ""
+	case "rotate-passphrase":
+		return fmt.Sprintf("with nothing pushed there is nothing to re-key: store a new passphrase with \"vsync passphrase set %s --no-check\"", env)
+	}
+	return fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", env)
+}
+
+// currentHint is the hint under a current.pgp that verify found missing
+// or behind the history.
+func currentHint(err error) string {
+	var ce *history.CurrentError
+	errors.As(err, &ce)
+	if ce.Missing {
+		return fmt.Sprintf("an interrupted first push leaves this; \"vsync pull %s\" rolls it forward", ce.Env)
+	}
+	return fmt.Sprintf("an interrupted push leaves this; \"vsync pull %s\" or the next push rolls it forward", ce.Env)
+}
+
+// hasOwnHint reports whether err carries a hint of its own, more precise
+// than a command's general advice: an explicit one (cliError), or a row
+// above that names the env of a stored bundle, a finished or raced
+// rotation.
+func hasOwnHint(err error) bool {
+	var ce *cliError
+	if errors.As(err, &ce) && ce.hint != "" {
+		return true
+	}
+	if errors.Is(err, history.ErrAlreadyRotated) || errors.Is(err, history.ErrRotationRaced) {
+		return true
+	}
+	return as[*history.EnvError]()(err) && (errors.Is(err, vault.ErrWrongPassphrase) || isTooLarge(err) || isDamaged(err))
+}
 
 // procfileLineHint is the hint under a Procfile's bad lines.
 const procfileLineHint = `each line is "NAME: COMMAND" (NAME of letters, digits, '_' and '-') or a "#" comment`
@@ -147,11 +225,20 @@ func anyOf(targets ...error) func(error) bool {
 
 // usageHint points at the help of the command a usage error is about.
 func usageHint(err error) string {
-	var ic inCommand
-	if errors.As(err, &ic) {
-		return fmt.Sprintf("see \"vsync %s --help\"", ic.cmd)
+	if cmd := commandOf(err); cmd != "" {
+		return fmt.Sprintf("see \"vsync %s --help\"", cmd)
 	}
 	return "see \"vsync --help\""
+}
+
+// commandOf is the full name of the command err is an error of
+// ("profile add"), "" when not known.
+func commandOf(err error) string {
+	var ic inCommand
+	if errors.As(err, &ic) {
+		return ic.cmd
+	}
+	return ""
 }
 
 // exitCode maps an error to its documented exit code: an explicit one

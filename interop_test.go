@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"vsync/internal/history"
 	"vsync/internal/miniotest"
 	"vsync/internal/seaweedtest"
 	"vsync/s3bundle"
@@ -482,7 +483,7 @@ func concurrentPushes(t *testing.T, u *user, root string, be s3bundle.Backend) {
 
 	pass := u.storedPassphrase("prod")
 	for g, i := range won {
-		b, _, err := fetchBundle(ctx, st, pass, nil, g)
+		b, _, err := history.Fetch(ctx, st, pass, nil, g)
 		if err != nil {
 			t.Fatalf("generation %d: %v", g, err)
 		}

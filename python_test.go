@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"vsync/internal/childenv"
+	"vsync/internal/history"
 	"vsync/internal/miniotest"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -190,7 +191,7 @@ func TestPython(t *testing.T) {
 	ln.Close()
 
 	// The corpus: bad bundles at apps/corpus-KIND/prod/current.pgp.
-	cur, _, err := readObject(ctx, be, "apps/web/prod/current.pgp", 0)
+	cur, _, err := history.ReadObject(ctx, be, "apps/web/prod/current.pgp", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
+	"vsync/internal/history"
 	"vsync/internal/miniotest"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -84,7 +85,7 @@ func (r *rotTeam) objects() map[string][]byte {
 	}
 	objs := map[string][]byte{}
 	for _, k := range keys {
-		data, _, err := readObject(ctx, r.st.Backend, k, 0)
+		data, _, err := history.ReadObject(ctx, r.st.Backend, k, 0)
 		if err != nil {
 			r.t.Fatal(err)
 		}
@@ -505,7 +506,7 @@ func TestRotateConcurrentPush(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, g := range []uint64{4, 5} {
-		b, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, g)
+		b, _, err := history.Fetch(ctx, team.st, []byte(chosen), nil, g)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -597,7 +598,7 @@ func TestRotateRacesPushes(t *testing.T) {
 			}
 			ctx := context.Background()
 			for g, i := range won {
-				b, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, g)
+				b, _, err := history.Fetch(ctx, team.st, []byte(chosen), nil, g)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -609,15 +610,15 @@ func TestRotateRacesPushes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, tip)
+			rec, _, err := history.Fetch(ctx, team.st, []byte(chosen), nil, tip)
 			if err != nil {
 				t.Fatal(err)
 			}
-			prev, _, err := fetchBundle(ctx, team.st, []byte(chosen), nil, tip-1)
+			prev, _, err := history.Fetch(ctx, team.st, []byte(chosen), nil, tip-1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rec.Manifest.Note != rotationNote || tip != uint64(3+len(won)+1) {
+			if rec.Manifest.Note != history.RotationNote || tip != uint64(3+len(won)+1) {
 				t.Errorf("newest generation %d has note %q; want the record at %d", tip, rec.Manifest.Note, 3+len(won)+1)
 			}
 			if len(rec.Files) != len(prev.Files) || !bytes.Equal(rec.Files[0].Data, prev.Files[0].Data) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"vsync/internal/memlimit"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -49,7 +50,7 @@ func (p *passProbe) sealedWithAnother(ctx context.Context, info s3bundle.ObjectI
 		return false
 	}
 	defer rc.Close()
-	boundMemory(2 * min(got.Size, p.st.MaxSize))
+	memlimit.Bound(2 * min(got.Size, p.st.MaxSize))
 	_, _, err = vault.Open(rc, p.pass, vault.ReadOptions{Size: got.Size, MaxSize: p.st.MaxSize})
 	if ctx.Err() != nil || errors.Is(err, s3bundle.ErrUnreachable) {
 		return false

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"syscall"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
+	"vsync/internal/history"
 	"vsync/launcher"
 )
 
@@ -154,5 +154,5 @@ func generationLabel(gen uint64) string {
 	if gen == 0 {
 		return "new current.pgp"
 	}
-	return fmt.Sprintf("generation %d", gen)
+	return history.Name(gen)
 }

@@ -1,11 +1,10 @@
-package main
+package history
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -15,7 +14,7 @@ import (
 // when its conditional PUT keeps losing to other writers.
 const maxRewrapAttempts = 8
 
-// rotation re-wraps the objects of one env's vault, one at a time, from the
+// Rotation re-wraps the objects of one env's vault, one at a time, from the
 // old passphrase to the new one (vault.Rewrap: the data packets are kept).
 // Every object it leaves behind opens with one of the two passphrases: an
 // object is replaced only by a conditional PUT (If-Match the ETag it read)
@@ -26,19 +25,22 @@ const maxRewrapAttempts = 8
 // Rewrapping changes each object's bytes but not its payload, and the
 // history's hash chain (a manifest's ParentSHA256) covers payloads, not
 // ciphertext, so verify's chain check holds across a rotation unchanged.
-type rotation struct {
-	Store   *s3bundle.Store
-	OldPass []byte
-	NewPass []byte
-	NewOpts vault.SealOptions // the S2K for NewPass, as a push would choose it
-	Out     io.Writer         // one line per rewritten object
+type Rotation struct {
+	Store    *s3bundle.Store
+	Location string // names the vault in messages
+	OldPass  []byte
+	NewPass  []byte
+	NewOpts  vault.SealOptions // the S2K for NewPass, as a push would choose it
+	// Rewrote, when not nil, runs after each object replaced, with its
+	// name ("generation 3", "current.pgp").
+	Rewrote func(what string)
 
 	// BeforeFirstWrite runs once, before the first object is replaced: it
 	// makes the new passphrase durable (pending entry, printed).
 	BeforeFirstWrite func() error
 	// AfterWrite, when not nil, runs after each write to the vault (each
-	// object replaced, then the record) with the count so far: the test
-	// hook behind testHooks.RotateStopAfter.
+	// object replaced, then the record) with the count so far (tests stop
+	// the process there).
 	AfterWrite func(n int)
 	writes     int
 
@@ -50,9 +52,9 @@ type rotation struct {
 // NewPass. One that already does is left alone; a missing one is
 // s3bundle.ErrNotExist. When the old passphrase does not open it either,
 // the error wraps vault.ErrWrongPassphrase.
-func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
+func (r *Rotation) rewrapObject(ctx context.Context, key, what string) error {
 	for range maxRewrapAttempts {
-		data, info, err := readObject(ctx, r.Store.Backend, key, r.Store.MaxSize)
+		data, info, err := ReadObject(ctx, r.Store.Backend, key, r.Store.MaxSize)
 		if err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 				return nil
 			}
 			if errors.Is(err, vault.ErrWrongPassphrase) {
-				return quietWrap(err, "%s of env %q opens with neither the current passphrase nor the new one", what, r.Store.Env)
+				return quietWrap(fmt.Sprintf("%s of env %q opens with neither the current passphrase nor the new one", what, r.Store.Env), err)
 			}
 		}
 		if err != nil {
@@ -85,7 +87,9 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 			return fmt.Errorf("rewriting %s of env %q: %w", what, r.Store.Env, err)
 		}
 		r.Rewrapped++
-		fmt.Fprintf(r.Out, "rewrapped %s\n", what)
+		if r.Rewrote != nil {
+			r.Rewrote(what)
+		}
 		r.wrote()
 		return nil
 	}
@@ -93,7 +97,7 @@ func (r *rotation) rewrapObject(ctx context.Context, key, what string) error {
 }
 
 // wrote counts a write to the vault and runs AfterWrite.
-func (r *rotation) wrote() {
+func (r *Rotation) wrote() {
 	r.writes++
 	if r.AfterWrite != nil {
 		r.AfterWrite(r.writes)
@@ -103,7 +107,7 @@ func (r *rotation) wrote() {
 // rewrapHistory rewraps, oldest first, every generation not in done, marks
 // them done, then rewraps current.pgp (absent only after an interrupted
 // first push, which the next Tip repairs from the rewrapped history).
-func (r *rotation) rewrapHistory(ctx context.Context, done map[uint64]bool) error {
+func (r *Rotation) rewrapHistory(ctx context.Context, done map[uint64]bool) error {
 	gens, err := r.Store.Generations(ctx)
 	if err != nil {
 		return fmt.Errorf("listing the generations of env %q: %w", r.Store.Env, err)
@@ -124,9 +128,9 @@ func (r *rotation) rewrapHistory(ctx context.Context, done map[uint64]bool) erro
 	return err
 }
 
-// readObject GETs a whole object, into one buffer of its announced size;
+// ReadObject GETs a whole object, into one buffer of its announced size;
 // one over limit (0: none) is refused as s3bundle.LimitObject refuses it.
-func readObject(ctx context.Context, be s3bundle.Backend, key string, limit int64) ([]byte, s3bundle.ObjectInfo, error) {
+func ReadObject(ctx context.Context, be s3bundle.Backend, key string, limit int64) ([]byte, s3bundle.ObjectInfo, error) {
 	rc, info, err := be.Get(ctx, key)
 	if err != nil {
 		return nil, s3bundle.ObjectInfo{}, err

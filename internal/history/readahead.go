@@ -1,4 +1,4 @@
-package main
+package history
 
 import "io"
 
@@ -84,3 +84,14 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 
 // stop lets the goroutine go once it has nothing more to hand over.
 func (ra *readAhead) stop() { close(ra.done) }
+
+// ReadAhead is r read ahead when size, the size of the object r reads, is
+// at least readAheadMin, else r itself; stop must be called when the
+// reader is done, after r's body is closed.
+func ReadAhead(r io.Reader, size int64) (ahead io.Reader, stop func()) {
+	if size < readAheadMin {
+		return r, func() {}
+	}
+	ra := newReadAhead(r)
+	return ra, ra.stop
+}

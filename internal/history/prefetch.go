@@ -1,4 +1,4 @@
-package main
+package history
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"vsync/vault"
 )
 
-// fetched is a generation read, decrypted and checked by envVault.fetch.
+// fetched is a generation read, decrypted and checked by Env.Fetch.
 type fetched struct {
 	Bundle *vault.Bundle
 	Sum    string // the payload's SHA-256
@@ -47,7 +47,7 @@ type prefetcher struct {
 
 // prefetch starts fetching gens (0: current.pgp) of v in order, width at
 // a time. The caller takes them with Next and calls Close.
-func prefetch(ctx context.Context, v *envVault, gens []uint64, width int) *prefetcher {
+func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{
 		results: make([]chan fetched, len(gens)),
@@ -65,7 +65,7 @@ func prefetch(ctx context.Context, v *envVault, gens []uint64, width int) *prefe
 				return
 			}
 			p.wg.Go(func() {
-				b, sum, err := v.fetch(ctx, g)
+				b, sum, err := v.Fetch(ctx, g)
 				p.results[i] <- fetched{b, sum, err}
 			})
 		}

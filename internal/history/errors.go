@@ -1,0 +1,90 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNothingPushed: the env has no generation yet (*NothingPushedError
+// says which env and where).
+var ErrNothingPushed = errors.New("nothing was pushed")
+
+// ErrChain: a generation's manifest or the parent hash chain is wrong
+// (Verify). Treated as tampering.
+var ErrChain = errors.New("history check failed")
+
+// ErrAlreadyRotated: every object of the env already opens with the new
+// passphrase, so the current one opens none (Rotation.Run); nothing was
+// changed. It matches vault.ErrWrongPassphrase too.
+var ErrAlreadyRotated = errors.New("already rotated")
+
+// ErrRotationRaced: new generations kept arriving while a rotation
+// rewrapped the history; running it again finishes it.
+var ErrRotationRaced = errors.New("the history kept changing")
+
+// NothingPushedError is ErrNothingPushed for env Env of the vault at
+// Location. It also matches its cause (s3bundle.ErrNotExist when an
+// object was missing).
+type NothingPushedError struct {
+	Env      string
+	Location string
+	Err      error // the cause; may be nil
+}
+
+func (e *NothingPushedError) Error() string {
+	return fmt.Sprintf("nothing was pushed to env %q yet (%s)", e.Env, e.Location)
+}
+func (e *NothingPushedError) Is(target error) bool { return target == ErrNothingPushed }
+func (e *NothingPushedError) Unwrap() error        { return e.Err }
+
+// NoGenerationError: env Env has no generation Gen. It matches its cause,
+// s3bundle.ErrNotExist.
+type NoGenerationError struct {
+	Env string
+	Gen uint64
+	Err error
+}
+
+func (e *NoGenerationError) Error() string {
+	return fmt.Sprintf("env %q has no generation %d", e.Env, e.Gen)
+}
+func (e *NoGenerationError) Unwrap() error { return e.Err }
+
+// EnvError marks an error about a stored object of env Env (one that could
+// not be read, opened or checked), so that the CLI can name the env in its
+// hint. Its message is Err's.
+type EnvError struct {
+	Env string
+	Err error
+}
+
+func (e *EnvError) Error() string { return e.Err.Error() }
+func (e *EnvError) Unwrap() error { return e.Err }
+
+// CurrentError: the history checked out but current.pgp of env Env is
+// missing (Missing) or does not hold the newest generation. An interrupted
+// push leaves this; the next pull or push rolls it forward. It matches
+// ErrChain.
+type CurrentError struct {
+	Env     string
+	Missing bool
+	msg     string
+}
+
+func (e *CurrentError) Error() string { return e.msg }
+func (e *CurrentError) Unwrap() error { return ErrChain }
+
+// wrapped is an error with its own message that still matches its causes
+// with errors.Is/As.
+type wrapped struct {
+	msg  string
+	errs []error
+}
+
+func (e *wrapped) Error() string   { return e.msg }
+func (e *wrapped) Unwrap() []error { return e.errs }
+
+// quietWrap wraps errs under a message that does not repeat theirs.
+func quietWrap(msg string, errs ...error) error {
+	return &wrapped{msg: msg, errs: errs}
+}

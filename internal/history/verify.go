@@ -1,0 +1,73 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// Verify decrypts every generation, oldest first, and checks its
+// integrity and manifest (Fetch), that the generations are 1..N with no
+// gap, that each records its parent and the SHA-256 of its parent's
+// payload, and that current.pgp holds the newest generation. Each
+// generation goes to check first (the caller's own checks) and, once it
+// checked out, to verified. It returns N. A broken chain is ErrChain, a
+// current.pgp that is missing or behind *CurrentError, an env with no
+// generation *NothingPushedError.
+func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *vault.Bundle) error) (uint64, error) {
+	env := e.Store.Env
+	gens, err := e.Generations(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// current.pgp's size sets how many generations are fetched at once; a
+	// missing one is reported once the history checked out.
+	cur, err := e.Store.Current(ctx)
+	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
+		return 0, fmt.Errorf("reading %s: %w", e.Location, err)
+	}
+	p := prefetch(ctx, e, append(slices.Clone(gens), 0), prefetchWidth(cur.Size))
+	defer p.Close()
+	var prevSum string
+	for i, g := range gens {
+		if g != uint64(i+1) {
+			return 0, fmt.Errorf("env %q: generation %d is missing: %w", env, i+1, ErrChain)
+		}
+		f := p.Next()
+		if f.Err != nil {
+			return 0, f.Err
+		}
+		if err := check(g, f.Bundle); err != nil {
+			return 0, err
+		}
+		m := f.Bundle.Manifest
+		switch {
+		case m.Parent != g-1:
+			return 0, fmt.Errorf("env %q: generation %d names %d as its parent, not %d: %w", env, g, m.Parent, g-1, ErrChain)
+		case m.ParentSHA256 != prevSum:
+			return 0, fmt.Errorf("env %q: generation %d does not record the hash of generation %d: %w", env, g, g-1, ErrChain)
+		}
+		if err := verified(g, f.Bundle); err != nil {
+			return 0, err
+		}
+		prevSum = f.Sum
+	}
+	last := gens[len(gens)-1]
+	f := p.Next()
+	if errors.Is(f.Err, s3bundle.ErrNotExist) {
+		return 0, &CurrentError{Env: env, Missing: true,
+			msg: fmt.Sprintf("env %q: current.pgp is missing but generation %d exists: %v", env, last, ErrChain)}
+	}
+	if f.Err != nil {
+		return 0, f.Err
+	}
+	if f.Bundle.Manifest.Generation != last || f.Sum != prevSum {
+		return 0, &CurrentError{Env: env,
+			msg: fmt.Sprintf("env %q: current.pgp holds generation %d, not the newest, %d: %v", env, f.Bundle.Manifest.Generation, last, ErrChain)}
+	}
+	return last, nil
+}

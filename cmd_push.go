@@ -152,7 +152,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, gen, plural(nfiles, "file"), v.Key)
 	if !published {
-		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
+		warnNotPublished(sys.Stderr, gen, env)
 	}
 	return nil
 }

@@ -128,7 +128,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
 	}
 	if !rec.Published {
-		fmt.Fprintf(sys.Stderr, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", rec.Gen, env)
+		warnNotPublished(sys.Stderr, rec.Gen, env)
 	}
 	return nil
 }

@@ -1,5 +1,8 @@
 package main
 
+// This file prints what internal/history reports: changes between two
+// versions of an env, and a generation stored but not yet published.
+
 import (
 	"fmt"
 	"io"
@@ -33,4 +36,11 @@ func printChanges(w io.Writer, changes []history.FileChange, indent string, reve
 			}
 		}
 	}
+}
+
+// warnNotPublished says that generation gen of env is stored but that
+// current.pgp, which runtimes read, still holds an older one
+// (s3bundle.ErrNotPublished).
+func warnNotPublished(w io.Writer, gen uint64, env string) {
+	fmt.Fprintf(w, "vsync: warning: generation %d is stored but current.pgp still holds an older one; runtimes see it after the next \"vsync pull %s\"\n", gen, env)
 }

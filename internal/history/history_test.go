@@ -1,0 +1,191 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+const testPass = "correct horse battery staple, twice"
+
+// newTestEnv is an env "prod" on a directory backend with n generations,
+// generation g holding .env with N=g (and, from 2 on, a file extra).
+func newTestEnv(t *testing.T, n int) *Env {
+	t.Helper()
+	be, err := s3bundle.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{
+		Store:      &s3bundle.Store{Backend: be, Prefix: "app", Env: "prod", MaxSize: vault.DefaultMaxBundleSize},
+		Passphrase: []byte(testPass),
+		Location:   "dir:test/app/prod",
+	}
+	for range n {
+		push(t, e, "generation")
+	}
+	return e
+}
+
+// push commits the next generation of e, with the files described at
+// newTestEnv.
+func push(t *testing.T, e *Env, note string) {
+	t.Helper()
+	ctx := context.Background()
+	tip, cur, err := e.Store.Tip(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parentSum string
+	if tip > 0 {
+		if _, parentSum, err = e.Fetch(ctx, tip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := []vault.File{{Path: ".env", Data: fmt.Appendf(nil, "N=%d\n", tip+1), Mode: 0o600}}
+	if tip > 0 {
+		files = append(files, vault.File{Path: "extra", Data: []byte("x"), Mode: 0o600})
+	}
+	ct, _, err := vault.Seal(NewGeneration("prod", tip, parentSum, "ann@example.com", note, files), e.Passphrase, SealOptions(e.Passphrase, 1024, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.Commit(ctx, tip+1, ct, cur); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNothingPushed(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 0)
+	_, _, err := e.FetchNewest(ctx)
+	var np *NothingPushedError
+	if !errors.As(err, &np) || !errors.Is(err, ErrNothingPushed) || np.Env != "prod" || np.Location != e.Location {
+		t.Fatalf("FetchNewest: %v", err)
+	}
+	if err.Error() != `nothing was pushed to env "prod" yet (dir:test/app/prod)` {
+		t.Errorf("message %q", err)
+	}
+	if _, _, err := e.Fetch(ctx, 0); !errors.Is(err, ErrNothingPushed) || !errors.Is(err, s3bundle.ErrNotExist) {
+		t.Errorf("Fetch(0): %v", err)
+	}
+	if err := e.Log(ctx, 0, func(Entry) error { return nil }); !errors.Is(err, ErrNothingPushed) {
+		t.Errorf("Log: %v", err)
+	}
+	if _, err := e.Verify(ctx, nil, nil); !errors.Is(err, ErrNothingPushed) {
+		t.Errorf("Verify: %v", err)
+	}
+}
+
+func TestFetch(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 3)
+	b, _, err := e.FetchNewest(ctx)
+	if err != nil || b.Manifest.Generation != 3 {
+		t.Fatalf("FetchNewest: %v", err)
+	}
+	_, _, err = e.Fetch(ctx, 7)
+	var ng *NoGenerationError
+	if !errors.As(err, &ng) || ng.Gen != 7 || !errors.Is(err, s3bundle.ErrNotExist) {
+		t.Fatalf("Fetch(7): %v", err)
+	}
+	wrong := &Env{Store: e.Store, Passphrase: []byte("not the passphrase at all, no"), Location: e.Location}
+	_, _, err = wrong.Fetch(ctx, 1)
+	var ee *EnvError
+	if !errors.As(err, &ee) || ee.Env != "prod" || !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+}
+
+func TestLogAndVerify(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 3)
+	var gens []uint64
+	err := e.Log(ctx, 2, func(en Entry) error {
+		gens = append(gens, en.Gen)
+		if en.Gen == 2 {
+			want := []FileChange{{Op: '~', Path: ".env", Keys: []KeyChange{{Op: '~', Key: "N", Old: "1", New: "2"}}}, {Op: '+', Path: "extra"}}
+			if fmt.Sprint(en.Changes) != fmt.Sprint(want) {
+				t.Errorf("changes of 2: %v", en.Changes)
+			}
+		}
+		return nil
+	})
+	if err != nil || !slices.Equal(gens, []uint64{3, 2}) {
+		t.Fatalf("Log: %v %v", gens, err)
+	}
+	var checked, verified []uint64
+	last, err := e.Verify(ctx,
+		func(g uint64, _ *vault.Bundle) error { checked = append(checked, g); return nil },
+		func(g uint64, _ *vault.Bundle) error { verified = append(verified, g); return nil })
+	if err != nil || last != 3 || !slices.Equal(checked, []uint64{1, 2, 3}) || !slices.Equal(verified, checked) {
+		t.Fatalf("Verify: %d %v %v %v", last, checked, verified, err)
+	}
+}
+
+// TestVerifyCurrentBehind: current.pgp that holds an older generation is
+// a *CurrentError, which is ErrChain.
+func TestVerifyCurrentBehind(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 2)
+	old, err := readGeneration(ctx, e, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.Backend.Put(ctx, e.Store.CurrentKey(), old, s3bundle.PutOptions{Generation: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ok := func(uint64, *vault.Bundle) error { return nil }
+	_, err = e.Verify(ctx, ok, ok)
+	var ce *CurrentError
+	if !errors.As(err, &ce) || ce.Missing || !errors.Is(err, ErrChain) {
+		t.Fatalf("Verify: %v", err)
+	}
+	if err.Error() != `env "prod": current.pgp holds generation 1, not the newest, 2: history check failed` {
+		t.Errorf("message %q", err)
+	}
+}
+
+// readGeneration is generation gen's object as stored.
+func readGeneration(ctx context.Context, e *Env, gen uint64) ([]byte, error) {
+	data, _, err := ReadObject(ctx, e.Store.Backend, e.Store.GenerationKey(gen), 0)
+	return data, err
+}
+
+// TestRotation: every object opens with the new passphrase only, the
+// record holds the newest files, and a second run finds nothing to do.
+func TestRotation(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 2)
+	newPass := []byte("a brand new passphrase for prod")
+	opts := SealOptions(newPass, 1024, 0)
+	opts.Keys = &e.Keys
+	var rewrote []string
+	r := &Rotation{Store: e.Store, Location: e.Location, OldPass: e.Passphrase, NewPass: newPass, NewOpts: opts,
+		Rewrote: func(what string) { rewrote = append(rewrote, what) }}
+	rec, err := r.Run(ctx, "ann@example.com", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Gen != 3 || !rec.Published || !slices.Equal(rewrote, []string{"generation 1", "generation 2", "current.pgp"}) {
+		t.Fatalf("record %+v, rewrote %v", rec, rewrote)
+	}
+	rotated := &Env{Store: e.Store, Passphrase: newPass, Location: e.Location}
+	b, _, err := rotated.FetchNewest(ctx)
+	if err != nil || b.Manifest.Note != RotationNote || b.Manifest.Generation != 3 {
+		t.Fatalf("record: %v", err)
+	}
+	if _, _, err := e.Fetch(ctx, 1); !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("old passphrase still opens generation 1: %v", err)
+	}
+	again := &Rotation{Store: e.Store, Location: e.Location, OldPass: e.Passphrase, NewPass: newPass, NewOpts: opts}
+	_, err = again.Run(ctx, "ann@example.com", nil)
+	if !errors.Is(err, ErrAlreadyRotated) || !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("second run: %v", err)
+	}
+}

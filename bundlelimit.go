@@ -3,11 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -30,40 +30,11 @@ func maxBundleFrom(c *cli.Context) (int64, error) {
 	if !c.IsSet(maxBundleFlagName) {
 		return 0, nil
 	}
-	n, err := parseBundleSize(c.String(maxBundleFlagName))
+	n, err := workspace.ParseBundleSize(c.String(maxBundleFlagName))
 	if err != nil {
 		return 0, usageErrorf("--%s: %v", maxBundleFlagName, err)
 	}
 	return n, nil
-}
-
-// parseBundleSize parses a maximum bundle size: a number of bytes, or one
-// with a unit (KiB, MiB, GiB, or KB, MB, GB as powers of 1000). It must be
-// at least 1 KiB: a smaller limit refuses every bundle.
-func parseBundleSize(s string) (int64, error) {
-	n, err := humanize.ParseBytes(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a size (try 512MiB)", s)
-	}
-	if n < 1024 || n > math.MaxInt32 {
-		return 0, fmt.Errorf("%q is out of range (1KiB to 2GiB)", s)
-	}
-	return int64(n), nil
-}
-
-// bundleLimit is the maximum bundle size for a vault: flag (from
-// --max-bundle-size) when not 0, else the profile's max_bundle_size when
-// set (checked when profiles.toml was loaded), else the default.
-func bundleLimit(flag int64, p profile) int64 {
-	if flag > 0 {
-		return flag
-	}
-	if p.MaxBundleSize != "" {
-		if n, err := parseBundleSize(p.MaxBundleSize); err == nil {
-			return n
-		}
-	}
-	return vault.DefaultMaxBundleSize
 }
 
 // tooLargeHint is the hint under an error about a bundle over the limit.

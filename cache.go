@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -169,7 +170,7 @@ func (c *bundleCache) save(raw []byte, info s3bundle.ObjectInfo, now time.Time) 
 	}
 	data := make([]byte, 0, len(rec)+1+len(raw))
 	data = append(append(append(data, rec...), '\n'), raw...)
-	if err := writeFileAtomic(c.Path(), data, 0o600); err != nil {
+	if err := workspace.WriteFileAtomic(c.Path(), data, 0o600); err != nil {
 		return fmt.Errorf("cache file %q: %w", c.Path(), err)
 	}
 	return nil

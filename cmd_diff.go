@@ -66,7 +66,7 @@ func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 	a := opts.A
 	if a == 0 {
 		if a, _, err = v.Store.Tip(ctx); err != nil {
-			return fmt.Errorf("reading the history of %s: %w", v.Key, err)
+			return fmt.Errorf("reading the history of %s: %w", v.Location, err)
 		}
 	}
 	var left []vault.File
@@ -87,10 +87,10 @@ func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 		}
 		right, rightName = b.Files, fmt.Sprintf("generation %d", opts.B)
 	} else {
-		if right, err = readLocal(v.Project, opts.Env); err != nil {
+		if right, err = v.Project.ReadEnvFolder(opts.Env); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(cwd, v.Project.envDir(opts.Env))
+		rel, _ := filepath.Rel(cwd, v.Project.EnvDir(opts.Env))
 		rightName = fmt.Sprintf("local %s", rel)
 	}
 	changes, err := history.Diff(left, right, leftName, rightName)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/workspace"
 	"vsync/procfile"
 )
 
@@ -214,7 +215,7 @@ func runExport(sys *sysEnv, o exportOptions) error {
 		p := filepath.Join(o.Dir, f.name)
 		// A new temporary file renamed over p: a symlink planted at p is
 		// replaced, never followed.
-		if err := writeFileAtomic(p, []byte(f.content), 0o644); err != nil {
+		if err := workspace.WriteFileAtomic(p, []byte(f.content), 0o644); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		fmt.Fprintf(sys.Stdout, "wrote %s\n", p)
@@ -231,8 +232,8 @@ func exportToken(told *bool, root string) (bool, error) {
 	if told != nil {
 		return *told, nil
 	}
-	p, err := findProject(root)
-	if errors.Is(err, errNoProject) {
+	p, err := workspace.FindProject(root)
+	if errors.Is(err, workspace.ErrNoProject) {
 		return false, nil
 	}
 	if err != nil {

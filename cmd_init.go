@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/workspace"
 	"vsync/vault"
 )
 
@@ -61,19 +62,19 @@ type initOptions struct {
 }
 
 func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
-	if err := checkEnvName(opts.Env); err != nil {
+	if err := workspace.CheckEnvName(opts.Env); err != nil {
 		return err
 	}
-	if err := checkPrefix(opts.Prefix); err != nil {
+	if err := workspace.CheckPrefix(opts.Prefix); err != nil {
 		return err
 	}
 	cwd, err := sys.Getwd()
 	if err != nil {
 		return err
 	}
-	proj, err := findProject(cwd)
-	if errors.Is(err, errNoProject) {
-		proj = &project{Dir: cwd}
+	proj, err := workspace.FindProject(cwd)
+	if errors.Is(err, workspace.ErrNoProject) {
+		proj = &workspace.Project{Dir: cwd}
 		if !opts.PrefixSet {
 			opts.Prefix = defaultPrefix(cwd)
 		}
@@ -91,9 +92,9 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 		return usageErrorf("env %q is already recorded with profile %q", opts.Env, e.Profile)
 	}
 	if proj.Config.Envs == nil {
-		proj.Config.Envs = map[string]envConfig{}
+		proj.Config.Envs = map[string]workspace.EnvConfig{}
 	}
-	proj.Config.Envs[opts.Env] = envConfig{Profile: opts.Profile}
+	proj.Config.Envs[opts.Env] = workspace.EnvConfig{Profile: opts.Profile}
 
 	// Everything that can fail without writing comes first: the profile,
 	// the backend, the passphrase and a look at the remote.
@@ -103,22 +104,22 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 	}
 	gens, err := v.Store.Generations(ctx)
 	if err != nil {
-		return fmt.Errorf("looking at %s: %w", v.Key, err)
+		return fmt.Errorf("looking at %s: %w", v.Location, err)
 	}
-	pass, err := passphraseFromEnv(sys)
+	pass, err := home(sys).PassphraseFromEnv()
 	if err != nil {
 		return err
 	}
 	stored := false
 	if pass == nil {
-		if p, err := resolvePassphrase(sys, v.Key, opts.Env); err == nil {
+		if p, err := home(sys).ResolvePassphrase(v.Location, opts.Env); err == nil {
 			pass, stored = p, true
 		}
 	}
 	generated := false
 	if len(gens) > 0 {
 		if pass == nil {
-			return withCode(fmt.Errorf("env %q already has %s in %s and no passphrase was given", opts.Env, plural(len(gens), "generation"), v.Key), exitConfig,
+			return withCode(fmt.Errorf("env %q already has %s in %s and no passphrase was given", opts.Env, plural(len(gens), "generation"), v.Location), exitConfig,
 				fmt.Sprintf("ask a teammate for it, then \"VSYNC_PASSPHRASE=... vsync init %s --profile %s\" or \"vsync passphrase set %s\"", opts.Env, opts.Profile, opts.Env))
 		}
 		v.Passphrase = pass
@@ -132,43 +133,43 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 		generated = true
 	} else if !stored {
 		// A new env's passphrase, chosen: the passphrase rule.
-		if err := checkChosenPassphrase(pass, opts.AllowWeak, "the passphrase (VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE)"); err != nil {
+		if err := workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the passphrase (VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE)"); err != nil {
 			return err
 		}
 	}
 
 	if !stored {
-		if err := storePassphrase(sys, v.Key, opts.Env, pass); err != nil {
+		if err := home(sys).StorePassphrase(v.Location, opts.Env, pass); err != nil {
 			return err
 		}
 	}
-	if err := proj.save(); err != nil {
+	if err := proj.Save(); err != nil {
 		return err
 	}
 	if err := ensureGitignore(proj.Dir, "infra/vault/", ".env"); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(proj.vaultDir(), 0o700); err != nil {
+	if err := os.MkdirAll(proj.VaultDir(), 0o700); err != nil {
 		return err
 	}
-	envDir := proj.envDir(opts.Env)
+	envDir := proj.EnvDir(opts.Env)
 	if len(gens) == 0 {
 		if err := createEnvFolder(envDir, opts.Env); err != nil {
 			return err
 		}
-		if _, err := os.Stat(statePath(proj, opts.Env)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(proj.StatePath(opts.Env)); errors.Is(err, os.ErrNotExist) {
 			files, err := vault.ReadDir(envDir)
 			if err != nil {
 				return err
 			}
-			if err := saveState(proj, &localState{Env: opts.Env, Vault: v.Key, Files: hashFiles(files)}); err != nil {
+			if err := proj.SaveState(&workspace.LocalState{Env: opts.Env, Vault: v.Location, Files: workspace.HashFiles(files)}); err != nil {
 				return err
 			}
 		}
 	}
 
 	out := sys.Stdout
-	fmt.Fprintf(out, "env %q: vault %s\n", opts.Env, v.Key)
+	fmt.Fprintf(out, "env %q: vault %s\n", opts.Env, v.Location)
 	if generated {
 		fmt.Fprintf(out, "\nthe new passphrase of env %q (shown only this once; keep it in your team's password manager):\n\n    %s\n\n", opts.Env, pass)
 		fmt.Fprintf(out, "it is stored for this user in %s\n", mustConfigDir(sys))
@@ -176,7 +177,7 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 	if len(gens) > 0 {
 		fmt.Fprintf(out, "the vault has %s: get them with \"vsync pull %s\"\n", plural(len(gens), "generation"), opts.Env)
 	} else {
-		rel, _ := filepath.Rel(cwd, filepath.Join(envDir, dotenvRel(opts.Env)))
+		rel, _ := filepath.Rel(cwd, filepath.Join(envDir, vault.DotenvPath(opts.Env)))
 		fmt.Fprintf(out, "edit %q (and add any files beside it), then \"vsync push %s --note ...\"\n", rel, opts.Env)
 	}
 	return nil
@@ -192,7 +193,7 @@ func generatePassphrase() ([]byte, error) {
 }
 
 func mustConfigDir(sys *sysEnv) string {
-	d, _ := configDir(sys)
+	d, _ := home(sys).ConfigDir()
 	return fmt.Sprintf("%q", filepath.Join(d, "passphrases"))
 }
 
@@ -201,7 +202,7 @@ func defaultPrefix(dir string) string {
 	s := strings.ToLower(filepath.Base(dir))
 	s = regexp.MustCompile(`[^a-z0-9._-]+`).ReplaceAllString(s, "-")
 	s = strings.Trim(s, "-._")
-	if checkPrefix(s) != nil {
+	if workspace.CheckPrefix(s) != nil {
 		return ""
 	}
 	return s
@@ -213,7 +214,7 @@ func createEnvFolder(dir, env string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, dotenvRel(env)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, vault.DotenvPath(env)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil
 	}
@@ -257,5 +258,5 @@ func ensureGitignore(dir string, patterns ...string) error {
 	if st, err := os.Stat(path); err == nil {
 		mode = st.Mode().Perm()
 	}
-	return writeFileAtomic(path, []byte(out), mode)
+	return workspace.WriteFileAtomic(path, []byte(out), mode)
 }

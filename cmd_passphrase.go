@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 )
 
@@ -66,7 +67,7 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 		case errors.Is(err, s3bundle.ErrNotExist):
 			// Nothing pushed yet: nothing to check against.
 		case err != nil:
-			return withHint(fmt.Errorf("checking the passphrase against %s: %w", v.Key, err), "store it anyway with --no-check")
+			return withHint(fmt.Errorf("checking the passphrase against %s: %w", v.Location, err), "store it anyway with --no-check")
 		default:
 			check = true
 		}
@@ -88,12 +89,12 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 		if _, _, err := v.Fetch(ctx, 0); err != nil {
 			return withHint(err, "nothing was stored")
 		}
-	} else if err := checkChosenPassphrase(pass, opts.AllowWeak, "the passphrase"); err != nil {
+	} else if err := workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the passphrase"); err != nil {
 		return err
 	}
-	if err := storePassphrase(sys, v.Key, opts.Env, pass); err != nil {
+	if err := home(sys).StorePassphrase(v.Location, opts.Env, pass); err != nil {
 		return err
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: passphrase stored for %s\n", opts.Env, v.Key)
+	fmt.Fprintf(sys.Stdout, "env %q: passphrase stored for %s\n", opts.Env, v.Location)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"vsync/internal/workspace"
 
 	"github.com/urfave/cli/v2"
 )
@@ -87,7 +88,7 @@ profile add creates the directory (0700) when it does not exist yet.`,
 			}
 			return runProfileAdd(sys, profileAddOptions{
 				Name: a[0],
-				Profile: profile{
+				Profile: workspace.Profile{
 					Bucket:     c.String("bucket"),
 					Region:     c.String("region"),
 					Endpoint:   c.String("endpoint"),
@@ -107,12 +108,12 @@ profile add creates the directory (0700) when it does not exist yet.`,
 
 type profileAddOptions struct {
 	Name    string
-	Profile profile
+	Profile workspace.Profile
 	Force   bool
 }
 
 func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
-	if !nameRE.MatchString(opts.Name) {
+	if !workspace.ValidName(opts.Name) {
 		return usageErrorf("invalid profile name %q: use lower-case letters, digits, '-' and '_'", opts.Name)
 	}
 	p := opts.Profile
@@ -126,10 +127,10 @@ func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
 		}
 		p.Dir = abs
 	}
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return usageErrorf("profile %q: %v", opts.Name, flagWords(err))
 	}
-	cfg, err := loadProfiles(sys)
+	cfg, err := home(sys).LoadProfiles()
 	if err != nil {
 		return err
 	}
@@ -144,10 +145,10 @@ func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
 		}
 	}
 	cfg.Profiles[opts.Name] = p
-	if err := cfg.save(sys); err != nil {
+	if err := home(sys).SaveProfiles(cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(sys.Stdout, "profile %q: %s\n", opts.Name, p.describe())
+	fmt.Fprintf(sys.Stdout, "profile %q: %s\n", opts.Name, p.Describe())
 	if created {
 		fmt.Fprintf(sys.Stdout, "created directory %q (0700)\n", p.Dir)
 	}
@@ -191,24 +192,24 @@ func flagWords(err error) string {
 }
 
 func runProfileList(sys *sysEnv) error {
-	cfg, err := loadProfiles(sys)
+	cfg, err := home(sys).LoadProfiles()
 	if err != nil {
 		return err
 	}
-	for _, n := range cfg.names() {
-		fmt.Fprintf(sys.Stdout, "%s\t%s\n", n, cfg.Profiles[n].describe())
+	for _, n := range cfg.Names() {
+		fmt.Fprintf(sys.Stdout, "%s\t%s\n", n, cfg.Profiles[n].Describe())
 	}
 	return nil
 }
 
 func runProfileRemove(sys *sysEnv, name string) error {
-	cfg, err := loadProfiles(sys)
+	cfg, err := home(sys).LoadProfiles()
 	if err != nil {
 		return err
 	}
-	if _, err := cfg.get(name); err != nil {
+	if _, err := cfg.Get(name); err != nil {
 		return withCode(err, exitNotFound, "see \"vsync profile list\"")
 	}
 	delete(cfg.Profiles, name)
-	return cfg.save(sys)
+	return home(sys).SaveProfiles(cfg)
 }

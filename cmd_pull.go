@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/workspace"
 	"vsync/vault"
 )
 
@@ -62,8 +63,8 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		return err
 	}
 	env := opts.Env
-	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
-	st, err := loadState(v.Project, env)
+	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
+	st, err := v.Project.LoadState(env)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 			"nothing was written; pull an earlier generation with --generation N, fix the files, and push")
 	}
 
-	dir := v.Project.envDir(env)
+	dir := v.Project.EnvDir(env)
 	local, err := vault.HashDir(dir) // hashed as read: never held beside the payload
 	exists := true
 	switch {
@@ -92,18 +93,18 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		exists = false
 	case err != nil && !opts.Force:
 		return withHint(fmt.Errorf("reading %q: %w", dir, err), "fix it, or overwrite it with --force")
-	case err == nil && !opts.Force && !sameLocal(st.Files, manifestFiles(&b.Manifest), local):
+	case err == nil && !opts.Force && !sameLocal(st.Files, workspace.ManifestFiles(&b.Manifest), local):
 		return errorf(exitLocalEdits,
 			fmt.Sprintf("see them with \"vsync diff %s\"; push them, or drop them with \"vsync pull %s --force\"", env, env),
 			"%q has local edits that were never pushed (not pulled over)", dir)
 	}
-	if err := replaceDir(v.Project.vaultDir(), dir, env, b.Files, exists); err != nil {
+	if err := replaceDir(v.Project.VaultDir(), dir, env, b.Files, exists); err != nil {
 		return err
 	}
 	// Record what is on disk now: the bundle's content (the manifest's
 	// digests, checked when it was opened) with the modes the files got (a
 	// stat each, rather than reading them all back).
-	written := manifestFiles(&b.Manifest)
+	written := workspace.ManifestFiles(&b.Manifest)
 	for i, f := range written {
 		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -111,8 +112,8 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		}
 		written[i].Mode = fi.Mode().Perm()
 	}
-	if err := saveState(v.Project, &localState{
-		Env: env, Vault: v.Key, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: written,
+	if err := v.Project.SaveState(&workspace.LocalState{
+		Env: env, Vault: v.Location, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: written,
 		S2KSalt: st.S2KSalt,
 	}); err != nil {
 		return err
@@ -130,7 +131,7 @@ func replaceDir(parent, dir, env string, files []vault.File, exists bool) error 
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return err
 	}
-	stage, unlock, err := makeStage(parent, env)
+	stage, unlock, err := workspace.MakeStage(parent, env)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func replaceDir(parent, dir, env string, files []vault.File, exists bool) error 
 // sameLocal reports whether the local files (their entries, as HashDir
 // gives them) are the recorded ones or the pulled ones (pulled, the
 // manifest's records).
-func sameLocal(recorded, pulled []stateFile, local []vault.FileEntry) bool {
-	now := manifestFiles(&vault.Manifest{Files: local})
-	return sameRecords(recorded, now) || sameRecords(pulled, now)
+func sameLocal(recorded, pulled []workspace.StateFile, local []vault.FileEntry) bool {
+	now := workspace.ManifestFiles(&vault.Manifest{Files: local})
+	return workspace.SameRecords(recorded, now) || workspace.SameRecords(pulled, now)
 }

@@ -14,6 +14,7 @@ import (
 	"vsync/internal/childenv"
 	"vsync/internal/history"
 	"vsync/internal/memlimit"
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 )
 
@@ -65,8 +66,8 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		return err
 	}
 	env := opts.Env
-	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
-	files, err := readLocal(v.Project, env)
+	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
+	files, err := v.Project.ReadEnvFolder(env)
 	if err != nil {
 		return err
 	}
@@ -84,18 +85,18 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	// (history.SealSpooled): the collector need only keep the encryption's
 	// garbage in check.
 	memlimit.Bound(min(size, 32<<20))
-	st, err := loadState(v.Project, env)
+	st, err := v.Project.LoadState(env)
 	if err != nil {
 		return err
 	}
 	tip, cur, err := v.Store.Tip(ctx)
 	if err != nil {
-		return fmt.Errorf("reading the history of %s: %w", v.Key, err)
+		return fmt.Errorf("reading the history of %s: %w", v.Location, err)
 	}
 	// The files are hashed once, for the manifest; the state records and
 	// the unchanged check come from it, and Seal does not hash them again.
 	b := history.NewGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
-	hashes, nfiles := manifestFiles(&b.Manifest), len(files)
+	hashes, nfiles := workspace.ManifestFiles(&b.Manifest), len(files)
 	switch {
 	case st.Generation < tip:
 		return errorf(exitConflict,
@@ -103,10 +104,10 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 			"env %q is based on generation %d but the vault is at generation %d", env, st.Generation, tip)
 	case st.Generation > tip:
 		return errorf(exitConflict,
-			fmt.Sprintf("the local state %q is not from this vault: remove it and \"vsync pull %s\"", statePath(v.Project, env), env),
+			fmt.Sprintf("the local state %q is not from this vault: remove it and \"vsync pull %s\"", v.Project.StatePath(env), env),
 			"env %q is based on generation %d but the vault has only %d", env, st.Generation, tip)
-	case tip > 0 && sameRecords(st.Files, hashes):
-		return errorf(exitUnchanged, "edit the files in \""+vaultDirRel+"/"+env+"/\" first",
+	case tip > 0 && workspace.SameRecords(st.Files, hashes):
+		return errorf(exitUnchanged, "edit the files in \""+workspace.VaultDirRel+"/"+env+"/\" first",
 			"nothing changed in env %q since generation %d; nothing pushed", env, tip)
 	}
 
@@ -115,13 +116,13 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	sopts.ReleaseFiles = true // see history.SealSpooled
 	sopts.ManifestFresh = true
 	if !sopts.HighEntropy {
-		// A chosen passphrase: this clone's one salt (localState.salt).
-		if sopts.Salt, err = st.salt(); err != nil {
+		// A chosen passphrase: this clone's one salt (workspace.LocalState.salt).
+		if sopts.Salt, err = st.Salt(); err != nil {
 			return err
 		}
 		sopts.Keys = &v.Keys
 	}
-	ct, sum, err := history.SealSpooled(v.Project.vaultDir(), b, v.Passphrase, sopts, size)
+	ct, sum, err := history.SealSpooled(v.Project.VaultDir(), b, v.Passphrase, sopts, size)
 	if isTooLarge(err) {
 		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
 	}
@@ -141,16 +142,16 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 				fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", env, env),
 				"generation %d of env %q was pushed by someone else meanwhile", gen, env)
 		default:
-			return fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, v.Key, err)
+			return fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, v.Location, err)
 		}
 	}
-	if err := saveState(v.Project, &localState{
-		Env: env, Vault: v.Key, Generation: gen, PayloadSHA256: sum, Files: hashes,
+	if err := v.Project.SaveState(&workspace.LocalState{
+		Env: env, Vault: v.Location, Generation: gen, PayloadSHA256: sum, Files: hashes,
 		S2KSalt: st.S2KSalt,
 	}); err != nil {
 		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, gen, plural(nfiles, "file"), v.Key)
+	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, gen, plural(nfiles, "file"), v.Location)
 	if !published {
 		warnNotPublished(sys.Stderr, gen, env)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/history"
+	"vsync/internal/workspace"
 	"vsync/vault"
 )
 
@@ -65,7 +66,7 @@ break, is refused (exit 64).`,
 			case np != "":
 				opts.NewPass = []byte(np)
 			case nf != "":
-				p, err := readPassphraseFile(nf)
+				p, err := workspace.ReadPassphraseFile(nf)
 				if err != nil {
 					return fmt.Errorf("--new-passphrase-file: %w", err)
 				}
@@ -88,7 +89,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		return err
 	}
 	env := opts.Env
-	pending, err := loadPendingRotation(sys, v.Key, env)
+	pending, err := home(sys).LoadPendingRotation(v.Location, env)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %s rewrapped (%d already %s); generation %d records the rotation\n",
 		env, plural(r.Rewrapped, "object"), r.Already, wasWere(r.Already), rec.Gen)
 	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", mustConfigDir(sys))
-	if p, _ := passphraseFromEnv(sys); p != nil {
+	if p, _ := home(sys).PassphraseFromEnv(); p != nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
 	}
 	if !rec.Published {
@@ -137,12 +138,12 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 // to the rules of a chosen one), else the pending one of an unfinished
 // rotation, else one typed at a terminal, else a generated one
 // (generated).
-func chooseNewPassphrase(sys *sysEnv, opts rotateOptions, pending *pendingRotation) (pass []byte, generated bool, err error) {
+func chooseNewPassphrase(sys *sysEnv, opts rotateOptions, pending *workspace.PendingRotation) (pass []byte, generated bool, err error) {
 	switch {
 	case opts.NewPass != nil:
 		// A line break would not read back from the store or the pending
 		// entry, and every object would be rotated to a passphrase lost.
-		if err := checkChosenPassphrase(opts.NewPass, opts.AllowWeak, "the new passphrase"); err != nil {
+		if err := workspace.CheckChosenPassphrase(opts.NewPass, opts.AllowWeak, "the new passphrase"); err != nil {
 			return nil, false, err
 		}
 		return opts.NewPass, false, nil
@@ -155,7 +156,7 @@ func chooseNewPassphrase(sys *sysEnv, opts rotateOptions, pending *pendingRotati
 			return nil, false, err
 		}
 		if len(pass) > 0 {
-			if err := checkChosenPassphrase(pass, opts.AllowWeak, "the new passphrase"); err != nil {
+			if err := workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the new passphrase"); err != nil {
 				return nil, false, err
 			}
 			return pass, false, nil
@@ -174,11 +175,11 @@ func chooseNewPassphrase(sys *sysEnv, opts rotateOptions, pending *pendingRotati
 // objects still need the old one.
 func finishCompleteRotation(sys *sysEnv, v *envVault, newPass []byte) error {
 	env := v.Store.Env
-	if !pendingIsStored(sys, v.Key, env, newPass) {
+	if !pendingIsStored(sys, v.Location, env, newPass) {
 		return withHint(usageErrorf("VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE give the new passphrase of the unfinished rotation of env %q", env),
 			"to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")
 	}
-	if err := removePendingRotation(sys, v.Key, env); err != nil {
+	if err := home(sys).RemovePendingRotation(v.Location, env); err != nil {
 		return err
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
@@ -204,7 +205,7 @@ func newRotation(sys *sysEnv, v *envVault, newPass []byte, generated bool, start
 	}
 	return &history.Rotation{
 		Store:    v.Store,
-		Location: v.Key,
+		Location: v.Location,
 		OldPass:  v.Passphrase,
 		NewPass:  newPass,
 		NewOpts:  newOpts,
@@ -214,7 +215,7 @@ func newRotation(sys *sysEnv, v *envVault, newPass []byte, generated bool, start
 			if resume != nil {
 				base = resume.Base
 			}
-			if err := storePendingRotation(sys, v.Key, env, pendingRotation{Pass: newPass, Base: base}); err != nil {
+			if err := home(sys).StorePendingRotation(v.Location, env, workspace.PendingRotation{Pass: newPass, Base: base}); err != nil {
 				return fmt.Errorf("saving the new passphrase before rotating: %w", err)
 			}
 			if generated {
@@ -234,10 +235,10 @@ func newRotation(sys *sysEnv, v *envVault, newPass []byte, generated bool, start
 // moves the local state to the record.
 func completeRotation(sys *sysEnv, v *envVault, newPass []byte, rec history.Record) error {
 	env := v.Store.Env
-	if err := storePassphrase(sys, v.Key, env, newPass); err != nil {
+	if err := home(sys).StorePassphrase(v.Location, env, newPass); err != nil {
 		return fmt.Errorf("the rotation is complete, but storing the new passphrase failed (it is still in the pending entry): %w", err)
 	}
-	if err := removePendingRotation(sys, v.Key, env); err != nil {
+	if err := home(sys).RemovePendingRotation(v.Location, env); err != nil {
 		return err
 	}
 	if rec.Sum != "" {
@@ -249,11 +250,11 @@ func completeRotation(sys *sysEnv, v *envVault, newPass []byte, rec history.Reco
 // pendingIsStored reports whether the local store holds pass, the pending
 // entry's passphrase, which it does only once the rotation is complete.
 func pendingIsStored(sys *sysEnv, key, env string, pass []byte) bool {
-	path, err := passphraseStorePath(sys, key, env)
+	path, err := home(sys).PassphrasePath(key, env)
 	if err != nil {
 		return false
 	}
-	stored, err := readPassphraseFile(path)
+	stored, err := workspace.ReadPassphraseFile(path)
 	return err == nil && bytes.Equal(stored, pass)
 }
 
@@ -261,7 +262,7 @@ func pendingIsStored(sys *sysEnv, key, env string, pass []byte) bool {
 // finish, or, with nothing rewritten, that nothing changed.
 func rotateError(err error, r *history.Rotation, sys *sysEnv, v *envVault, env string) error {
 	if r.Rewrapped > 0 {
-		where, _ := pendingPassphrasePath(sys, v.Key, env)
+		where, _ := home(sys).PendingPath(v.Location, env)
 		return withHint(err, fmt.Sprintf("the rotation is unfinished: %s rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", plural(r.Rewrapped, "object"), where))
 	}
 	if hasOwnHint(err) {
@@ -279,7 +280,7 @@ func rotateError(err error, r *history.Rotation, sys *sysEnv, v *envVault, env s
 // folder is not refused as based on an old generation. A state based on
 // another generation is left alone.
 func advanceState(v *envVault, rec history.Record) error {
-	st, err := loadState(v.Project, v.Store.Env)
+	st, err := v.Project.LoadState(v.Store.Env)
 	if err != nil {
 		return err
 	}
@@ -287,7 +288,7 @@ func advanceState(v *envVault, rec history.Record) error {
 		return nil
 	}
 	st.Generation, st.PayloadSHA256 = rec.Gen, rec.Sum
-	if err := saveState(v.Project, st); err != nil {
+	if err := v.Project.SaveState(st); err != nil {
 		return fmt.Errorf("the rotation is complete, but recording generation %d locally failed: %w", rec.Gen, err)
 	}
 	return nil

@@ -173,7 +173,7 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (statusR
 	}
 	// With the passphrase at hand (the app's VSYNC_PASSPHRASE*), a newer
 	// generation it does not open is told apart as rotated.
-	pass, _ := passphraseFromEnv(sys)
+	pass, _ := home(sys).PassphraseFromEnv()
 	return compareRunning(ctx, st, gen, &passProbe{st: st, pass: pass}), nil
 }
 
@@ -225,7 +225,7 @@ func localStatus(ctx context.Context, sys *sysEnv, env string) (statusReport, er
 		return statusReport{}, err
 	}
 	var gen uint64
-	if s, err := loadState(v.Project, env); err == nil && s != nil {
+	if s, err := v.Project.LoadState(env); err == nil && s != nil {
 		gen = s.Generation
 	}
 	return compareRemote(ctx, v.Store, gen), nil

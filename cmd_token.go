@@ -85,7 +85,7 @@ func runRuntimeToken(ctx context.Context, sys *sysEnv, o tokenOptions) error {
 		return err
 	}
 	if v.Profile.Dir != "" {
-		return withCode(configErrorf("env %q lives in a local directory (%s): runtime tokens are for S3 profiles", o.Env, v.Profile.location()), exitConfig,
+		return withCode(configErrorf("env %q lives in a local directory (%s): runtime tokens are for S3 profiles", o.Env, v.Profile.Location()), exitConfig,
 			"at runtime use \"vsync run --env ENV --local\" or a profile on a bucket")
 	}
 	t := s3bundle.Token{

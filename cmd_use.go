@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"vsync/internal/workspace"
+	"vsync/vault"
 
 	"github.com/urfave/cli/v2"
 )
@@ -33,21 +35,21 @@ type useOptions struct {
 }
 
 func runUse(sys *sysEnv, opts useOptions) error {
-	if err := checkEnvName(opts.Env); err != nil {
+	if err := workspace.CheckEnvName(opts.Env); err != nil {
 		return err
 	}
 	cwd, err := sys.Getwd()
 	if err != nil {
 		return err
 	}
-	proj, err := findProject(cwd)
+	proj, err := workspace.FindProject(cwd)
 	if err != nil {
 		return err
 	}
-	target := filepath.ToSlash(filepath.Join(vaultDirRel, opts.Env, dotenvRel(opts.Env)))
+	target := filepath.ToSlash(filepath.Join(workspace.VaultDirRel, opts.Env, vault.DotenvPath(opts.Env)))
 	if _, err := os.Stat(filepath.Join(proj.Dir, filepath.FromSlash(target))); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			if _, err := proj.env(opts.Env); err != nil {
+			if _, err := proj.Env(opts.Env); err != nil {
 				return err // not in vsync.toml: pulling it would fail the same way
 			}
 			return errorf(exitNotFound, fmt.Sprintf("get it with \"vsync pull %s\"", opts.Env), "%q does not exist", target)

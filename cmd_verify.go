@@ -50,7 +50,7 @@ func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
 		return err
 	}
 	env := opts.Env
-	v.Store.MaxSize = bundleLimit(opts.MaxBundle, v.Profile)
+	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
 	startable := func(g uint64, b *vault.Bundle) error {
 		if err := childenv.CheckStartable(env, b.Files); err != nil {
 			return fmt.Errorf("generation %d: %w", g, err)

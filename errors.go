@@ -11,6 +11,7 @@ import (
 
 	"vsync/internal/childenv"
 	"vsync/internal/history"
+	"vsync/internal/workspace"
 	"vsync/launcher"
 	"vsync/procfile"
 	"vsync/s3bundle"
@@ -76,6 +77,16 @@ func as[T error]() func(error) bool {
 	}
 }
 
+// hintFrom is a hint made from the T that errors.As finds in the error
+// (the rule's match is as[T]).
+func hintFrom[T error](hint func(T) string) func(error) string {
+	return func(err error) string {
+		var t T
+		errors.As(err, &t)
+		return hint(t)
+	}
+}
+
 // text is a hint that does not depend on the error.
 func text(hint string) func(error) string {
 	return func(error) string { return hint }
@@ -94,14 +105,26 @@ func errorRules() []errorRule {
 		{as[procfile.SyntaxErrors](), exitDataErr, text(procfileLineHint)},
 		{is(procfile.ErrNoProcesses), exitDataErr, text(`add a line "NAME: COMMAND"`)},
 		{anyOf(procfile.ErrUnknownProcess, procfile.ErrBadFormation), exitUsage, usageHint},
+		{anyOf(workspace.ErrInvalidEnvName, workspace.ErrInvalidPrefix, workspace.ErrPassphraseLineBreak), exitUsage, usageHint},
+		{is(workspace.ErrWeakPassphrase), exitUsage, text("choose a longer one, let vsync generate one, or add --allow-weak-passphrase")},
+		{is(workspace.ErrNoProject), exitConfig, text(`run "vsync init ENV --profile P" in the project's root directory`)},
+		{as[*workspace.NotRecordedError](), exitNotFound, hintFrom(notRecordedHint)},
+		{as[*workspace.NoProfileError](), exitConfig, hintFrom(func(e *workspace.NoProfileError) string {
+			return fmt.Sprintf("add it with \"vsync profile add %s --bucket B\" or \"--dir PATH\"", e.Name)
+		})},
+		{as[*workspace.NoPassphraseError](), exitConfig, hintFrom(func(e *workspace.NoPassphraseError) string {
+			return fmt.Sprintf("set VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE, or store it with \"vsync passphrase set %s\"", e.Env)
+		})},
+		{is(workspace.ErrLocalState), exitConfig, text("remove it; the next pull records it again")},
+		{as[*workspace.NoEnvFolderError](), exitNotFound, hintFrom(func(e *workspace.NoEnvFolderError) string {
+			return fmt.Sprintf("get it with \"vsync pull %s\", or create it with \"vsync init %s --profile P\"", e.Env, e.Env)
+		})},
 		{is(history.ErrAlreadyRotated), exitPassphrase, envHint(`if a rotation to it was interrupted, run it again on the machine that started it; else the passphrase is already rotated: "vsync passphrase set %s"`)},
 		{is(history.ErrRotationRaced), exitConflict, text("run the same command again to finish")},
 		{is(history.ErrNothingPushed), exitNotFound, nothingPushedHint},
-		{as[*history.NoGenerationError](), exitNotFound, func(err error) string {
-			var ng *history.NoGenerationError
-			errors.As(err, &ng)
+		{as[*history.NoGenerationError](), exitNotFound, hintFrom(func(ng *history.NoGenerationError) string {
 			return fmt.Sprintf("list the generations with \"vsync log %s\"", ng.Env)
-		}},
+		})},
 		{as[*history.CurrentError](), exitTampered, currentHint},
 		{is(vault.ErrWrongPassphrase), exitPassphrase, envHint(wrongPassphraseHint)},
 		{isTooLarge, exitTampered, tooLargeHint},
@@ -109,11 +132,9 @@ func errorRules() []errorRule {
 			envHint(`nothing was written; the stored bundle is damaged or was tampered with ("vsync verify %s" checks every generation)`)},
 		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, history.ErrChain), exitTampered,
 			text(`nothing was written; the stored bundle is damaged or was tampered with: run "vsync verify ENV"`)},
-		{as[*s3bundle.NoDirError](), exitUnreachable, func(err error) string {
-			var nd *s3bundle.NoDirError
-			errors.As(err, &nd)
+		{as[*s3bundle.NoDirError](), exitUnreachable, hintFrom(func(nd *s3bundle.NoDirError) string {
 			return fmt.Sprintf("create it (mkdir -m 700 %q), or point the profile elsewhere (\"vsync profile add NAME --dir PATH --force\"; \"vsync profile list\" shows them)", nd.Root)
-		}},
+		})},
 		{is(s3bundle.ErrNoBucket), exitUnreachable, text(`check the profile's bucket ("vsync profile list"), or create the bucket`)},
 		{is(s3bundle.ErrUnreachable), exitUnreachable, text("check the profile's endpoint and the network")},
 		{is(errUnsafeCacheDir), exitConfig, text("--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates")},
@@ -124,6 +145,7 @@ func errorRules() []errorRule {
 		{as[*vault.SyntaxError](), exitDataErr, nil},
 		{anyOf(s3bundle.ErrToken, childenv.ErrNotStartable), exitDataErr, nil},
 		{is(s3bundle.ErrNoCredentials), exitConfig, text("export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)")},
+		{is(workspace.ErrConfig), exitConfig, nil},
 		{as[configError](), exitConfig, nil},
 		{as[toml.ParseError](), exitConfig, nil},
 	}
@@ -221,6 +243,16 @@ func anyOf(targets ...error) func(error) bool {
 		}
 		return false
 	}
+}
+
+// notRecordedHint names the envs vsync.toml records, and how to create
+// the one asked for.
+func notRecordedHint(nr *workspace.NotRecordedError) string {
+	hint := fmt.Sprintf("create it with \"vsync init %s --profile P\"", nr.Env)
+	if len(nr.Recorded) > 0 {
+		hint = fmt.Sprintf("vsync.toml has %s; or %s", strings.Join(nr.Recorded, ", "), hint)
+	}
+	return hint
 }
 
 // usageHint points at the help of the command a usage error is about.

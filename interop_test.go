@@ -20,6 +20,7 @@ import (
 	"vsync/internal/history"
 	"vsync/internal/miniotest"
 	"vsync/internal/seaweedtest"
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -147,7 +148,7 @@ func (u *user) storedPassphrase(env string) []byte {
 	if len(m) != 1 {
 		u.t.Fatalf("want one stored passphrase for %s, found %v", env, m)
 	}
-	p, err := readPassphraseFile(m[0])
+	p, err := workspace.ReadPassphraseFile(m[0])
 	if err != nil {
 		u.t.Fatal(err)
 	}

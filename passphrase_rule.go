@@ -6,45 +6,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"unicode/utf8"
+	"vsync/internal/workspace"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
-
-	"vsync/vault"
 )
 
-// minHumanPassphrase is the fewest characters a chosen (not generated)
-// passphrase may have without --allow-weak-passphrase.
-const minHumanPassphrase = 16
-
-// The passphrase rule, one for init, passphrase set and rotate-passphrase:
-// a passphrase that becomes an env's without being checked against
-// generations it already opens (a new env's, one stored before anything
-// was pushed or with --no-check, a rotation's new one) is a choice, and a
-// chosen passphrase has at least minHumanPassphrase characters unless
-// --allow-weak-passphrase, and no line break (a passphrase file holds one
-// line). A passphrase vsync generated (vault.IsGenerated) always passes;
-// one that opens existing generations is the env's, whatever its length.
+// The passphrase rule (workspace.CheckChosenPassphrase) is one for init,
+// passphrase set and rotate-passphrase; --allow-weak-passphrase lifts its
+// minimum length. Prompting for a passphrase stays here, in the CLI.
 
 // allowWeakFlag is --allow-weak-passphrase.
 func allowWeakFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "allow-weak-passphrase", Usage: fmt.Sprintf("accept a chosen passphrase shorter than %d characters", minHumanPassphrase)}
-}
-
-// checkChosenPassphrase applies the passphrase rule to p; what names it
-// in the error ("VSYNC_PASSPHRASE", "the new passphrase").
-func checkChosenPassphrase(p []byte, allowWeak bool, what string) error {
-	if bytes.ContainsAny(p, "\r\n") {
-		// The store and the pending entry hold the first line of a
-		// file, without a final CR: such a passphrase would not read back.
-		return usageErrorf("%s contains a line break; a passphrase file holds one line", what)
-	}
-	if !vault.IsGenerated(string(p)) && utf8.RuneCount(p) < minHumanPassphrase && !allowWeak {
-		return withHint(usageErrorf("%s has fewer than %d characters", what, minHumanPassphrase),
-			"choose a longer one, let vsync generate one, or add --allow-weak-passphrase")
-	}
-	return nil
+	return &cli.BoolFlag{Name: "allow-weak-passphrase", Usage: fmt.Sprintf("accept a chosen passphrase shorter than %d characters", workspace.MinChosenPassphrase)}
 }
 
 // stdinTerminal returns stdin's descriptor when it is a terminal.

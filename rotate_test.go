@@ -20,6 +20,7 @@ import (
 
 	"vsync/internal/history"
 	"vsync/internal/miniotest"
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -328,7 +329,7 @@ func TestRotateKilled(t *testing.T) {
 				if len(pending) != 1 {
 					t.Fatalf("pending entries %v, want one", pending)
 				}
-				newPass, err := readPassphraseFile(pending[0])
+				newPass, err := workspace.ReadPassphraseFile(pending[0])
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -431,7 +432,7 @@ func TestRotateResumeWithNewPassphraseInEnv(t *testing.T) {
 	if len(pending) != 1 {
 		t.Fatalf("pending entries %v, want one", pending)
 	}
-	newPass, err := readPassphraseFile(pending[0])
+	newPass, err := workspace.ReadPassphraseFile(pending[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -112,7 +113,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	var maxBundle int64
 	if o.MaxBundle != "" {
 		var err error
-		if maxBundle, err = parseBundleSize(o.MaxBundle); err != nil {
+		if maxBundle, err = workspace.ParseBundleSize(o.MaxBundle); err != nil {
 			return nil, usageErrorf("--%s: %v", maxBundleFlagName, err)
 		}
 	}
@@ -124,7 +125,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		return nil, usageErrorf("--env %q does not match the runtime token's env %q", o.Env, tok.Env)
 	}
 	if tok != nil {
-		pass, err := passphraseFromEnv(sys)
+		pass, err := home(sys).PassphraseFromEnv()
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +137,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 		if err != nil {
 			return nil, err
 		}
-		st.MaxSize = bundleLimit(maxBundle, profile{})
+		st.MaxSize = workspace.Profile{}.BundleLimit(maxBundle)
 		key := tokenVaultKey(*tok)
 		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, pass, sys.Stderr))
 		if err != nil {
@@ -162,19 +163,19 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	if err != nil {
 		return nil, err
 	}
-	v.Store.MaxSize = bundleLimit(maxBundle, v.Profile)
-	lv, err := fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Key, o.Env, v.Passphrase, sys.Stderr))
+	v.Store.MaxSize = v.Profile.BundleLimit(maxBundle)
+	lv, err := fetchLoaded(ctx, v.Store, v.Passphrase, "profile", o.FetchTimeout, cacheFor(o, v.Location, o.Env, v.Passphrase, sys.Stderr))
 	if err != nil {
 		return nil, err
 	}
-	lv.Key = v.Key
+	lv.Key = v.Location
 	return lv, nil
 }
 
 // tokenVaultKey is the vaultKey of the vault a runtime token points at:
 // the same as that of a profile for the same bucket, endpoint and prefix.
 func tokenVaultKey(t s3bundle.Token) string {
-	return vaultKey(profile{Bucket: t.Bucket, Endpoint: t.Endpoint}, t.Prefix, t.Env)
+	return workspace.VaultLocation(workspace.Profile{Bucket: t.Bucket, Endpoint: t.Endpoint}, t.Prefix, t.Env)
 }
 
 // tokenFromEnv parses VSYNC_CONFIG, or the file VSYNC_CONFIG_FILE names;
@@ -193,7 +194,7 @@ func tokenFromEnv(sys *sysEnv) (*s3bundle.Token, error) {
 		raw, from = string(data), "VSYNC_CONFIG_FILE"
 	}
 	t, err := s3bundle.ParseToken(raw)
-	if err == nil && checkEnvName(t.Env) != nil {
+	if err == nil && workspace.CheckEnvName(t.Env) != nil {
 		// The env names the cache file and the private directory: a
 		// hand-made token with "../x" must not steer them. Not quoted:
 		// the token's fields are the operator's business, not the log's.
@@ -284,19 +285,19 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 // network. Its generation is the one the folder was last pulled or pushed
 // as (0 when never).
 func loadLocal(dir, env string) (*loadedVault, error) {
-	if err := checkEnvName(env); err != nil {
+	if err := workspace.CheckEnvName(env); err != nil {
 		return nil, err
 	}
-	proj, err := findProject(dir)
+	proj, err := workspace.FindProject(dir)
 	if err != nil {
 		return nil, err
 	}
-	files, err := readLocal(proj, env)
+	files, err := proj.ReadEnvFolder(env)
 	if err != nil {
 		return nil, err
 	}
 	var gen uint64
-	if st, err := loadState(proj, env); err == nil && st != nil {
+	if st, err := proj.LoadState(env); err == nil && st != nil {
 		gen = st.Generation
 	}
 	lv, err := splitBundle(env, gen, files)

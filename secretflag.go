@@ -53,18 +53,3 @@ func secretFlag(sys *sysEnv, c *cli.Context, name string) (string, error) {
 func secretFileFlag(name string) cli.Flag {
 	return &cli.StringFlag{Name: name + "-file", Usage: "read --" + name + " from the first line of `FILE` (- for standard input)"}
 }
-
-// endpointUserinfo reports whether an endpoint URL embeds credentials
-// (http://key:secret@host, key:secret@host:9000): profiles refuse them,
-// since an endpoint is printed in listings and messages and is no place
-// for a key.
-func endpointUserinfo(endpoint string) bool {
-	host := endpoint
-	if _, rest, ok := strings.Cut(host, "://"); ok {
-		host = rest
-	}
-	if i := strings.IndexAny(host, "/?#"); i >= 0 {
-		host = host[:i]
-	}
-	return strings.Contains(host, "@")
-}

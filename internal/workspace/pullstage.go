@@ -1,9 +1,8 @@
-package main
+package workspace
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,15 +16,15 @@ import (
 // once renamed aside. The pull holds an exclusive flock on the staging
 // directory from its creation to its removal, so that a staging directory
 // nobody holds a lock on is the leftover of a pull that was killed, and the
-// next vault command in the project (removeStaleStages) deals with it
+// next vault command in the project (RemoveStaleStages) deals with it
 // without breaking a pull that is running.
 
 // stageRE matches the name of a staging directory; its group is the env.
 var stageRE = regexp.MustCompile(`^\.([a-z0-9][a-z0-9_-]*)\.pull-[0-9]+$`)
 
-// makeStage creates a staging directory for env in parent and returns it
+// MakeStage creates a staging directory for env in parent and returns it
 // with the function that releases its lock (after it is removed).
-func makeStage(parent, env string) (string, func(), error) {
+func MakeStage(parent, env string) (string, func(), error) {
 	for {
 		stage, err := os.MkdirTemp(parent, "."+env+".pull-")
 		if err != nil {
@@ -36,7 +35,7 @@ func makeStage(parent, env string) (string, func(), error) {
 			os.Remove(stage)
 			return "", nil, err
 		}
-		// removeStaleStages may have locked it between MkdirTemp and
+		// RemoveStaleStages may have locked it between MkdirTemp and
 		// lockDir, and removed it: then make another.
 		if sameDir(f, stage) {
 			return stage, func() { f.Close() }, nil
@@ -45,12 +44,12 @@ func makeStage(parent, env string) (string, func(), error) {
 	}
 }
 
-// removeStaleStages deals with the staging directories in parent that no
+// RemoveStaleStages deals with the staging directories in parent that no
 // running pull holds: a staging directory whose env folder is missing (the
 // pull was killed between its two renames) has its old folder put back;
 // every other one is removed, since it holds a plaintext copy of secrets.
 // It returns what it did, one line each, for the operator.
-func removeStaleStages(parent string) ([]string, error) {
+func RemoveStaleStages(parent string) ([]string, error) {
 	entries, err := os.ReadDir(parent)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -135,16 +134,4 @@ func sameDir(f *os.File, path string) bool {
 	}
 	b, err := os.Lstat(path)
 	return err == nil && os.SameFile(a, b)
-}
-
-// reportStaleStages runs removeStaleStages on the project's vault folder
-// and tells w what it did; a failure is a warning, never fatal.
-func reportStaleStages(w io.Writer, p *project) {
-	done, err := removeStaleStages(p.vaultDir())
-	for _, d := range done {
-		fmt.Fprintf(w, "vsync: %s\n", d)
-	}
-	if err != nil {
-		fmt.Fprintf(w, "vsync: warning: cleaning up after an interrupted pull: %v\n", err)
-	}
 }

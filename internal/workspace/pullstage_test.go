@@ -1,4 +1,4 @@
-package main
+package workspace
 
 import (
 	"os"
@@ -6,19 +6,19 @@ import (
 	"testing"
 )
 
-// TestStageLockedWhileAPullRuns: removeStaleStages leaves the staging
-// directory of a pull that holds it (makeStage's lock) and removes it once
+// TestStageLockedWhileAPullRuns: RemoveStaleStages leaves the staging
+// directory of a pull that holds it (MakeStage's lock) and removes it once
 // released, as after a SIGKILL, which releases the flock.
 func TestStageLockedWhileAPullRuns(t *testing.T) {
 	parent := t.TempDir()
-	stage, unlock, err := makeStage(parent, "prod")
+	stage, unlock, err := MakeStage(parent, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(stage, "secret"), []byte("CANARY"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	done, err := removeStaleStages(parent)
+	done, err := RemoveStaleStages(parent)
 	if err != nil || len(done) != 0 {
 		t.Fatalf("with the pull running: %v, %v", done, err)
 	}
@@ -26,7 +26,7 @@ func TestStageLockedWhileAPullRuns(t *testing.T) {
 		t.Fatalf("a running pull's stage went: %v", err)
 	}
 	unlock()
-	done, err = removeStaleStages(parent)
+	done, err = RemoveStaleStages(parent)
 	if err != nil || len(done) != 1 {
 		t.Fatalf("after the pull: %v, %v", done, err)
 	}

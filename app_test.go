@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
 	"vsync/internal/history"
 	"vsync/launcher"
@@ -70,6 +71,9 @@ func TestExitCode(t *testing.T) {
 		{wrap(s3bundle.ErrConflict), exitConflict},
 		{configErrorf("bad toml"), exitConfig},
 		{wrap(childenv.ErrNotStartable), exitDataErr},
+		{wrap(bundlecache.ErrUnsafeDir), exitConfig},
+		{wrap(bundlecache.ErrMAC), exitTampered},
+		{wrap(bundlecache.ErrNoCache), exitNotFound},
 		{wrap(childenv.ErrBadDefault), exitUsage},
 		{wrap(childenv.ErrBadFileEnv), exitUsage},
 		{wrap(childenv.ErrNoVaultFile), exitNotFound},

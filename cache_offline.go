@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"vsync/internal/bundlecache"
 	"vsync/internal/history"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -17,7 +18,7 @@ import (
 // its bucket: the bundle of every successful fetch is kept, and a fetch
 // the bucket does not answer falls back to it while it is young enough.
 type offlineCache struct {
-	*bundleCache
+	*bundlecache.Cache
 	maxAge time.Duration
 	stderr io.Writer // the start from the cache, or a failed save, is said here
 	// confirmedAt is when this vsync last wrote the cache file's fetch
@@ -32,7 +33,7 @@ func cacheFor(o runtimeOptions, key, env string, pass []byte, stderr io.Writer) 
 	if o.Cache == "" {
 		return nil
 	}
-	return &offlineCache{bundleCache: newBundleCache(o.Cache, key, env, pass), maxAge: o.CacheMaxAge, stderr: stderr}
+	return &offlineCache{Cache: bundlecache.New(o.Cache, key, env, pass), maxAge: o.CacheMaxAge, stderr: stderr}
 }
 
 // checkCacheFlags refuses a --cache-max-age that is not positive, or one
@@ -122,7 +123,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 // written is a warning, not a reason not to start.
 func (oc *offlineCache) keep(raw []byte, info s3bundle.ObjectInfo, gen uint64) {
 	info.Generation = gen
-	if err := oc.Save(raw, info); err != nil {
+	if err := oc.Save(raw, info, time.Now()); err != nil {
 		fmt.Fprintf(oc.stderr, "vsync: warning: --cache: %v\n", err)
 		return
 	}
@@ -131,7 +132,7 @@ func (oc *offlineCache) keep(raw []byte, info s3bundle.ObjectInfo, gen uint64) {
 
 // confirm is keep for a poll of --watch that found current.pgp unchanged
 // (ETag etag): at most once per maxAge/24 (an hour for the default day) it
-// moves the cached bundle's fetch time to now (bundleCache.Confirm), so
+// moves the cached bundle's fetch time to now (bundlecache.Cache.Confirm), so
 // that an offline restart during an outage is judged by the last time the
 // bucket vouched for the bundle. Between those writes a poll costs the
 // cache nothing.
@@ -141,7 +142,7 @@ func (oc *offlineCache) confirm(etag string) {
 		return
 	}
 	oc.confirmedAt = now
-	if err := oc.bundleCache.confirm(etag, now); err != nil {
+	if err := oc.Cache.Confirm(etag, now); err != nil {
 		fmt.Fprintf(oc.stderr, "vsync: warning: --cache: %v\n", err)
 	}
 }
@@ -153,15 +154,15 @@ func (oc *offlineCache) confirm(etag string) {
 // of a cache that does not open (68 tampered, 67 wrong passphrase).
 func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now time.Time) (*loadedVault, error) {
 	raw, rec, err := oc.Load()
-	if errors.Is(err, errNoCache) {
+	if errors.Is(err, bundlecache.ErrNoCache) {
 		why := ""
-		if errors.Is(err, errOldCache) {
-			why = " (" + oldCacheWhy + ")"
+		if errors.Is(err, bundlecache.ErrOldCache) {
+			why = " (" + bundlecache.OldCacheWhy + ")"
 		}
-		return nil, withCode(fmt.Errorf("%w; no cached bundle of env %q in %q to start from%s", cause, st.Env, oc.dir, why), exitUnreachable,
+		return nil, withCode(fmt.Errorf("%w; no cached bundle of env %q in %q to start from%s", cause, st.Env, oc.Dir(), why), exitUnreachable,
 			"the cache is written by a start that reaches the bucket; check the endpoint and the network")
 	}
-	if errors.Is(err, errCacheMAC) {
+	if errors.Is(err, bundlecache.ErrMAC) {
 		// A bundle that does not open says why (another passphrase:
 		// 67, a damaged bundle: 68); one that opens was re-dated or
 		// replayed (68).
@@ -178,14 +179,9 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 		return nil, withCode(fmt.Errorf("%w; and the cache: %w", cause, err), exitUnreachable, "")
 	}
 	const refresh = "start once with the bucket reachable to refresh the cache, or allow an older one with --cache-max-age"
-	age := now.Sub(rec.FetchedAt)
-	switch {
-	case age < -time.Minute:
-		return nil, withCode(fmt.Errorf("%w; the cached generation %d of env %q records a fetch time %s in the future",
-			cause, rec.Generation, st.Env, (-age).Round(time.Second)), exitUnreachable, refresh)
-	case age > oc.maxAge:
-		return nil, withCode(fmt.Errorf("%w; the cached generation %d of env %q was fetched %s ago, more than --cache-max-age %s",
-			cause, rec.Generation, st.Env, roundAge(age), oc.maxAge), exitUnreachable, refresh)
+	age, err := bundlecache.CheckAge(rec, oc.maxAge, now)
+	if err != nil {
+		return nil, withCode(fmt.Errorf("%w; %w", cause, err), exitUnreachable, refresh)
 	}
 	info := s3bundle.ObjectInfo{Key: st.CurrentKey(), ETag: rec.ETag, Size: rec.Size, Generation: rec.Generation}
 	b, _, err := history.Check(bytes.NewReader(raw), info, st, pass, nil, 0, fmt.Sprintf("cached current.pgp %q", oc.Path()), true)
@@ -193,7 +189,7 @@ func (oc *offlineCache) start(st *s3bundle.Store, pass []byte, cause error, now 
 		return nil, withHint(err, oc.hint(err))
 	}
 	fmt.Fprintf(oc.stderr, "vsync: bucket unreachable (%v); starting from cached generation %d fetched %s ago\n",
-		cause, b.Manifest.Generation, roundAge(age))
+		cause, b.Manifest.Generation, bundlecache.RoundAge(age))
 	return splitBundle(st.Env, b.Manifest.Generation, b.Files)
 }
 
@@ -203,10 +199,4 @@ func (oc *offlineCache) hint(err error) string {
 		return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE; a cache written before a passphrase rotation opens only with the old one"
 	}
 	return fmt.Sprintf("nothing was started; the cache file is damaged or was tampered with: remove %q, the next start that reaches the bucket writes it again", oc.Path())
-}
-
-// roundAge is an age for messages: to the second, "0s" for one in the
-// future.
-func roundAge(d time.Duration) time.Duration {
-	return max(d, 0).Round(time.Second)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,7 +9,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"vsync/internal/bundlecache"
 	"vsync/internal/miniotest"
+	"vsync/s3bundle"
 )
 
 // Testscript commands of the offline-start script (run_cache.txtar). They
@@ -76,13 +77,16 @@ func cmdCacheage(ts *testscript.TestScript, neg bool, args []string) {
 		if !ok {
 			ts.Fatalf("%s: no record line", f)
 		}
-		var rec cacheRecord
+		var rec bundlecache.Record
 		ts.Check(json.Unmarshal(line, &rec))
-		rec.FetchedAt = time.Now().Add(-d).UTC()
 		if !forge {
-			c := newBundleCache(filepath.Dir(f), rec.Vault, rec.Env, []byte(ts.Getenv("VSYNC_PASSPHRASE")))
-			rec.MAC = hex.EncodeToString(c.mac(rec, raw))
+			c := bundlecache.New(filepath.Dir(f), rec.Location, rec.Env, []byte(ts.Getenv("VSYNC_PASSPHRASE")))
+			raw, rec, err := c.Load()
+			ts.Check(err)
+			ts.Check(c.Save(raw, s3bundle.ObjectInfo{ETag: rec.ETag, Generation: rec.Generation}, time.Now().Add(-d)))
+			continue
 		}
+		rec.FetchedAt = time.Now().Add(-d).UTC()
 		line, err = json.Marshal(rec)
 		ts.Check(err)
 		ts.Check(os.WriteFile(f, append(append(line, '\n'), raw...), 0o600))

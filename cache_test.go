@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"vsync/internal/bundlecache"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -28,123 +29,6 @@ func sealedBundle(t *testing.T, env string, gen uint64, pass string, files ...va
 	return raw
 }
 
-func TestBundleCacheSaveLoad(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "cache")
-	c := newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:1", "prod", []byte("pw"))
-	if _, _, err := c.Load(); !errors.Is(err, errNoCache) || !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("Load of an empty cache: %v, want errNoCache", err)
-	}
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("Load created the directory: %v", err)
-	}
-	raw := sealedBundle(t, "prod", 7, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_cache\n")})
-	fetched := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"etag-7"`, Generation: 7}, fetched); err != nil {
-		t.Fatal(err)
-	}
-	got, rec, err := c.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, raw) {
-		t.Fatal("Load did not return the bundle exactly as saved")
-	}
-	want := cacheRecord{Format: cacheFormat, Vault: c.vault, Env: "prod", Generation: 7, ETag: `"etag-7"`, Size: int64(len(raw)), FetchedAt: fetched}
-	if rec != want {
-		t.Fatalf("record %+v, want %+v", rec, want)
-	}
-	for p, mode := range map[string]os.FileMode{dir: 0o700, c.Path(): 0o600} {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Mode().Perm() != mode {
-			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), mode)
-		}
-	}
-	// Only the cache file: no temporary file left beside it.
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 1 {
-		t.Errorf("cache directory holds %d entries, want 1", len(ents))
-	}
-	// The record is plain JSON on the first line, the bundle follows:
-	// what is in the file is still encrypted.
-	data, _ := os.ReadFile(c.Path())
-	if bytes.Contains(data, []byte("CANARY")) {
-		t.Error("the cache file holds a plaintext value")
-	}
-	if !bytes.HasSuffix(data, raw) {
-		t.Error("the cache file does not end with the bundle as fetched")
-	}
-}
-
-// Two envs, and the same env in two buckets or at two endpoints, never
-// share a cache file.
-func TestBundleCacheKeys(t *testing.T) {
-	dir := t.TempDir()
-	caches := []*bundleCache{
-		newBundleCache(dir, "s3://b/p/prod", "prod", []byte("pw")),
-		newBundleCache(dir, "s3://b/p/staging", "staging", []byte("pw")),
-		newBundleCache(dir, "s3://other/p/prod", "prod", []byte("pw")),
-		newBundleCache(dir, "s3://b/p/prod at http://127.0.0.1:9000", "prod", []byte("pw")),
-		newBundleCache(dir, "s3://b/q/prod", "prod", []byte("pw")),
-	}
-	seen := map[string]bool{}
-	for i, c := range caches {
-		if seen[c.Path()] {
-			t.Fatalf("cache %d shares %s", i, c.Path())
-		}
-		seen[c.Path()] = true
-		if filepath.Dir(c.Path()) != dir || !strings.HasPrefix(filepath.Base(c.Path()), c.env+"-") {
-			t.Errorf("cache path %s: want DIR/ENV-HASH.vcache", c.Path())
-		}
-	}
-	// A file copied from another vault's name is refused as tampered.
-	raw := sealedBundle(t, "prod", 1, "pw")
-	if err := caches[2].Save(raw, s3bundle.ObjectInfo{Generation: 1}); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(caches[2].Path())
-	if err := os.WriteFile(caches[0].Path(), data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := caches[0].Load(); !errors.Is(err, vault.ErrManifest) || exitCode(err) != exitTampered {
-		t.Fatalf("Load of another vault's file: %v (exit %d), want ErrManifest (68)", err, exitCode(err))
-	}
-}
-
-// A damaged record or a bundle of another size is refused like a tampered
-// bundle (68), before anything is decrypted.
-func TestBundleCacheLoadRefuses(t *testing.T) {
-	raw := sealedBundle(t, "prod", 3, "pw")
-	for name, damage := range map[string]func([]byte) []byte{
-		"no newline":      func(b []byte) []byte { return bytes.ReplaceAll(b, []byte{'\n'}, nil)[:40] },
-		"not json":        func(b []byte) []byte { return append([]byte("garbage\n"), raw...) },
-		"other format":    func(b []byte) []byte { return bytes.Replace(b, []byte(cacheFormat), []byte("vsync-cache-v9"), 1) },
-		"truncated":       func(b []byte) []byte { return b[:len(b)-1] },
-		"appended":        func(b []byte) []byte { return append(b, 0) },
-		"other env":       func(b []byte) []byte { return bytes.Replace(b, []byte(`"env":"prod"`), []byte(`"env":"prud"`), 1) },
-		"no generation":   func(b []byte) []byte { return bytes.Replace(b, []byte(`"generation":3`), []byte(`"generation":0`), 1) },
-		"empty file":      func(b []byte) []byte { return nil },
-		"no fetched time": func(b []byte) []byte { return bytes.Replace(b, []byte(`"fetched_at"`), []byte(`"fetched_no"`), 1) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			c := newBundleCache(t.TempDir(), "s3://b/p/prod", "prod", []byte("pw"))
-			if err := c.Save(raw, s3bundle.ObjectInfo{Generation: 3}); err != nil {
-				t.Fatal(err)
-			}
-			data, _ := os.ReadFile(c.Path())
-			if err := os.WriteFile(c.Path(), damage(data), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			_, _, err := c.Load()
-			if exitCode(err) != exitTampered {
-				t.Fatalf("Load: %v (exit %d), want exit 68", err, exitCode(err))
-			}
-		})
-	}
-}
-
 // The fallback: within the age the cached bundle is decrypted and verified
 // and said on stderr; past it, with no cache, or with a damaged one it is
 // refused with the documented code, and no value is ever printed.
@@ -156,13 +40,13 @@ func TestOfflineCacheStart(t *testing.T) {
 		vault.File{Path: "sa.json", Mode: 0o600, Data: []byte("CANARY_file")})
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
 	newCache := func(t *testing.T, stderr io.Writer) *offlineCache {
-		return &offlineCache{bundleCache: newBundleCache(t.TempDir(), "s3://b/p/prod", "prod", []byte("pw")), maxAge: time.Hour, stderr: stderr}
+		return &offlineCache{Cache: bundlecache.New(t.TempDir(), "s3://b/p/prod", "prod", []byte("pw")), maxAge: time.Hour, stderr: stderr}
 	}
 
 	t.Run("within age", func(t *testing.T) {
 		var stderr bytes.Buffer
 		oc := newCache(t, &stderr)
-		if err := oc.save(raw, s3bundle.ObjectInfo{Generation: 5}, now.Add(-59*time.Minute)); err != nil {
+		if err := oc.Save(raw, s3bundle.ObjectInfo{Generation: 5}, now.Add(-59*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		lv, err := oc.start(st, []byte("pw"), cause, now)
@@ -192,7 +76,7 @@ func TestOfflineCacheStart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
 			oc := newCache(t, &stderr)
-			if err := oc.save(raw, s3bundle.ObjectInfo{Generation: 5}, now.Add(-tc.fetched)); err != nil {
+			if err := oc.Save(raw, s3bundle.ObjectInfo{Generation: 5}, now.Add(-tc.fetched)); err != nil {
 				t.Fatal(err)
 			}
 			if tc.damage != 0 {
@@ -294,56 +178,30 @@ func TestFetchCurrentCutBody(t *testing.T) {
 	}
 }
 
-// A poll answered "not modified" moves the cached bundle's fetch time
-// forward, for the same ETag only; the bundle stays byte for byte.
-func TestBundleCacheConfirm(t *testing.T) {
-	c := newBundleCache(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod", []byte("pw"))
-	if err := c.confirm(`"e1"`, time.Now()); err != nil {
-		t.Fatalf("confirm of an empty cache: %v", err)
-	}
-	if _, err := os.Stat(c.dir); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("confirm of an empty cache wrote something: %v", err)
-	}
+// offlineCache.confirm writes the cache file's fetch time at most once
+// per maxAge/24.
+func TestOfflineCacheConfirmThrottle(t *testing.T) {
+	c := bundlecache.New(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod", []byte("pw"))
 	raw := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
-		t.Fatal(err)
-	}
 	fetchedAt := func() time.Time {
 		t.Helper()
-		got, rec, err := c.Load()
+		_, rec, err := c.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, raw) || rec.ETag != `"e1"` || rec.Generation != 3 {
-			t.Fatalf("confirm changed the bundle or its record: %+v", rec)
-		}
-		return rec.FetchedAt
+		return rec.FetchedAt // the bundle and the rest: TestBundleCacheConfirm
 	}
-	t1 := t0.Add(30 * time.Hour)
-	if err := c.confirm(`"e1"`, t1); err != nil {
+	if err := c.Save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if got := fetchedAt(); !got.Equal(t1) {
-		t.Errorf("fetched_at %v after confirm, want %v", got, t1)
-	}
-	for _, other := range []string{`"e2"`, ""} {
-		if err := c.confirm(other, t1.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-		if got := fetchedAt(); !got.Equal(t1) {
-			t.Errorf("confirm(%q) of another ETag moved fetched_at to %v", other, got)
-		}
-	}
-
-	// offlineCache.confirm writes at most once per maxAge/24.
-	oc := &offlineCache{bundleCache: c, maxAge: 24 * time.Hour, stderr: io.Discard}
+	oc := &offlineCache{Cache: c, maxAge: 24 * time.Hour, stderr: io.Discard}
 	oc.confirm(`"e1"`) // confirmedAt is zero: writes
 	first := fetchedAt()
 	if time.Since(first) > time.Minute {
 		t.Fatalf("offlineCache.confirm did not write: fetched_at %v", first)
 	}
-	if err := c.save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
+	if err := c.Save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
 		t.Fatal(err)
 	}
 	oc.confirm(`"e1"`) // within the hour: no write

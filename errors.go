@@ -9,6 +9,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
 	"vsync/internal/history"
 	"vsync/internal/workspace"
@@ -137,7 +138,7 @@ func errorRules() []errorRule {
 		})},
 		{is(s3bundle.ErrNoBucket), exitUnreachable, text(`check the profile's bucket ("vsync profile list"), or create the bucket`)},
 		{is(s3bundle.ErrUnreachable), exitUnreachable, text("check the profile's endpoint and the network")},
-		{is(errUnsafeCacheDir), exitConfig, text("--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates")},
+		{is(bundlecache.ErrUnsafeDir), exitConfig, text("--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates")},
 		{is(launcher.ErrUnsafeBase), exitFailure, text("private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own")},
 		{is(s3bundle.ErrAccessDenied), exitDenied, text("check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the AWS profile, or the profile's keys")},
 		{is(s3bundle.ErrConflict), exitConflict, nil},

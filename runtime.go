@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
 	"vsync/internal/workspace"
 	"vsync/s3bundle"
@@ -46,7 +47,7 @@ func runtimeFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "file-env", Usage: "also point variable NAME at vault file SRC (`SRC=NAME`, repeatable)"},
 		durationFlag("fetch-timeout", nil, 30*time.Second, "give up reading the vault after `DURATION` (seconds, or 10s, 2m; retries with backoff included)"),
 		&cli.StringFlag{Name: "cache", Usage: "keep the last good (still encrypted) bundle in `DIR`, and start from it when the bucket does not answer"},
-		durationFlag("cache-max-age", nil, defaultCacheMaxAge, "with --cache: start from a cached bundle only if fetched at most `DURATION` ago (seconds, or 12h, 168h)"),
+		durationFlag("cache-max-age", nil, bundlecache.DefaultMaxAge, "with --cache: start from a cached bundle only if fetched at most `DURATION` ago (seconds, or 12h, 168h)"),
 		maxBundleFlag(),
 	}
 }
@@ -243,7 +244,7 @@ func tokenStore(ctx context.Context, t s3bundle.Token, timeout time.Duration) (*
 // from the cache instead (offlineCache.start).
 func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration, cache *offlineCache) (*loadedVault, error) {
 	if cache != nil {
-		if err := checkCacheDir(cache.dir); err != nil {
+		if err := bundlecache.CheckDir(cache.Dir()); err != nil {
 			return nil, err
 		}
 	}

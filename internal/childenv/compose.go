@@ -12,7 +12,7 @@ import (
 // ErrBadDefault: a --default that is not KEY=VALUE.
 var ErrBadDefault = errors.New("want KEY=VALUE")
 
-// Layers are the sources of a child's environment, for Compose.
+// Layers are the sources of a child's environment, lowest precedence first.
 type Layers struct {
 	Defaults    []string     // K=V from --default
 	Process     []string     // os.Environ() of vsync
@@ -56,7 +56,7 @@ func (s *varSet) lookup(k string) (string, bool) {
 	return v.Value, ok
 }
 
-// Compose merges the layers by precedence: defaults, then the process
+// compose merges the layers by precedence: defaults, then the process
 // environment, then -e files in order, then the vault, then vsync's own
 // variables. With PreserveAll/Preserve the process environment's value is
 // kept for the keys it has. ${VAR} in a dotenv resolves against its own
@@ -66,7 +66,7 @@ func (s *varSet) lookup(k string) (string, bool) {
 // secrets are in it (credentialsHoldVsyncSecrets). The result is sorted by
 // key. A default that is not K=V is ErrBadDefault; a dotenv that does not
 // parse is a *vault.SyntaxError.
-func (l Layers) Compose() ([]Var, error) {
+func (l Layers) compose() ([]Var, error) {
 	var s varSet
 	for _, kv := range l.Defaults {
 		k, v, ok := strings.Cut(kv, "=")

@@ -18,7 +18,7 @@ func TestComposeEnvPrecedence(t *testing.T) {
 		VaultName: "vault:prod/.env.prod",
 		Extra:     []Var{{Key: "VSYNC_ENV", Value: "prod", Source: SourceVsync}},
 	}
-	vars, err := layers.Compose()
+	vars, err := layers.compose()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestComposeEnvPreserve(t *testing.T) {
 	} {
 		l := base
 		l.PreserveAll, l.Preserve = tc.all, tc.keys
-		vars, err := l.Compose()
+		vars, err := l.compose()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestComposeEnvPreserve(t *testing.T) {
 }
 
 func TestComposeEnvBadDefault(t *testing.T) {
-	_, err := (Layers{Defaults: []string{"NOEQUALS"}}).Compose()
+	_, err := (Layers{Defaults: []string{"NOEQUALS"}}).compose()
 	if !errors.Is(err, ErrBadDefault) || err.Error() != `--default "NOEQUALS": want KEY=VALUE` {
 		t.Fatalf("got %v, want ErrBadDefault", err)
 	}
@@ -105,7 +105,7 @@ func TestComposeEnvNoScrubbedInterpolation(t *testing.T) {
 		Process:     process,
 		DotenvFiles: []DotenvFile{{Path: "leak.env", Data: []byte("F_" + strings.ReplaceAll(strings.TrimSuffix(refs, "\n"), "\n", "\nF_"))}},
 		Vault:       []byte(refs),
-	}).Compose()
+	}).compose()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestComposeEnvCredentialsDirectory(t *testing.T) {
 		vars, err := (Layers{
 			Process: []string{"CREDENTIALS_DIRECTORY=/run/credentials/web.service", tc.file},
 			Vault:   []byte("WHERE=${CREDENTIALS_DIRECTORY}\n"),
-		}).Compose()
+		}).compose()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,7 +46,7 @@ func (c *Composer) Compose(v *Vault, dir *launcher.PrivateDir) ([]Var, error) {
 		// VSYNC_ENV, empty, marks the child of a dotenv-only run: a
 		// `vsync env` there has no socket to ask and masks every value.
 		layers.Extra = append(slices.Clip(layers.Extra), Var{Key: envNameVar, Source: SourceVsync})
-		return layers.Compose()
+		return layers.compose()
 	}
 	layers.Vault = v.Dotenv
 	if layers.Vault == nil {
@@ -70,7 +70,7 @@ func (c *Composer) Compose(v *Vault, dir *launcher.PrivateDir) ([]Var, error) {
 			layers.Extra = append(layers.Extra, Var{Key: name, Value: where, Source: SourceVsync})
 		}
 	}
-	return layers.Compose()
+	return layers.compose()
 }
 
 // fileEnvNames parses --file-env SRC=NAME (ErrBadFileEnv) and checks that

@@ -12,6 +12,8 @@
 #                       timed from inside a warm Python process
 # and the wrapper's resident memory while its child sleeps.
 # Usage: bash scripts/bench-run.sh   (needs minio, hyperfine, foreman, gpg, awscli)
+# BENCH_OLD=REV adds `vsync run -- true` of the release build of git
+# revision REV to the same hyperfine run (a regression check).
 # BENCH_RT=1 runs MinIO and the timed commands at real-time priority
 # (SCHED_FIFO 10, root only), so that other load on a shared machine does
 # not queue them behind its own processes: the spread of the figures then
@@ -25,6 +27,7 @@ if [ -n "${BENCH_RT:-}" ]; then
   RT=(chrt -f 10)
 fi
 build_vsync
+build_old_vsync
 start_minio
 [ -z "${BENCH_RT:-}" ] || chrt -f -a -p 10 "$MINIO_PID" >/dev/null
 
@@ -51,6 +54,7 @@ load
 "${RT[@]}" hyperfine -N --warmup 5 --runs 100 --export-json "$BENCH_DIR/run.json" \
   -n 'true' 'true' \
   -n 'vsync run -- true' "$VSYNC run -- true" \
+  ${OLD:+-n "vsync run -- true ($BENCH_OLD)" "$OLD run -- true"} \
   -n 'foreman run true' 'foreman run true' \
   -n 'do-it-yourself: mktemp, gpg -d | tar -x, source, exec true' "sh -c 'd=\$(mktemp -d -p diy); gpg --batch --quiet --passphrase-file pf -d current.pgp | tar -xf - -C \$d; cd \$d; set -a; . ./.env.prod; exec true'" \
   -n 'gpg -d | tar -x' "sh -c 'gpg --batch --quiet --passphrase-file pf -d current.pgp | tar -xf - -C out'" \

@@ -160,9 +160,7 @@ func (u *user) storedPassphrase(env string) []byte {
 func minioEnv(t *testing.T, bucket string) (*miniotest.Server, []string) {
 	t.Helper()
 	srv := miniotest.Start(t)
-	if err := createBucket(srv, bucket); err != nil {
-		t.Fatal(err)
-	}
+	srv.MakeBucket(t, bucket)
 	return srv, []string{
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey,
 		"AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,

@@ -182,7 +182,10 @@ func cmdMinio(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
 	ts.Setenv("AWS_REGION", "us-east-1")
 	for _, b := range args {
-		ts.Check(createBucket(srv, b))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := srv.CreateBucket(ctx, b)
+		cancel()
+		ts.Check(err)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,7 +14,7 @@ import (
 	"vsync/internal/history"
 	"vsync/internal/memlimit"
 	"vsync/internal/workspace"
-	"vsync/s3bundle"
+	"vsync/vault"
 )
 
 func pushCommand(sys *sysEnv) *cli.Command {
@@ -67,24 +66,10 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	}
 	env := opts.Env
 	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
-	files, err := v.Project.ReadEnvFolder(env)
+	files, size, err := readPushable(v, env)
 	if err != nil {
 		return err
 	}
-	if err := checkDotenvs(v.Project, env, files); err != nil {
-		return err
-	}
-	if err := childenv.CheckStartable(env, files); err != nil {
-		return withHint(err, "rename or move the files named, then push again; nothing was pushed")
-	}
-	var size int64
-	for _, f := range files {
-		size += int64(len(f.Data))
-	}
-	// The files are held already, and the bundle replaces them
-	// (history.SealSpooled): the collector need only keep the encryption's
-	// garbage in check.
-	memlimit.Bound(min(size, 32<<20))
 	st, err := v.Project.LoadState(env)
 	if err != nil {
 		return err
@@ -97,6 +82,64 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	// the unchanged check come from it, and Seal does not hash them again.
 	b := history.NewGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
 	hashes, nfiles := workspace.ManifestFiles(&b.Manifest), len(files)
+	if err := checkPushBase(v, st, tip, hashes); err != nil {
+		return err
+	}
+	sopts := history.SealOptions(v.Passphrase, sys.Hooks.S2KCount, v.Store.MaxSize)
+	sopts.ReleaseFiles = true // see history.SealSpooled
+	sopts.ManifestFresh = true
+	if !sopts.HighEntropy {
+		// A chosen passphrase: this clone's one salt (workspace.LocalState.salt).
+		if sopts.Salt, err = st.Salt(); err != nil {
+			return err
+		}
+		sopts.Keys = &v.Keys
+	}
+	pushed, err := v.Push(ctx, b, cur, sopts, v.Project.VaultDir(), size)
+	if err != nil {
+		return err
+	}
+	if err := v.Project.SaveState(&workspace.LocalState{
+		Env: env, Vault: v.Location, Generation: pushed.Gen, PayloadSHA256: pushed.Sum, Files: hashes,
+		S2KSalt: st.S2KSalt,
+	}); err != nil {
+		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", pushed.Gen, err)
+	}
+	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, pushed.Gen, plural(nfiles, "file"), v.Location)
+	if !pushed.Published {
+		warnNotPublished(sys.Stderr, pushed.Gen, env)
+	}
+	return nil
+}
+
+// readPushable reads the env's folder, and checks that its dotenv files
+// parse and that vsync run could start from it. size is the files' bytes.
+func readPushable(v *envVault, env string) (files []vault.File, size int64, err error) {
+	files, err = v.Project.ReadEnvFolder(env)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkDotenvs(v.Project, env, files); err != nil {
+		return nil, 0, err
+	}
+	if err := childenv.CheckStartable(env, files); err != nil {
+		return nil, 0, withHint(err, "rename or move the files named, then push again; nothing was pushed")
+	}
+	for _, f := range files {
+		size += int64(len(f.Data))
+	}
+	// The files are held already, and the bundle replaces them
+	// (history.SealSpooled): the collector need only keep the encryption's
+	// garbage in check.
+	memlimit.Bound(min(size, 32<<20))
+	return files, size, nil
+}
+
+// checkPushBase refuses a push from a folder whose local state is not
+// the vault's newest generation tip, or whose files (hashes) are those of
+// that generation.
+func checkPushBase(v *envVault, st *workspace.LocalState, tip uint64, hashes []workspace.StateFile) error {
+	env := v.Store.Env
 	switch {
 	case st.Generation < tip:
 		return errorf(exitConflict,
@@ -109,51 +152,6 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	case tip > 0 && workspace.SameRecords(st.Files, hashes):
 		return errorf(exitUnchanged, "edit the files in \""+workspace.VaultDirRel+"/"+env+"/\" first",
 			"nothing changed in env %q since generation %d; nothing pushed", env, tip)
-	}
-
-	gen := tip + 1
-	sopts := history.SealOptions(v.Passphrase, sys.Hooks.S2KCount, v.Store.MaxSize)
-	sopts.ReleaseFiles = true // see history.SealSpooled
-	sopts.ManifestFresh = true
-	if !sopts.HighEntropy {
-		// A chosen passphrase: this clone's one salt (workspace.LocalState.salt).
-		if sopts.Salt, err = st.Salt(); err != nil {
-			return err
-		}
-		sopts.Keys = &v.Keys
-	}
-	ct, sum, err := history.SealSpooled(v.Project.VaultDir(), b, v.Passphrase, sopts, size)
-	if isTooLarge(err) {
-		return withCode(fmt.Errorf("env %q: %w; nothing pushed", env, err), exitDataErr, tooLargeHint(err))
-	}
-	if err != nil {
-		return fmt.Errorf("encrypting env %q: %w", env, err)
-	}
-	published := true
-	if err := v.Store.Commit(ctx, gen, ct, cur); err != nil {
-		switch {
-		case errors.Is(err, s3bundle.ErrNotPublished):
-			// The generation is stored (the commit point passed) but
-			// current.pgp still names an older one: the push counts, and
-			// the next push, pull or diff rolls current.pgp forward.
-			published = false
-		case errors.Is(err, s3bundle.ErrConflict):
-			return errorf(exitConflict,
-				fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", env, env),
-				"generation %d of env %q was pushed by someone else meanwhile", gen, env)
-		default:
-			return fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, v.Location, err)
-		}
-	}
-	if err := v.Project.SaveState(&workspace.LocalState{
-		Env: env, Vault: v.Location, Generation: gen, PayloadSHA256: sum, Files: hashes,
-		S2KSalt: st.S2KSalt,
-	}); err != nil {
-		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", gen, err)
-	}
-	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, gen, plural(nfiles, "file"), v.Location)
-	if !published {
-		warnNotPublished(sys.Stderr, gen, env)
 	}
 	return nil
 }

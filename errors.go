@@ -123,6 +123,10 @@ func errorRules() []errorRule {
 		{is(history.ErrAlreadyRotated), exitPassphrase, envHint(`if a rotation to it was interrupted, run it again on the machine that started it; else the passphrase is already rotated: "vsync passphrase set %s"`)},
 		{is(history.ErrRotationRaced), exitConflict, text("run the same command again to finish")},
 		{is(history.ErrNothingPushed), exitNotFound, nothingPushedHint},
+		{is(history.ErrPushTooLarge), exitDataErr, tooLargeHint},
+		{as[*history.PushConflictError](), exitConflict, hintFrom(func(pc *history.PushConflictError) string {
+			return fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", pc.Env, pc.Env)
+		})},
 		{as[*history.NoGenerationError](), exitNotFound, hintFrom(func(ng *history.NoGenerationError) string {
 			return fmt.Sprintf("list the generations with \"vsync log %s\"", ng.Env)
 		})},

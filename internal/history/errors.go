@@ -22,6 +22,23 @@ var ErrAlreadyRotated = errors.New("already rotated")
 // rewrapped the history; running it again finishes it.
 var ErrRotationRaced = errors.New("the history kept changing")
 
+// ErrPushTooLarge: the bundle of a push is over the maximum bundle size;
+// nothing was pushed. It matches the size error too.
+var ErrPushTooLarge = errors.New("bundle too large to push")
+
+// PushConflictError: generation Gen of env Env was pushed by someone else
+// meanwhile; nothing was pushed. It matches s3bundle.ErrConflict.
+type PushConflictError struct {
+	Env string
+	Gen uint64
+	Err error
+}
+
+func (e *PushConflictError) Error() string {
+	return fmt.Sprintf("generation %d of env %q was pushed by someone else meanwhile", e.Gen, e.Env)
+}
+func (e *PushConflictError) Unwrap() error { return e.Err }
+
 // NothingPushedError is ErrNothingPushed for env Env of the vault at
 // Location. It also matches its cause (s3bundle.ErrNotExist when an
 // object was missing).

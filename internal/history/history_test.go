@@ -51,12 +51,38 @@ func push(t *testing.T, e *Env, note string) {
 	if tip > 0 {
 		files = append(files, vault.File{Path: "extra", Data: []byte("x"), Mode: 0o600})
 	}
-	ct, _, err := vault.Seal(NewGeneration("prod", tip, parentSum, "ann@example.com", note, files), e.Passphrase, SealOptions(e.Passphrase, 1024, 0))
+	b := NewGeneration("prod", tip, parentSum, "ann@example.com", note, files)
+	p, err := e.Push(ctx, b, cur, SealOptions(e.Passphrase, 1024, e.Store.MaxSize), t.TempDir(), 0)
+	if err != nil || p.Gen != tip+1 || !p.Published {
+		t.Fatalf("push: %+v %v", p, err)
+	}
+}
+
+// TestPushRefused: a generation number taken meanwhile and a bundle over
+// the limit push nothing.
+func TestPushRefused(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 1)
+	files := []vault.File{{Path: ".env", Data: []byte("A=1\n"), Mode: 0o600}}
+	b := NewGeneration("prod", 0, "", "bob@example.com", "late", files)
+	_, err := e.Push(ctx, b, s3bundle.ObjectInfo{}, SealOptions(e.Passphrase, 1024, 0), t.TempDir(), 0)
+	var pc *PushConflictError
+	if !errors.As(err, &pc) || pc.Gen != 1 || !errors.Is(err, s3bundle.ErrConflict) {
+		t.Fatalf("conflict: %v", err)
+	}
+	big := []vault.File{{Path: "big", Data: make([]byte, 4096), Mode: 0o600}}
+	_, cur, err := e.Store.Tip(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.Commit(ctx, tip+1, ct, cur); err != nil {
-		t.Fatal(err)
+	b = NewGeneration("prod", 1, "", "bob@example.com", "big", big)
+	_, err = e.Push(ctx, b, cur, SealOptions(e.Passphrase, 1024, 1024), t.TempDir(), 0)
+	var se *vault.SizeError
+	if !errors.Is(err, ErrPushTooLarge) || !errors.As(err, &se) {
+		t.Fatalf("too large: %v", err)
+	}
+	if gens, _ := e.Store.Generations(ctx); len(gens) != 1 {
+		t.Errorf("generations %v", gens)
 	}
 }
 

@@ -1,0 +1,48 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// Pushed is a generation Push stored.
+type Pushed struct {
+	Gen       uint64
+	Sum       string // the payload's SHA-256
+	Published bool   // current.pgp holds it (else the next Tip rolls it forward)
+}
+
+// Push encrypts b, the next generation (NewGeneration on the tip cur
+// describes), in about one bundle of memory (SealSpooled, in spoolDir;
+// filesSize is the size of b's files) and commits it. A bundle over
+// opts.MaxSize is ErrPushTooLarge; a generation number taken meanwhile is
+// *PushConflictError. Nothing is stored in either case.
+func (e *Env) Push(ctx context.Context, b *vault.Bundle, cur s3bundle.ObjectInfo, opts vault.SealOptions, spoolDir string, filesSize int64) (Pushed, error) {
+	env, gen := e.Store.Env, b.Manifest.Generation
+	ct, sum, err := SealSpooled(spoolDir, b, e.Passphrase, opts, filesSize)
+	if errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge) {
+		return Pushed{}, quietWrap(fmt.Sprintf("env %q: %s; nothing pushed", env, err), ErrPushTooLarge, err)
+	}
+	if err != nil {
+		return Pushed{}, fmt.Errorf("encrypting env %q: %w", env, err)
+	}
+	p := Pushed{Gen: gen, Sum: sum, Published: true}
+	if err := e.Store.Commit(ctx, gen, ct, cur); err != nil {
+		switch {
+		case errors.Is(err, s3bundle.ErrNotPublished):
+			// The generation is stored (the commit point passed) but
+			// current.pgp still names an older one: the push counts, and
+			// the next push, pull or diff rolls current.pgp forward.
+			p.Published = false
+		case errors.Is(err, s3bundle.ErrConflict):
+			return Pushed{}, &PushConflictError{Env: env, Gen: gen, Err: err}
+		default:
+			return Pushed{}, fmt.Errorf("pushing generation %d of env %q to %s: %w", gen, env, e.Location, err)
+		}
+	}
+	return p, nil
+}

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/export"
 	"vsync/internal/workspace"
 	"vsync/procfile"
 )
@@ -139,23 +138,11 @@ func exportCommand(sys *sysEnv) *cli.Command {
 	}
 }
 
-// exportFile is one file runExport writes.
-type exportFile struct {
-	name, content string
-}
-
 // runExport is `vsync export`.
 func runExport(sys *sysEnv, o exportOptions) error {
-	var gen func(exportPlan) []exportFile
-	switch o.Format {
-	case "systemd":
-		gen = exportSystemd
-	case "supervisord":
-		gen = exportSupervisord
-	case "kubernetes":
-		gen = exportKubernetes
-	default:
-		return usageErrorf("unknown export format %q (want systemd, supervisord or kubernetes)", o.Format)
+	format, err := export.ParseFormat(o.Format)
+	if err != nil {
+		return err
 	}
 	plan, err := procfile.ReadPlan(o.Procfile, o.Concurrency, nil)
 	if err != nil {
@@ -165,57 +152,65 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	if err != nil {
 		return usageErrorf("-p: %w", err)
 	}
-	instances, err := procfile.Instances(plan.Procfile, plan.Formation, nil, base)
+	ep, err := export.NewPlan(plan, base)
 	if err != nil {
-		return usageErrorf("%w", err)
+		return err
 	}
+	eo, err := exportSettings(o, plan.Procfile)
+	if err != nil {
+		return err
+	}
+	files, err := export.Render(format, ep, eo)
+	if err != nil {
+		return err
+	}
+	return writeExport(sys, o.Dir, files)
+}
+
+// exportSettings are the export's options from the flags: the root made
+// absolute, the app named after it unless -a, each --one-off type checked
+// against the Procfile, and whether the token is passed (exportToken).
+func exportSettings(o exportOptions, pf *procfile.Procfile) (export.Options, error) {
 	root := o.Root
 	if root == "" {
 		root = filepath.Dir(o.Procfile)
 	}
-	if root, err = filepath.Abs(root); err != nil {
-		return err
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return export.Options{}, err
 	}
 	app := o.App
 	if app == "" {
 		app = filepath.Base(root)
 	}
 	if !procfile.ValidName(app) {
-		return usageErrorf("app name %q: use letters, digits, '_' and '-' (-a NAME)", app)
+		return export.Options{}, usageErrorf("app name %q: use letters, digits, '_' and '-' (-a NAME)", app)
 	}
-	oneOff := map[string]bool{}
 	for _, t := range o.OneOff {
-		if o.CheckOneOff && !slices.ContainsFunc(plan.Procfile.Entries, func(e procfile.Entry) bool { return e.Name == t }) {
+		if _, i := pf.Lookup(t); o.CheckOneOff && i < 0 {
 			// Named on purpose: a typo must not leave a migration
 			// restarting forever.
-			return usageErrorf("--one-off: no type %q in the Procfile %q", t, o.Procfile)
+			return export.Options{}, usageErrorf("--one-off: no type %q in the Procfile %q", t, o.Procfile)
 		}
-		oneOff[t] = true
 	}
 	token, err := exportToken(o.PassToken, root)
 	if err != nil {
-		return err
+		return export.Options{}, err
 	}
-	ep := exportPlan{exportOptions: o, App: app, Root: root, Base: base, PF: plan.Procfile, Formation: plan.Formation,
-		Instances: instances, Token: token, OneOffTypes: oneOff}
-	if ep.CredDir == "" {
-		ep.CredDir = "/etc/vsync/" + app
-	}
-	if ep.Image == "" {
-		ep.Image = app + ":latest"
-	}
-	if ep.Secret == "" {
-		ep.Secret = app + "-vsync"
-	}
-	files := gen(ep)
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return fmt.Errorf("export directory %q: %w", o.Dir, err)
+	return export.Options{App: app, Root: root, User: o.User, Vsync: o.Vsync, CredDir: o.CredDir,
+		Image: o.Image, Secret: o.Secret, Token: token, OneOff: o.OneOff}, nil
+}
+
+// writeExport writes files into dir and names each on stdout. Each is a
+// new temporary file renamed into place: a symlink planted at its name is
+// replaced, never followed.
+func writeExport(sys *sysEnv, dir string, files []export.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("export directory %q: %w", dir, err)
 	}
 	for _, f := range files {
-		p := filepath.Join(o.Dir, f.name)
-		// A new temporary file renamed over p: a symlink planted at p is
-		// replaced, never followed.
-		if err := workspace.WriteFileAtomic(p, []byte(f.content), 0o644); err != nil {
+		p := filepath.Join(dir, f.Name)
+		if err := workspace.WriteFileAtomic(p, f.Data, 0o644); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		fmt.Fprintf(sys.Stdout, "wrote %s\n", p)
@@ -240,205 +235,4 @@ func exportToken(told *bool, root string) (bool, error) {
 		return false, err
 	}
 	return len(p.Config.Envs) > 0, nil
-}
-
-// exportPlan is what the generators work from.
-type exportPlan struct {
-	exportOptions
-	App         string
-	Root        string
-	Base        int
-	PF          *procfile.Procfile
-	Formation   map[string]int
-	Instances   []procfile.Instance
-	Token       bool            // pass the token and passphrase
-	OneOffTypes map[string]bool // types that run once to completion
-}
-
-// exportSystemd writes APP-TYPE-N.service per instance and APP.target.
-// A one-off instance is a Type=oneshot unit the others are ordered after.
-func exportSystemd(p exportPlan) []exportFile {
-	var files []exportFile
-	var units, oneOffs []string
-	unitName := func(in procfile.Instance) string { return fmt.Sprintf("%s-%s-%d.service", p.App, in.Type, in.Num) }
-	for _, in := range p.Instances {
-		if p.OneOffTypes[in.Type] {
-			oneOffs = append(oneOffs, unitName(in))
-		}
-	}
-	for _, in := range p.Instances {
-		unit := unitName(in)
-		units = append(units, unit)
-		oneOff := p.OneOffTypes[in.Type]
-		var b strings.Builder
-		fmt.Fprintf(&b, "[Unit]\nDescription=%s %s (vsync run)\nPartOf=%s.target\nAfter=network-online.target\nWants=network-online.target\n", p.App, in.Name, p.App)
-		if !oneOff && len(oneOffs) > 0 {
-			// As Heroku's release phase: started together, the
-			// long-running units wait for the one-off ones to finish.
-			fmt.Fprintf(&b, "After=%s\n", strings.Join(oneOffs, " "))
-		}
-		if oneOff {
-			b.WriteString("\n[Service]\nType=oneshot\n")
-		} else {
-			b.WriteString("\n[Service]\nType=simple\n")
-		}
-		if p.User != "" {
-			fmt.Fprintf(&b, "User=%s\n", p.User)
-		}
-		fmt.Fprintf(&b, "WorkingDirectory=%s\n", systemdEscape(p.Root))
-		fmt.Fprintf(&b, "Environment=PORT=%d\nEnvironment=PS=%s\n", in.Port, in.Name)
-		if p.Token {
-			// The token and passphrase reach vsync as systemd
-			// credentials: files under $CREDENTIALS_DIRECTORY (%d),
-			// never in this text.
-			fmt.Fprintf(&b, "LoadCredential=vsync-config:%s\n", systemdEscape(filepath.Join(p.CredDir, "vsync-config")))
-			fmt.Fprintf(&b, "LoadCredential=vsync-passphrase:%s\n", systemdEscape(filepath.Join(p.CredDir, "vsync-passphrase")))
-			b.WriteString("Environment=VSYNC_CONFIG_FILE=%d/vsync-config\n")
-			b.WriteString("Environment=VSYNC_PASSPHRASE_FILE=%d/vsync-passphrase\n")
-		}
-		fmt.Fprintf(&b, "ExecStart=%s\n", systemdArgs(p.Vsync, "run", "--", "/bin/sh", "-c", in.Command))
-		if !oneOff {
-			b.WriteString("Restart=always\nRestartSec=1\n")
-		}
-		b.WriteString("KillMode=mixed\nTimeoutStopSec=15\n")
-		fmt.Fprintf(&b, "\n[Install]\nWantedBy=%s.target\n", p.App)
-		files = append(files, exportFile{unit, b.String()})
-	}
-	var t strings.Builder
-	fmt.Fprintf(&t, "[Unit]\nDescription=%s (vsync)\n", p.App)
-	if len(units) > 0 {
-		fmt.Fprintf(&t, "Wants=%s\n", strings.Join(units, " "))
-	}
-	t.WriteString("\n[Install]\nWantedBy=multi-user.target\n")
-	files = append(files, exportFile{p.App + ".target", t.String()})
-	return files
-}
-
-// systemdEscape escapes the specifier character % for a unit file value.
-func systemdEscape(s string) string { return strings.ReplaceAll(s, "%", "%%") }
-
-// systemdArgs quotes a command line for ExecStart: each word in double
-// quotes with \ and " escaped, $ and % doubled so that systemd substitutes
-// neither variables nor specifiers.
-func systemdArgs(words ...string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `$$`, `%`, `%%`)
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = `"` + r.Replace(w) + `"`
-	}
-	return strings.Join(q, " ")
-}
-
-// exportSupervisord writes APP.conf: a program per type, numprocs from the
-// formation, and a group.
-func exportSupervisord(p exportPlan) []exportFile {
-	var b strings.Builder
-	var programs []string
-	for i, e := range p.PF.Entries {
-		n := p.Formation[e.Name]
-		if n == 0 {
-			continue
-		}
-		prog := p.App + "-" + e.Name
-		programs = append(programs, prog)
-		first := procfile.Port(p.Base, i, 1)
-		// supervisord knows only process_num (1..n): a small shell
-		// computes PORT and PS from it, and the Procfile command reaches
-		// the inner shell as $0, with no second level of quoting.
-		script := fmt.Sprintf(`export PORT=$((%d + %%(process_num)d - 1)) PS=%s.%%(process_num)d; exec "$1" run -- /bin/sh -c "$0"`, first, e.Name)
-		command := "/bin/sh -c " + shQuote(script) + " " + shQuote(supervisorEscape(e.Command)) + " " + shQuote(supervisorEscape(p.Vsync))
-		fmt.Fprintf(&b, "[program:%s]\n", prog)
-		fmt.Fprintf(&b, "command=%s\n", command)
-		fmt.Fprintf(&b, "process_name=%%(program_name)s-%%(process_num)d\nnumprocs=%d\nnumprocs_start=1\n", n)
-		fmt.Fprintf(&b, "directory=%s\n", supervisorEscape(p.Root))
-		if p.User != "" {
-			fmt.Fprintf(&b, "user=%s\n", p.User)
-		}
-		if p.Token {
-			fmt.Fprintf(&b, "environment=VSYNC_CONFIG_FILE=%s,VSYNC_PASSPHRASE_FILE=%s\n",
-				supervisorValue(filepath.Join(p.CredDir, "vsync-config")), supervisorValue(filepath.Join(p.CredDir, "vsync-passphrase")))
-		}
-		if p.OneOffTypes[e.Name] {
-			// Runs once; an exit 0 however soon is success, not FATAL.
-			b.WriteString("autostart=true\nautorestart=false\nstartsecs=0\nexitcodes=0\n")
-		} else {
-			b.WriteString("autostart=true\nautorestart=true\n")
-		}
-		b.WriteString("stopsignal=TERM\nstopwaitsecs=15\nstopasgroup=true\nkillasgroup=true\nredirect_stderr=true\n\n")
-	}
-	if len(programs) > 0 {
-		fmt.Fprintf(&b, "[group:%s]\nprograms=%s\n", p.App, strings.Join(programs, ","))
-	}
-	return []exportFile{{p.App + ".conf", b.String()}}
-}
-
-// shQuote quotes s for /bin/sh (and supervisord's shlex) in single quotes.
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'" }
-
-// supervisorEscape doubles % so that supervisord's %(name)s expansion
-// leaves s alone.
-func supervisorEscape(s string) string { return strings.ReplaceAll(s, "%", "%%") }
-
-// supervisorValue is s as a quoted value of environment=.
-func supervisorValue(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(supervisorEscape(s)) + `"`
-}
-
-// exportKubernetes writes APP-TYPE.yaml: a Deployment per type, or a Job
-// for a one-off type.
-func exportKubernetes(p exportPlan) []exportFile {
-	var files []exportFile
-	for i, e := range p.PF.Entries {
-		name := strings.ToLower(strings.ReplaceAll(p.App+"-"+e.Name, "_", "-"))
-		port := procfile.Port(p.Base, i, 1)
-		n := p.Formation[e.Name]
-		oneOff := p.OneOffTypes[e.Name]
-		var b strings.Builder
-		if oneOff {
-			b.WriteString("apiVersion: batch/v1\nkind: Job\n")
-		} else {
-			b.WriteString("apiVersion: apps/v1\nkind: Deployment\n")
-		}
-		fmt.Fprintf(&b, "metadata:\n  name: %s\n  labels:\n    app: %s\n    process: %s\n", yq(name), yq(p.App), yq(e.Name))
-		if oneOff {
-			// Runs to completion once, never again after a failure;
-			// the pod template's labels suffice (Kubernetes makes the
-			// selector).
-			if n == 0 {
-				fmt.Fprintf(&b, "spec:\n  suspend: true\n  completions: 1\n  parallelism: 1\n")
-			} else {
-				fmt.Fprintf(&b, "spec:\n  completions: %d\n  parallelism: %d\n", n, n)
-			}
-			b.WriteString("  backoffLimit: 0\n")
-		} else {
-			fmt.Fprintf(&b, "spec:\n  replicas: %d\n  selector:\n    matchLabels:\n      app: %s\n      process: %s\n", n, yq(p.App), yq(e.Name))
-		}
-		fmt.Fprintf(&b, "  template:\n    metadata:\n      labels:\n        app: %s\n        process: %s\n", yq(p.App), yq(e.Name))
-		b.WriteString("    spec:\n")
-		if oneOff {
-			b.WriteString("      restartPolicy: Never\n")
-		}
-		fmt.Fprintf(&b, "      containers:\n        - name: %s\n          image: %s\n", yq(strings.ToLower(strings.ReplaceAll(e.Name, "_", "-"))), yq(p.Image))
-		// Kubernetes expands $(VAR) in command; $$ keeps a "$(" for sh.
-		fmt.Fprintf(&b, "          command: [%s, \"run\", \"--\", \"/bin/sh\", \"-c\", %s]\n", yq(p.Vsync), yq(strings.ReplaceAll(e.Command, "$(", "$$(")))
-		b.WriteString("          env:\n")
-		fmt.Fprintf(&b, "            - name: PORT\n              value: %s\n", yq(strconv.Itoa(port)))
-		fmt.Fprintf(&b, "            - name: PS\n              value: %s\n", yq(e.Name))
-		if p.Token {
-			for _, kv := range [][2]string{{"VSYNC_CONFIG", "config"}, {"VSYNC_PASSPHRASE", "passphrase"}} {
-				fmt.Fprintf(&b, "            - name: %s\n              valueFrom:\n                secretKeyRef:\n                  name: %s\n                  key: %s\n", kv[0], yq(p.Secret), kv[1])
-			}
-		}
-		if e.Name == "web" {
-			fmt.Fprintf(&b, "          ports:\n            - containerPort: %d\n", port)
-		}
-		files = append(files, exportFile{p.App + "-" + e.Name + ".yaml", b.String()})
-	}
-	return files
-}
-
-// yq quotes s as a YAML double-quoted scalar (JSON strings are YAML).
-func yq(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

@@ -11,6 +11,7 @@ import (
 
 	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
+	"vsync/internal/export"
 	"vsync/internal/history"
 	"vsync/internal/workspace"
 	"vsync/launcher"
@@ -105,7 +106,7 @@ func errorRules() []errorRule {
 		{isMissingProcfile, exitNotFound, text("run vsync in the directory of the Procfile, or give its path with -f FILE")},
 		{as[procfile.SyntaxErrors](), exitDataErr, text(procfileLineHint)},
 		{is(procfile.ErrNoProcesses), exitDataErr, text(`add a line "NAME: COMMAND"`)},
-		{anyOf(procfile.ErrUnknownProcess, procfile.ErrBadFormation), exitUsage, usageHint},
+		{anyOf(procfile.ErrUnknownProcess, procfile.ErrBadFormation, procfile.ErrBadPort, export.ErrUnknownFormat), exitUsage, usageHint},
 		{anyOf(workspace.ErrInvalidEnvName, workspace.ErrInvalidPrefix, workspace.ErrPassphraseLineBreak), exitUsage, usageHint},
 		{is(workspace.ErrWeakPassphrase), exitUsage, text("choose a longer one, let vsync generate one, or add --allow-weak-passphrase")},
 		{is(workspace.ErrNoProject), exitConfig, text(`run "vsync init ENV --profile P" in the project's root directory`)},

@@ -1,5 +1,7 @@
 // Package procfile parses Procfiles and computes which process instances
-// `vsync start` runs, with which PORT and which argv. It runs nothing.
+// `vsync start` runs, with which PORT and which argv. It runs nothing:
+// ReadFile and ReadPlan read a Procfile from a file (errors name it, see
+// FileError) and plan what runs, for start, check and export.
 //
 // # Grammar
 //

@@ -27,7 +27,7 @@ type offlineCache struct {
 	confirmedAt time.Time
 }
 
-// cacheFor is the offline cache of the vault named key (vaultKey), whose
+// cacheFor is the offline cache of the vault named key (workspace.VaultLocation), whose
 // passphrase is pass, when the options ask for one (--cache), else nil.
 func cacheFor(o runtimeOptions, key, env string, pass []byte, stderr io.Writer) *offlineCache {
 	if o.Cache == "" {

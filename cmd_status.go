@@ -256,7 +256,7 @@ func askStatus(ctx context.Context, sock string) (statusAnswer, error) {
 // at: same location, endpoint, prefix and env (vaultID), so that another
 // app's env of the same name on this machine never answers.
 func askRunningVsync(ctx context.Context, sys *sysEnv, tok s3bundle.Token) (statusReport, error) {
-	want := vaultID(tokenVaultKey(tok))
+	want := vaultID(tokenVaultLocation(tok))
 	matches, _ := filepath.Glob(filepath.Join(launcher.PrivateBase(sys.Getenv), "vsync-*", statusSocketName))
 	for _, sock := range matches {
 		if a, err := askStatus(ctx, sock); err == nil && a.Vault == want && a.Env == tok.Env {

@@ -13,6 +13,16 @@ import (
 // as sys gives them.
 func home(sys *sysEnv) workspace.Home { return workspace.Home{Getenv: sys.Getenv} }
 
+// envVault is one env of a project, opened for a command: where it lives
+// and how to unlock it (history.Env: its Store, passphrase and location,
+// workspace.VaultLocation), and the project and profile it comes from.
+type envVault struct {
+	history.Env
+	Project     *workspace.Project
+	ProfileName string
+	Profile     workspace.Profile
+}
+
 // openEnvVault finds the project at or above dir, looks up env's profile
 // and builds its Store. With needPassphrase it also resolves the passphrase
 // (VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE, else the local store). It does

@@ -88,7 +88,7 @@ type loadedVault struct {
 	childenv.Vault // env, generation, the dotenv and the private files
 	Store          *s3bundle.Store
 	Source         string // "token", "profile" or "local", for messages
-	// Key is the vault's identity (vaultKey: location, endpoint, prefix,
+	// Key is the vault's identity (workspace.VaultLocation: location, endpoint, prefix,
 	// env), by which `vsync status` beside the app finds this vsync.
 	Key string
 	// Cache is the --cache of the vault (nil without): the watch's poller
@@ -139,7 +139,7 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 			return nil, err
 		}
 		st.MaxSize = workspace.Profile{}.BundleLimit(maxBundle)
-		key := tokenVaultKey(*tok)
+		key := tokenVaultLocation(*tok)
 		lv, err := fetchLoaded(ctx, st, pass, "token", o.FetchTimeout, cacheFor(o, key, tok.Env, pass, sys.Stderr))
 		if err != nil {
 			return nil, tokenCredentialsHint(err, *tok)
@@ -173,9 +173,9 @@ func loadVault(ctx context.Context, sys *sysEnv, o runtimeOptions) (*loadedVault
 	return lv, nil
 }
 
-// tokenVaultKey is the vaultKey of the vault a runtime token points at:
+// tokenVaultLocation is the workspace.VaultLocation of the vault a runtime token points at:
 // the same as that of a profile for the same bucket, endpoint and prefix.
-func tokenVaultKey(t s3bundle.Token) string {
+func tokenVaultLocation(t s3bundle.Token) string {
 	return workspace.VaultLocation(workspace.Profile{Bucket: t.Bucket, Endpoint: t.Endpoint}, t.Prefix, t.Env)
 }
 

@@ -47,7 +47,7 @@ func sourcesOf(vars []childenv.Var) []envSource {
 	return out
 }
 
-// vaultID is the identity of the vault named key (vaultKey: location,
+// vaultID is the identity of the vault named key (workspace.VaultLocation: location,
 // endpoint, prefix, env) as the status socket gives it.
 func vaultID(key string) string {
 	sum := sha256.Sum256([]byte("vsync status vault\x00" + key))

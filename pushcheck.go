@@ -8,18 +8,8 @@ import (
 	"vsync/vault"
 )
 
-// envVault is one env of a project, opened for a command: where it lives
-// and how to unlock it (history.Env: its Store, passphrase and location,
-// workspace.VaultLocation), and the project and profile it comes from.
-type envVault struct {
-	history.Env
-	Project     *workspace.Project
-	ProfileName string
-	Profile     workspace.Profile
-}
-
-// checkDotenvs parses every dotenv file of an env's folder; a syntax error
-// names the file (relative to the project) and the line.
+// checkDotenvs parses every dotenv file of an env's folder before a push;
+// a syntax error names the file (relative to the project) and the line.
 func checkDotenvs(p *workspace.Project, env string, files []vault.File) error {
 	for _, f := range files {
 		if !history.IsDotenv(f.Path) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"vsync/internal/childenv"
+	"vsync/internal/status"
 	"vsync/launcher"
 )
 
@@ -81,9 +82,9 @@ func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool
 			// bucket without the token. A path too long for a socket
 			// only means no socket.
 			// compose names it in VSYNC_STATUS_SOCKET.
-			if ln, err := net.Listen("unix", p.private.FilePath(statusSocketName)); err == nil {
+			if ln, err := net.Listen("unix", p.private.FilePath(status.SocketName)); err == nil {
 				p.status = ln
-				p.composer.StatusSocket = statusSocketName
+				p.composer.StatusSocket = status.SocketName
 			}
 		}
 		if p.private != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/status"
 )
 
 // envOptions are the flags of `vsync env`.
@@ -129,13 +130,13 @@ func sourceLabel(v childenv.Var) string {
 func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]childenv.Var, error) {
 	var vars []childenv.Var
 	maskAll := false
-	sock := sys.Getenv(statusSocketVar)
+	sock := sys.Getenv(childenv.StatusSocketVar)
 	if insideChild(o.runtimeOptions) && (sock != "" || childOfVsync(sys)) {
 		// A child of vsync run: its environment holds the vault's values
 		// as "process" ones, unless the parent says where each came from.
 		maskAll = true
 		if sock != "" {
-			if a, err := askStatus(ctx, sock); err == nil && a.Sources != nil {
+			if a, err := status.Ask(ctx, sock); err == nil && a.Sources != nil {
 				vars, maskAll = withSources(os.Environ(), a.Sources), false
 			}
 		}
@@ -188,8 +189,8 @@ func insideChild(o runtimeOptions) bool {
 // withSources lists the environment env (K=V) sorted by key, each key with
 // its source in sources; a key not there (set by the child itself) is
 // process. Scrubbed keys are left out, as vsync run leaves them out.
-func withSources(env []string, sources []envSource) []childenv.Var {
-	by := make(map[string]envSource, len(sources))
+func withSources(env []string, sources []status.Source) []childenv.Var {
+	by := make(map[string]status.Source, len(sources))
 	for _, s := range sources {
 		by[s.Key] = s
 	}
@@ -199,7 +200,7 @@ func withSources(env []string, sources []envSource) []childenv.Var {
 		if !ok || k == "" || childenv.IsScrubbed(k) {
 			continue
 		}
-		src := envSource{Source: childenv.SourceProcess}
+		src := status.Source{Source: childenv.SourceProcess}
 		if s, ok := by[k]; ok {
 			src = s
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"vsync/internal/status"
 )
 
 // The examples under examples/, run as their READMEs and Dockerfiles say,
@@ -45,7 +47,7 @@ func serviceAccount(n int) string {
 // says fresh at generation gen.
 func checkHealthz(t *testing.T, base string, gen uint64) {
 	t.Helper()
-	var st statusReport
+	var st status.Report
 	get(base+"/healthz").decode(t, &st)
 	if st.Status != "fresh" || st.Env != "prod" || st.Generation != gen {
 		t.Fatalf("/healthz answered %+v, want fresh at generation %d", st, gen)

@@ -12,10 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"vsync/internal/status"
 )
 
 // TestStatusServerSurvivesAcceptErrors: a `vsync run` out of file
@@ -48,13 +51,13 @@ func TestStatusServerSurvivesAcceptErrors(t *testing.T) {
 		close(lines)
 	}()
 	waitForFile(t, ready, "^ready$")
-	socks, _ := filepath.Glob(filepath.Join(root, "run", "vsync-*", statusSocketName))
+	socks, _ := filepath.Glob(filepath.Join(root, "run", "vsync-*", status.SocketName))
 	if len(socks) != 1 {
 		t.Fatalf("status sockets: %q", socks)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := askStatus(ctx, socks[0]); err != nil {
+	if _, err := status.Ask(ctx, socks[0]); err != nil {
 		t.Fatal(err)
 	}
 
@@ -62,7 +65,7 @@ func TestStatusServerSurvivesAcceptErrors(t *testing.T) {
 	// free one or 3 (past standard input, output and error), whichever is
 	// lower: the next descriptor it opens, the accepted connection, is
 	// EMFILE. Not the lowest free one alone: vsync may not have closed its
-	// end of askStatus's connection yet, whose number is then free next.
+	// end of status.Ask's connection yet, whose number is then free next.
 	pid := cmd.Process.Pid
 	var old unix.Rlimit
 	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &old); err != nil {
@@ -86,14 +89,14 @@ func TestStatusServerSurvivesAcceptErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	var a statusAnswer
+	var a status.Answer
 	if err := json.NewDecoder(conn).Decode(&a); err != nil {
 		t.Fatalf("the connection made while vsync was out of descriptors got no answer: %v", err)
 	}
 	if a.Env != "prod" || a.Generation != 1 {
 		t.Errorf("answer %+v", a)
 	}
-	if _, err := askStatus(ctx, socks[0]); err != nil {
+	if _, err := status.Ask(ctx, socks[0]); err != nil {
 		t.Errorf("after the Accept errors: %v", err)
 	}
 	// The child's stop, waited for: a SIGKILL to vsync (the cleanup's)
@@ -133,4 +136,23 @@ func lowestFreeFD(t *testing.T, pid int) int {
 		n++
 	}
 	return n
+}
+
+// waitLine waits for a line from lines with prefix that contains sub, and
+// reports whether one came within 20 s.
+func waitLine(lines <-chan string, prefix, sub string) bool {
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return false
+			}
+			if strings.HasPrefix(l, prefix) && strings.Contains(l, sub) {
+				return true
+			}
+		case <-timeout:
+			return false
+		}
+	}
 }

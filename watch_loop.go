@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsync/internal/childenv"
+	"vsync/internal/status"
 	"vsync/launcher"
 	"vsync/vault"
 )
@@ -32,8 +33,8 @@ type watchLoop struct {
 	// running is the environment the running incarnation was started
 	// with; set it with setRunning.
 	running []childenv.Var
-	// sources are running's sourcesOf, for the status socket.
-	sources atomic.Pointer[[]envSource]
+	// sources are running's status.SourcesOf, for the status socket.
+	sources atomic.Pointer[[]status.Source]
 	// applied is the generation whose files are on disk and whose
 	// variables the running incarnation has (VSYNC_GENERATION aside):
 	// what the status socket reports.
@@ -53,7 +54,7 @@ func newWatchLoop(p *prepared, reload syscall.Signal, say func(string, ...any)) 
 // setRunning records the environment of the incarnation about to run.
 func (w *watchLoop) setRunning(vars []childenv.Var) {
 	w.running = vars
-	src := sourcesOf(vars)
+	src := status.SourcesOf(vars)
 	w.sources.Store(&src)
 }
 
@@ -303,7 +304,7 @@ func (w *watchLoop) restartFresh(c *change, inPlace error) (*change, error) {
 func (w *watchLoop) switchTo(fresh *launcher.PrivateDir) {
 	old := w.p.private
 	if w.p.status != nil {
-		if err := old.MoveTo(statusSocketName, fresh); err != nil {
+		if err := old.MoveTo(status.SocketName, fresh); err != nil {
 			w.say("vsync: warning: status socket: %v", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"vsync/internal/childenv"
+	"vsync/internal/status"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -158,7 +159,7 @@ func (p *poller) trace(format string, a ...any) {
 // not be read.
 func (p *poller) cannotRead(err error) {
 	p.trace("failed")
-	reason := statusReason(err)
+	reason := status.Reason(err)
 	if p.unreadable == reason {
 		return
 	}

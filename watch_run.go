@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"vsync/internal/status"
 )
 
 // runSupervised runs start once with the prepared environment, or, with
@@ -23,10 +25,12 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 	}
 	if p.status != nil {
 		st, gen := p.Vault.Store, p.Vault.Generation
-		probe := &passProbe{st: st, pass: p.Vault.pass}
-		sources := sourcesOf(p.Vars)
-		go serveStatus(ctx, p.status, p.Vault.Key, sys.Stderr, func(ctx context.Context) statusReport { return compareRunning(ctx, st, gen, probe) },
-			func() []envSource { return sources })
+		checker := status.NewChecker(st, p.Vault.pass)
+		sources := status.SourcesOf(p.Vars)
+		srv := &status.Server{Location: p.Vault.Key, Warn: sys.Stderr,
+			Report:  func(ctx context.Context) status.Report { return checker.Check(ctx, gen) },
+			Sources: func() []status.Source { return sources }}
+		go srv.Serve(ctx, p.status)
 	}
 	return start(context.WithoutCancel(ctx), p.Vars, sigs)
 }
@@ -66,14 +70,17 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 		po.debug = say
 	}
 	if p.status != nil {
-		probe := &passProbe{st: st, pass: lv.pass}
-		go serveStatus(pollCtx, p.status, lv.Key, stderr, func(ctx context.Context) statusReport {
-			r := compareRunning(ctx, st, w.applied.Load(), probe)
-			if gen, why := w.refused.get(); r.Status == "stale" && gen == r.RemoteGeneration && why != "" {
-				r.Reason = fmt.Sprintf("generation %d refused: %s", gen, why)
-			}
-			return r
-		}, func() []envSource { return *w.sources.Load() })
+		checker := status.NewChecker(st, lv.pass)
+		srv := &status.Server{Location: lv.Key, Warn: stderr,
+			Report: func(ctx context.Context) status.Report {
+				r := checker.Check(ctx, w.applied.Load())
+				if gen, why := w.refused.get(); r.Status == status.Stale && gen == r.RemoteGeneration && why != "" {
+					r.Reason = fmt.Sprintf("generation %d refused: %s", gen, why)
+				}
+				return r
+			},
+			Sources: func() []status.Source { return *w.sources.Load() }}
+		go srv.Serve(pollCtx, p.status)
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { po.run(pollCtx) })

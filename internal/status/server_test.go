@@ -1,12 +1,11 @@
-package main
+package status
 
 import (
 	"context"
+	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,15 +85,15 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	cl := &countingListener{Listener: ln, accepted: make(chan struct{})}
 	cl.want.Store(clients)
 	defer ln.Close()
-	go serveStatus(ctx, cl, "s3://vault/app/prod", os.Stderr, func(ctx context.Context) statusReport {
-		return compareRemote(ctx, st, 4)
-	}, func() []envSource { return nil })
+	srvStatus := &Server{Location: "s3://vault/app/prod", Warn: io.Discard,
+		Report: func(ctx context.Context) Report { return Compare(ctx, st, 4) }}
+	go srvStatus.Serve(ctx, cl)
 
-	answers := make(chan statusAnswer, clients)
+	answers := make(chan Answer, clients)
 	errs := make(chan error, clients)
 	for range clients {
 		go func() {
-			a, err := askStatus(ctx, sock)
+			a, err := Ask(ctx, sock)
 			if err != nil {
 				errs <- err
 				return
@@ -109,8 +108,8 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 		t.Fatal("the server did not accept every connection")
 	}
 	close(be.open)
-	want := statusAnswer{statusReport: statusReport{Status: "fresh", Env: "prod", Generation: 4, RemoteGeneration: 4},
-		Vault: vaultID("s3://vault/app/prod")}
+	want := Answer{Report: Report{Status: "fresh", Env: "prod", Generation: 4, RemoteGeneration: 4},
+		Vault: VaultID("s3://vault/app/prod")}
 	for range clients {
 		select {
 		case a := <-answers:
@@ -131,21 +130,15 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	}
 }
 
-// waitLine waits for a line from lines with prefix that contains sub, and
-// reports whether one came within 20 s.
-func waitLine(lines <-chan string, prefix, sub string) bool {
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				return false
-			}
-			if strings.HasPrefix(l, prefix) && strings.Contains(l, sub) {
-				return true
-			}
-		case <-timeout:
-			return false
-		}
+// minioBackend is the S3 backend of bucket on srv.
+func minioBackend(t *testing.T, srv *miniotest.Server, bucket string) s3bundle.Backend {
+	t.Helper()
+	be, err := s3bundle.NewS3(context.Background(), s3bundle.S3Config{
+		Bucket: bucket, Endpoint: srv.Endpoint, PathStyle: true,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return be
 }

@@ -119,7 +119,7 @@ func readPushable(v *envVault, env string) (files []vault.File, size int64, err 
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := checkDotenvs(v.Project, env, files); err != nil {
+	if err := history.CheckDotenvs(workspace.VaultDirRel+"/"+env, files); err != nil {
 		return nil, 0, err
 	}
 	if err := childenv.CheckStartable(env, files); err != nil {

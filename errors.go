@@ -125,6 +125,7 @@ func errorRules() []errorRule {
 		{is(history.ErrRotationRaced), exitConflict, text("run the same command again to finish")},
 		{is(history.ErrNothingPushed), exitNotFound, nothingPushedHint},
 		{is(history.ErrPushTooLarge), exitDataErr, tooLargeHint},
+		{is(history.ErrBadDotenv), exitDataErr, text("fix the line, then push again; nothing was pushed")},
 		{as[*history.PushConflictError](), exitConflict, hintFrom(func(pc *history.PushConflictError) string {
 			return fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", pc.Env, pc.Env)
 		})},

@@ -26,6 +26,10 @@ var ErrRotationRaced = errors.New("the history kept changing")
 // nothing was pushed. It matches the size error too.
 var ErrPushTooLarge = errors.New("bundle too large to push")
 
+// ErrBadDotenv: a dotenv file of the folder to push does not parse
+// (CheckDotenvs); nothing was pushed.
+var ErrBadDotenv = errors.New("a dotenv file does not parse")
+
 // PushConflictError: generation Gen of env Env was pushed by someone else
 // meanwhile; nothing was pushed. It matches s3bundle.ErrConflict.
 type PushConflictError struct {

@@ -4,10 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 
 	"vsync/s3bundle"
 	"vsync/vault"
 )
+
+// CheckDotenvs parses every dotenv file (IsDotenv) of files, the env's
+// folder, which dir names (relative to the project, slash-separated); a
+// syntax error names dir/PATH and the line, and is ErrBadDotenv and the
+// *vault.SyntaxError.
+func CheckDotenvs(dir string, files []vault.File) error {
+	for _, f := range files {
+		if !IsDotenv(f.Path) {
+			continue
+		}
+		if _, err := vault.ParseDotenv(path.Join(dir, f.Path), f.Data, nil); err != nil {
+			return quietWrap(err.Error(), ErrBadDotenv, err)
+		}
+	}
+	return nil
+}
 
 // Pushed is a generation Push stored.
 type Pushed struct {

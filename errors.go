@@ -59,7 +59,9 @@ func (e configError) Unwrap() error { return e.err }
 func configErrorf(format string, a ...any) error { return configError{fmt.Errorf(format, a...)} }
 
 // errorRule gives the errors it matches an exit code and, when hint is
-// not nil, the hint printed under them.
+// not nil, the hint printed under them. A rule of code 0 gives only the
+// hint: the code is that of the first rule below that matches and gives
+// one.
 type errorRule struct {
 	match func(error) bool
 	code  int
@@ -100,6 +102,12 @@ func text(hint string) func(error) string {
 func errorRules() []errorRule {
 	return []errorRule{
 		{as[usageError](), exitUsage, usageHint},
+		{as[*bundlecache.CachedBundleError](), 0, hintFrom(cachedBundleHint)},
+		{both(as[*bundlecache.OfflineError](), is(bundlecache.ErrNoCache)), exitUnreachable,
+			text("the cache is written by a start that reaches the bucket; check the endpoint and the network")},
+		{both(as[*bundlecache.OfflineError](), as[*bundlecache.AgeError]()), exitUnreachable,
+			text("start once with the bucket reachable to refresh the cache, or allow an older one with --cache-max-age")},
+		{as[*bundlecache.OfflineError](), exitUnreachable, nil},
 		{anyOf(childenv.ErrBadDefault, childenv.ErrBadFileEnv), exitUsage, usageHint},
 		{as[*childenv.ArgsTooLargeError](), exitTooBig, text("keep large values in files of the vault, which the child reads through their NAME_FILE variable")},
 		{is(childenv.ErrNoVaultFile), exitNotFound, text(`list the vault's files with "vsync env"`)},
@@ -156,6 +164,14 @@ func errorRules() []errorRule {
 		{as[configError](), exitConfig, nil},
 		{as[toml.ParseError](), exitConfig, nil},
 	}
+}
+
+// cachedBundleHint is the hint under a --cache file that does not open.
+func cachedBundleHint(e *bundlecache.CachedBundleError) string {
+	if errors.Is(e, vault.ErrWrongPassphrase) {
+		return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE; a cache written before a passphrase rotation opens only with the old one"
+	}
+	return fmt.Sprintf("nothing was started; the cache file is damaged or was tampered with: remove %q, the next start that reaches the bucket writes it again", e.Path)
 }
 
 // wrongPassphraseHint is the hint under every wrong passphrase (envHint
@@ -291,7 +307,7 @@ func exitCode(err error) int {
 		return ce.code
 	}
 	for _, r := range errorRules() {
-		if r.match(err) {
+		if r.code != 0 && r.match(err) {
 			return r.code
 		}
 	}

@@ -41,7 +41,8 @@ func TestExitCodesMatchReadme(t *testing.T) {
 	}
 }
 
-// Every code an error rule gives is a documented one.
+// Every code an error rule gives is a documented one (0: the rule gives
+// only a hint).
 func TestErrorRulesUseDocumentedCodes(t *testing.T) {
 	documented := map[string]bool{}
 	for _, d := range exitCodeDocs() {
@@ -50,7 +51,7 @@ func TestErrorRulesUseDocumentedCodes(t *testing.T) {
 		}
 	}
 	for i, r := range errorRules() {
-		if !documented[strconv.Itoa(r.code)] {
+		if r.code != 0 && !documented[strconv.Itoa(r.code)] {
 			t.Errorf("rule %d gives exit code %d, not in exitCodeDocs", i, r.code)
 		}
 	}

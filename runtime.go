@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
+	"vsync/internal/history"
 	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -94,7 +96,7 @@ type loadedVault struct {
 	// Cache is the --cache of the vault (nil without): the watch's poller
 	// keeps each generation it accepts there and confirms the cached one
 	// when a poll finds it unchanged.
-	Cache *offlineCache
+	Cache *bundlecache.Offline
 	// FromCache: the bucket did not answer and this is the cached bundle.
 	FromCache bool
 	// ETag is current.pgp's as fetched ("" from the cache), and pass the
@@ -241,8 +243,8 @@ func tokenStore(ctx context.Context, t s3bundle.Token, timeout time.Duration) (*
 // fetchLoaded reads current.pgp once, decrypts and verifies it, and splits
 // it into the dotenv and the private files. With a cache (non-nil) it
 // keeps the bundle there, and when the bucket does not answer it starts
-// from the cache instead (offlineCache.start).
-func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration, cache *offlineCache) (*loadedVault, error) {
+// from the cache instead (bundlecache.Offline.Start).
+func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source string, timeout time.Duration, cache *bundlecache.Offline) (*loadedVault, error) {
 	if cache != nil {
 		if err := bundlecache.CheckDir(cache.Dir()); err != nil {
 			return nil, err
@@ -253,15 +255,19 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	b, raw, info, err := fetchCurrent(ctx, st, pass, cache != nil)
+	b, raw, info, err := history.FetchCurrent(ctx, st, pass, cache != nil)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = withCode(err, exitUnreachable, "the vault did not answer within --fetch-timeout")
 		}
-		if cache == nil || !bucketDidNotAnswer(err) {
+		if cache == nil || !bundlecache.BucketDidNotAnswer(err) {
 			return nil, err
 		}
-		lv, err := cache.start(st, pass, err, time.Now())
+		b, err := cache.Start(st, pass, err, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		lv, err := splitBundle(st.Env, b.Manifest.Generation, b.Files)
 		if err != nil {
 			return nil, err
 		}
@@ -276,7 +282,7 @@ func fetchLoaded(ctx context.Context, st *s3bundle.Store, pass []byte, source st
 	lv.Store, lv.Source = st, source
 	lv.ETag, lv.pass = info.ETag, pass
 	if cache != nil {
-		cache.keep(raw, info, b.Manifest.Generation)
+		cache.Keep(raw, info, b.Manifest.Generation)
 		lv.Cache = cache
 	}
 	return lv, nil
@@ -318,4 +324,26 @@ func splitBundle(env string, gen uint64, files []vault.File) (*loadedVault, erro
 		return nil, withHint(err, "nothing was started; rename or move the files named (\"vsync pull\" refuses this generation too), then push a new generation")
 	}
 	return &loadedVault{Vault: v}, nil
+}
+
+// cacheFor is the offline cache of the vault at location
+// (workspace.VaultLocation), whose passphrase is pass, when the options
+// ask for one (--cache), else nil.
+func cacheFor(o runtimeOptions, location, env string, pass []byte, stderr io.Writer) *bundlecache.Offline {
+	if o.Cache == "" {
+		return nil
+	}
+	return &bundlecache.Offline{Cache: bundlecache.New(o.Cache, location, env, pass), MaxAge: o.CacheMaxAge, Messages: stderr}
+}
+
+// checkCacheFlags refuses a --cache-max-age that is not positive, or one
+// given without --cache (runtimeOptionsFrom sets it to -1 then).
+func checkCacheFlags(o runtimeOptions) error {
+	if o.Cache == "" && o.CacheMaxAge < 0 {
+		return usageErrorf("--cache-max-age needs --cache DIR")
+	}
+	if o.Cache != "" && o.CacheMaxAge <= 0 {
+		return usageErrorf("--cache-max-age %s: want a positive duration such as 24h", o.CacheMaxAge)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"vsync/internal/childenv"
+	"vsync/internal/history"
 	"vsync/internal/status"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -103,7 +104,7 @@ func (p *poller) poll(ctx context.Context) {
 	// Decrypt as the body streams in: a transfer that breaks off is
 	// ErrUnreachable (tried again at the next poll), not refused for good.
 	// The bytes are kept only for the cache.
-	b, raw, err := readCurrent(rc, info, p.st, p.pass, p.keep != nil)
+	b, raw, err := history.ReadCurrent(rc, info, p.st, p.pass, p.keep != nil)
 	rc.Close()
 	if errors.Is(err, s3bundle.ErrUnreachable) {
 		p.cannotRead(err)

@@ -63,8 +63,8 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 	}
 	if lv.Cache != nil {
 		oc := *lv.Cache // its warnings go through stderr, with the watch's lines
-		oc.stderr = stderr
-		po.keep, po.confirm = oc.keep, oc.confirm
+		oc.Messages = stderr
+		po.keep, po.confirm = oc.Keep, oc.Confirm
 	}
 	if sys.Getenv("VSYNC_DEBUG") == "watch" {
 		po.debug = say

@@ -19,10 +19,10 @@ var ErrNoCache = fmt.Errorf("no cached bundle: %w", fs.ErrNotExist)
 
 // ErrOldCache: the cache file was written by a vsync that did not
 // authenticate its record (formatV1). It is ErrNoCache.
-var ErrOldCache = fmt.Errorf("%s: %w", OldCacheWhy, ErrNoCache)
+var ErrOldCache = fmt.Errorf("%s: %w", oldCacheWhy, ErrNoCache)
 
-// OldCacheWhy is why a cache file of the old format serves no start.
-const OldCacheWhy = "the cache file there predates authenticated records"
+// oldCacheWhy is why a cache file of the old format serves no start.
+const oldCacheWhy = "the cache file there predates authenticated records"
 
 // ErrMAC: the record or the bundle of the cache file is not what vsync
 // wrote under this passphrase: re-dated, replayed, or written under

@@ -41,7 +41,7 @@ type Pushed struct {
 func (e *Env) Push(ctx context.Context, b *vault.Bundle, cur s3bundle.ObjectInfo, opts vault.SealOptions, spoolDir string, filesSize int64) (Pushed, error) {
 	env, gen := e.Store.Env, b.Manifest.Generation
 	ct, sum, err := SealSpooled(spoolDir, b, e.Passphrase, opts, filesSize)
-	if errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge) {
+	if isTooLarge(err) {
 		return Pushed{}, quietWrap(fmt.Sprintf("env %q: %s; nothing pushed", env, err), ErrPushTooLarge, err)
 	}
 	if err != nil {

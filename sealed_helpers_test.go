@@ -1,0 +1,20 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"vsync/vault"
+)
+
+// sealedBundle is a real bundle of env at generation gen, encrypted under
+// pass, as a push would store it.
+func sealedBundle(t *testing.T, env string, gen uint64, pass string, files ...vault.File) []byte {
+	t.Helper()
+	m := vault.NewManifest(vault.Manifest{Env: env, Generation: gen, Parent: gen - 1, Created: time.Unix(1700000000, 0).UTC(), Author: "t", Note: "n"}, files)
+	raw, _, err := vault.Seal(&vault.Bundle{Manifest: m, Files: files}, []byte(pass), vault.SealOptions{S2KCount: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"vsync/internal/childenv"
 	"vsync/internal/status"
 	"vsync/launcher"
+	"vsync/s3bundle"
 )
 
 // Exit codes of `vsync status`, an informational or readiness check (never
@@ -112,16 +114,18 @@ func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
 	return nil
 }
 
-// statusReportFor finds the running generation and the remote one.
+// statusReportFor finds the running generation and the remote one: of
+// the local folder with --env, else of the vsync on the status socket
+// (--socket, $VSYNC_STATUS_SOCKET), else of the runtime token's vault.
 func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (status.Report, error) {
-	sock := o.Socket
-	if sock == "" {
-		sock = sys.Getenv(childenv.StatusSocketVar)
-	}
 	if o.Env != "" {
-		return localStatus(ctx, sys, o.Env)
+		v, err := openWorkdirVault(ctx, sys, o.Env, false)
+		if err != nil {
+			return status.Report{}, err
+		}
+		return status.OfFolder(ctx, v.Project, v.Store), nil
 	}
-	if sock != "" {
+	if sock := cmp.Or(o.Socket, sys.Getenv(childenv.StatusSocketVar)); sock != "" {
 		a, err := status.Ask(ctx, sock)
 		return a.Report, err
 	}
@@ -138,35 +142,15 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (status.
 			gen = g
 		}
 	}
-	if gen == 0 {
-		// A health check beside the app: ask the vsync run of this machine
-		// that runs from the token's vault.
-		if r, err := status.AskRunning(ctx, launcher.PrivateBase(sys.Getenv), tokenVaultLocation(*tok), tok.Env); err == nil {
-			return r, nil
-		}
-		return status.Report{}, usageErrorf("no running \"vsync run\" found for the token's vault (env %q) and no --generation given", tok.Env)
-	}
-	st, err := tokenStore(ctx, *tok, 10*time.Second)
-	if err != nil {
-		return status.Report{}, err
-	}
-	// With the passphrase at hand (the app's VSYNC_PASSPHRASE*), a newer
-	// generation it does not open is told apart as rotated.
-	pass, _ := home(sys).PassphraseFromEnv()
-	return status.NewChecker(st, pass).Check(ctx, gen), nil
-}
-
-// localStatus compares the project's local folder of env with the remote.
-func localStatus(ctx context.Context, sys *sysEnv, env string) (status.Report, error) {
-	v, err := openWorkdirVault(ctx, sys, env, false)
-	if err != nil {
-		return status.Report{}, err
-	}
-	var gen uint64
-	if s, err := v.Project.LoadState(env); err == nil && s != nil {
-		gen = s.Generation
-	}
-	return status.Compare(ctx, v.Store, gen), nil
+	return status.OfToken(ctx, status.TokenQuery{
+		Env: tok.Env, Location: tokenVaultLocation(*tok), Generation: gen,
+		PrivateBase: launcher.PrivateBase(sys.Getenv),
+		OpenStore:   func(ctx context.Context) (*s3bundle.Store, error) { return tokenStore(ctx, *tok, 10*time.Second) },
+		Passphrase: func() []byte {
+			pass, _ := home(sys).PassphraseFromEnv()
+			return pass
+		},
+	})
 }
 
 // parenthesized is " (s)", or "" for an empty s.

@@ -13,6 +13,7 @@ import (
 	"vsync/internal/childenv"
 	"vsync/internal/export"
 	"vsync/internal/history"
+	"vsync/internal/status"
 	"vsync/internal/workspace"
 	"vsync/launcher"
 	"vsync/procfile"
@@ -109,6 +110,7 @@ func errorRules() []errorRule {
 			text("start once with the bucket reachable to refresh the cache, or allow an older one with --cache-max-age")},
 		{as[*bundlecache.OfflineError](), exitUnreachable, nil},
 		{anyOf(childenv.ErrBadDefault, childenv.ErrBadFileEnv), exitUsage, usageHint},
+		{as[*status.NotRunningError](), exitUsage, usageHint},
 		{as[*childenv.ArgsTooLargeError](), exitTooBig, text("keep large values in files of the vault, which the child reads through their NAME_FILE variable")},
 		{is(childenv.ErrNoVaultFile), exitNotFound, text(`list the vault's files with "vsync env"`)},
 		{isMissingProcfile, exitNotFound, text("run vsync in the directory of the Procfile, or give its path with -f FILE")},

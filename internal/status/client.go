@@ -3,7 +3,6 @@ package status
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -12,10 +11,6 @@ import (
 
 // askTimeout bounds one question to a status socket.
 const askTimeout = 15 * time.Second
-
-// ErrNotRunning: no live vsync of the vault asked for answered on its
-// status socket.
-var ErrNotRunning = errors.New("no running vsync found for the vault")
 
 // Ask asks the vsync listening on the status socket sock.
 func Ask(ctx context.Context, sock string) (Answer, error) {
@@ -37,18 +32,18 @@ func Ask(ctx context.Context, sock string) (Answer, error) {
 	return a, nil
 }
 
-// AskRunning looks, in the private directories under base
+// askRunning looks, in the private directories under base
 // (launcher.PrivateBase), for the status socket of a live vsync (run or
 // start) of the vault at location, env env: same location, endpoint,
 // prefix and env (VaultID), so that another app's env of the same name on
-// this machine never answers. ErrNotRunning when none does.
-func AskRunning(ctx context.Context, base, location, env string) (Report, error) {
+// this machine never answers. ok is false when none does.
+func askRunning(ctx context.Context, base, location, env string) (r Report, ok bool) {
 	want := VaultID(location)
 	matches, _ := filepath.Glob(filepath.Join(base, "vsync-*", SocketName))
 	for _, sock := range matches {
 		if a, err := Ask(ctx, sock); err == nil && a.Vault == want && a.Env == env {
-			return a.Report, nil
+			return a.Report, true
 		}
 	}
-	return Report{}, ErrNotRunning
+	return Report{}, false
 }

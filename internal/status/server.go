@@ -1,6 +1,7 @@
 package status
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,7 +34,8 @@ type Server struct {
 	Report func(ctx context.Context) Report
 	// Sources is the running child's SourcesOf; nil: none.
 	Sources func() []Source
-	// Warn receives the warning line of a streak of Accept errors.
+	// Warn receives the warning line of a streak of Accept errors; nil:
+	// nowhere.
 	Warn io.Writer
 }
 
@@ -53,6 +55,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) {
 	var (
 		flight singleflight.Group
 		id     = VaultID(s.Location)
+		warn   = cmp.Or(s.Warn, io.Writer(io.Discard))
 		pause  time.Duration
 	)
 	report := func() (Report, bool) {
@@ -75,7 +78,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) {
 				return
 			}
 			if pause == 0 {
-				fmt.Fprintf(s.Warn, "vsync: warning: status socket: %v; retrying\n", err)
+				fmt.Fprintf(warn, "vsync: warning: status socket: %v; retrying\n", err)
 				pause = acceptRetryMin
 			} else {
 				pause = min(2*pause, acceptRetryMax)

@@ -18,7 +18,7 @@ const SocketName = ".vsync-status.sock"
 // are only ever added, so that older clients keep reading it.
 type Answer struct {
 	Report
-	// Vault is VaultID of the vault's location; a hash, so that the
+	// Vault is vaultID of the vault's location; a hash, so that the
 	// socket tells no one (the child included) where the vault lives.
 	Vault string `json:"vault,omitempty"`
 	// Sources are the running child's variables, by key, each with its
@@ -42,9 +42,9 @@ func SourcesOf(vars []childenv.Var) []Source {
 	return out
 }
 
-// VaultID is the identity of the vault at location (location, endpoint,
+// vaultID is the identity of the vault at location (location, endpoint,
 // prefix, env: workspace.VaultLocation) as the status socket gives it.
-func VaultID(location string) string {
+func vaultID(location string) string {
 	sum := sha256.Sum256([]byte("vsync status vault\x00" + location))
 	return hex.EncodeToString(sum[:16])
 }

@@ -26,7 +26,7 @@ type Checker struct {
 }
 
 // NewChecker is a Checker of st's current.pgp for a vsync that runs with
-// passphrase pass. With a nil pass, Check is Compare.
+// passphrase pass. With a nil pass, Check is compare.
 func NewChecker(st *s3bundle.Store, pass []byte) *Checker {
 	return &Checker{st: st, pass: pass}
 }

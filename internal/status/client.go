@@ -35,10 +35,10 @@ func Ask(ctx context.Context, sock string) (Answer, error) {
 // askRunning looks, in the private directories under base
 // (launcher.PrivateBase), for the status socket of a live vsync (run or
 // start) of the vault at location, env env: same location, endpoint,
-// prefix and env (VaultID), so that another app's env of the same name on
+// prefix and env (vaultID), so that another app's env of the same name on
 // this machine never answers. ok is false when none does.
 func askRunning(ctx context.Context, base, location, env string) (r Report, ok bool) {
-	want := VaultID(location)
+	want := vaultID(location)
 	matches, _ := filepath.Glob(filepath.Join(base, "vsync-*", SocketName))
 	for _, sock := range matches {
 		if a, err := Ask(ctx, sock); err == nil && a.Vault == want && a.Env == env {

@@ -7,15 +7,15 @@ import (
 	"vsync/s3bundle"
 )
 
-// Compare HEADs current.pgp in st and compares its generation with gen,
+// compare HEADs current.pgp in st and compares its generation with gen,
 // the one the app runs with: Fresh, Stale, or Unknown when the bucket did
 // not answer.
-func Compare(ctx context.Context, st *s3bundle.Store, gen uint64) Report {
+func compare(ctx context.Context, st *s3bundle.Store, gen uint64) Report {
 	r, _ := compareHead(ctx, st, gen)
 	return r
 }
 
-// compareHead is Compare, with what the HEAD gave.
+// compareHead is compare, with what the HEAD gave.
 func compareHead(ctx context.Context, st *s3bundle.Store, gen uint64) (Report, s3bundle.ObjectInfo) {
 	r := Report{Env: st.Env, Generation: gen}
 	info, err := st.Current(ctx)
@@ -32,7 +32,7 @@ func compareHead(ctx context.Context, st *s3bundle.Store, gen uint64) (Report, s
 	return r, info
 }
 
-// Check is Compare for a running vsync that holds the passphrase: a newer
+// Check is compare for a running vsync that holds the passphrase: a newer
 // generation that c's passphrase does not open is Rotated, not Stale.
 func (c *Checker) Check(ctx context.Context, gen uint64) Report {
 	r, info := compareHead(ctx, c.st, gen)

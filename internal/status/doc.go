@@ -8,7 +8,7 @@
 // A Report never holds a secret: its Reason says why the bucket did not
 // answer, never what a credential or a value is; an Answer gives the
 // running child's variables by key and source, never their values, and
-// the vault's identity as a hash (VaultID), never its location.
+// the vault's identity as a hash, never its location.
 //
 // It returns typed errors (*NotRunningError) and knows no exit code, hint
 // or CLI. It may import s3bundle (the HEAD and GET of current.pgp), vault

@@ -16,7 +16,7 @@ func OfFolder(ctx context.Context, proj *workspace.Project, st *s3bundle.Store) 
 	if s, err := proj.LoadState(st.Env); err == nil && s != nil {
 		gen = s.Generation
 	}
-	return Compare(ctx, st, gen)
+	return compare(ctx, st, gen)
 }
 
 // TokenQuery is a `vsync status` beside an app that runs from a runtime

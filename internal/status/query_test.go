@@ -34,11 +34,11 @@ func TestCompare(t *testing.T) {
 	ctx := context.Background()
 	st := dirStore(t, 3)
 	for gen, want := range map[uint64]string{3: Fresh, 4: Fresh, 2: Stale} {
-		if r := Compare(ctx, st, gen); r.Status != want || r.RemoteGeneration != 3 || r.Env != "prod" {
+		if r := compare(ctx, st, gen); r.Status != want || r.RemoteGeneration != 3 || r.Env != "prod" {
 			t.Errorf("Compare at %d: %+v, want %s", gen, r, want)
 		}
 	}
-	if r := Compare(ctx, dirStore(t, 0), 1); r.Status != Unknown || r.Reason != "nothing pushed to the env" {
+	if r := compare(ctx, dirStore(t, 0), 1); r.Status != Unknown || r.Reason != "nothing pushed to the env" {
 		t.Errorf("Compare of an empty env: %+v", r)
 	}
 }

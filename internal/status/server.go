@@ -27,7 +27,7 @@ const (
 // Server is the status socket of a running vsync.
 type Server struct {
 	// Location is the location of the vault the app runs from; answers
-	// give VaultID(Location).
+	// give vaultID(Location).
 	Location string
 	// Report is the status of the generation running (a Checker's Check
 	// of it, which `vsync run --watch` moves); ctx bounds it.
@@ -54,7 +54,7 @@ type Server struct {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) {
 	var (
 		flight singleflight.Group
-		id     = VaultID(s.Location)
+		id     = vaultID(s.Location)
 		warn   = cmp.Or(s.Warn, io.Writer(io.Discard))
 		pause  time.Duration
 	)

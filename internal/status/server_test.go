@@ -86,7 +86,7 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	cl.want.Store(clients)
 	defer ln.Close()
 	srvStatus := &Server{Location: "s3://vault/app/prod", Warn: io.Discard,
-		Report: func(ctx context.Context) Report { return Compare(ctx, st, 4) }}
+		Report: func(ctx context.Context) Report { return compare(ctx, st, 4) }}
 	go srvStatus.Serve(ctx, cl)
 
 	answers := make(chan Answer, clients)
@@ -109,7 +109,7 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	}
 	close(be.open)
 	want := Answer{Report: Report{Status: "fresh", Env: "prod", Generation: 4, RemoteGeneration: 4},
-		Vault: VaultID("s3://vault/app/prod")}
+		Vault: vaultID("s3://vault/app/prod")}
 	for range clients {
 		select {
 		case a := <-answers:

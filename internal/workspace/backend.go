@@ -22,11 +22,11 @@ func (p Profile) s3Config() s3bundle.S3Config {
 	}
 }
 
-// NewBackend builds the Backend a profile describes. It makes no request:
+// newBackend builds the Backend a profile describes. It makes no request:
 // building a client is local work. A timeout other than zero bounds each
 // S3 operation. A bad profile or AWS configuration is an ErrConfig (the
 // message names the profile or file, never a key).
-func NewBackend(ctx context.Context, p Profile, timeout time.Duration) (s3bundle.Backend, error) {
+func newBackend(ctx context.Context, p Profile, timeout time.Duration) (s3bundle.Backend, error) {
 	if err := p.Check(); err != nil {
 		return nil, configErrorf("bad profile: %v", err)
 	}

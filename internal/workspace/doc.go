@@ -5,7 +5,7 @@
 // (infra/vault/ENV), its local state (infra/vault/.vsync/ENV.json) and the
 // staging directories of a pull.
 //
-// It makes no network request: NewBackend and Home.OpenEnv build an
+// It makes no network request: Home.OpenEnv builds an
 // s3bundle.Backend and Store from a profile without a round trip. It
 // prints nothing; errors are sentinel (ErrConfig, ErrNoProject, ...) or
 // typed (*NotRecordedError, ...) for the CLI to map to exit codes and

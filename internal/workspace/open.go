@@ -50,7 +50,7 @@ func (h Home) OpenEnv(ctx context.Context, proj *Project, env string, opts OpenO
 	if err != nil {
 		return nil, err
 	}
-	be, err := NewBackend(ctx, prof, opts.S3Timeout)
+	be, err := newBackend(ctx, prof, opts.S3Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", ec.Profile, err)
 	}

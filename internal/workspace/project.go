@@ -13,9 +13,9 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// ProjectFileName is the committed project file, found by walking up from
+// projectFileName is the committed project file, found by walking up from
 // the working directory as git finds .git.
-const ProjectFileName = "vsync.toml"
+const projectFileName = "vsync.toml"
 
 // VaultDirRel is where envs live inside a project (gitignored).
 const VaultDirRel = "infra/vault"
@@ -82,7 +82,7 @@ func FindProject(dir string) (*Project, error) {
 		return nil, err
 	}
 	for d := dir; ; {
-		p := filepath.Join(d, ProjectFileName)
+		p := filepath.Join(d, projectFileName)
 		if _, err := os.Stat(p); err == nil {
 			return loadProject(d)
 		}
@@ -97,7 +97,7 @@ func FindProject(dir string) (*Project, error) {
 // loadProject reads dir/vsync.toml. Unknown keys are errors: a typo must
 // not silently send secrets to another place.
 func loadProject(dir string) (*Project, error) {
-	path := filepath.Join(dir, ProjectFileName)
+	path := filepath.Join(dir, projectFileName)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (p *Project) Save() error {
 	for _, n := range p.envNames() {
 		fmt.Fprintf(&buf, "\n[envs.%s]\nprofile = %q\n", n, p.Config.Envs[n].Profile)
 	}
-	return WriteFileAtomic(filepath.Join(p.Dir, ProjectFileName), buf.Bytes(), 0o644)
+	return WriteFileAtomic(filepath.Join(p.Dir, projectFileName), buf.Bytes(), 0o644)
 }
 
 // envNames returns the recorded env names, sorted.
@@ -159,7 +159,7 @@ func (p *Project) Env(name string) (EnvConfig, error) {
 	}
 	e, ok := p.Config.Envs[name]
 	if !ok {
-		return EnvConfig{}, &NotRecordedError{Env: name, ProjectFile: filepath.Join(p.Dir, ProjectFileName), Recorded: p.envNames()}
+		return EnvConfig{}, &NotRecordedError{Env: name, ProjectFile: filepath.Join(p.Dir, projectFileName), Recorded: p.envNames()}
 	}
 	return e, nil
 }

@@ -118,12 +118,6 @@ func ManifestFiles(m *vault.Manifest) []StateFile {
 	return out
 }
 
-// SameFiles reports whether the files on disk are exactly the recorded
-// ones: same paths, modes and content.
-func SameFiles(recorded []StateFile, files []vault.File) bool {
-	return SameRecords(recorded, HashFiles(files))
-}
-
 // SameRecords reports whether two sets of state records are the same, in
 // any order.
 func SameRecords(recorded, now []StateFile) bool {

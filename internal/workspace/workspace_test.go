@@ -28,7 +28,7 @@ func testHome(t *testing.T, vars map[string]string) Home {
 func writeProject(t *testing.T, content string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ProjectFileName), []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, projectFileName), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -128,8 +128,8 @@ func TestProfiles(t *testing.T) {
 	if _, err := c.Get("nope"); !errors.Is(err, ErrConfig) {
 		t.Errorf("Get(nope) = %v, want ErrConfig", err)
 	}
-	if _, err := NewBackend(context.Background(), Profile{Bucket: "b", Dir: "/x"}, 0); !errors.Is(err, ErrConfig) {
-		t.Errorf("NewBackend of a bad profile = %v, want ErrConfig", err)
+	if _, err := newBackend(context.Background(), Profile{Bucket: "b", Dir: "/x"}, 0); !errors.Is(err, ErrConfig) {
+		t.Errorf("newBackend of a bad profile = %v, want ErrConfig", err)
 	}
 }
 
@@ -268,14 +268,14 @@ func TestLocalState(t *testing.T) {
 	}
 }
 
-func TestSameFiles(t *testing.T) {
+func TestSameRecords(t *testing.T) {
 	files := []vault.File{{Path: ".env.prod", Mode: 0o600, Data: []byte("A=1\n")}, {Path: "k.pem", Mode: 0o600, Data: []byte("k")}}
 	rec := HashFiles(files)
-	if !SameFiles(rec, []vault.File{files[1], files[0]}) {
+	if !SameRecords(rec, HashFiles([]vault.File{files[1], files[0]})) {
 		t.Error("the same files in another order differ")
 	}
 	changed := []vault.File{files[0], {Path: "k.pem", Mode: 0o600, Data: []byte("K")}}
-	if SameFiles(rec, changed) || SameFiles(rec, files[:1]) {
+	if SameRecords(rec, HashFiles(changed)) || SameRecords(rec, HashFiles(files[:1])) {
 		t.Error("changed or missing files are the same")
 	}
 	m := &vault.Manifest{Files: []vault.FileEntry{{Path: rec[0].Path, Mode: rec[0].Mode, SHA256: rec[0].SHA256}, {Path: rec[1].Path, Mode: rec[1].Mode, SHA256: rec[1].SHA256}}}

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/runtimevault"
 	"vsync/internal/status"
 	"vsync/launcher"
 	"vsync/s3bundle"
@@ -129,7 +130,7 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (status.
 		a, err := status.Ask(ctx, sock)
 		return a.Report, err
 	}
-	tok, err := tokenFromEnv(sys)
+	tok, err := runtimevault.TokenFromEnv(sys.Getenv)
 	if err != nil {
 		return status.Report{}, err
 	}
@@ -143,9 +144,9 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (status.
 		}
 	}
 	return status.OfToken(ctx, status.TokenQuery{
-		Env: tok.Env, Location: tokenVaultLocation(*tok), Generation: gen,
+		Env: tok.Env, Location: runtimevault.TokenLocation(*tok), Generation: gen,
 		PrivateBase: launcher.PrivateBase(sys.Getenv),
-		OpenStore:   func(ctx context.Context) (*s3bundle.Store, error) { return tokenStore(ctx, *tok, 10*time.Second) },
+		OpenStore:   func(ctx context.Context) (*s3bundle.Store, error) { return tok.Store(ctx, 10*time.Second) },
 		Passphrase: func() []byte {
 			pass, _ := home(sys).PassphraseFromEnv()
 			return pass

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/runtimevault"
 	"vsync/s3bundle"
 )
 
@@ -117,7 +118,7 @@ func runRuntimeToken(ctx context.Context, sys *sysEnv, o tokenOptions) error {
 // write probe is a PUT with If-None-Match: * on an object that exists, which
 // a key with write access gets refused with 412 and a read-only key with 403.
 func checkToken(ctx context.Context, sys *sysEnv, t s3bundle.Token) error {
-	st, err := tokenStore(ctx, t, 0)
+	st, err := t.Store(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func checkToken(ctx context.Context, sys *sysEnv, t s3bundle.Token) error {
 			return withCode(fmt.Errorf("check: %q does not exist yet", key), exitNotFound,
 				fmt.Sprintf("push a first generation with \"vsync push %s --note ...\", then check again", t.Env))
 		}
-		return tokenCredentialsHint(fmt.Errorf("check: reading %q: %w", key, err), t)
+		return runtimevault.TokenCredentials(fmt.Errorf("check: reading %q: %w", key, err), t)
 	}
 	fmt.Fprintf(sys.Stderr, "vsync: check: the key can read %q (generation %d)\n", key, info.Generation)
 	_, err = st.Backend.Put(ctx, key, nil, s3bundle.PutOptions{IfNoneMatch: true})

@@ -13,6 +13,7 @@ import (
 	"vsync/internal/childenv"
 	"vsync/internal/export"
 	"vsync/internal/history"
+	"vsync/internal/runtimevault"
 	"vsync/internal/status"
 	"vsync/internal/workspace"
 	"vsync/launcher"
@@ -103,6 +104,17 @@ func text(hint string) func(error) string {
 func errorRules() []errorRule {
 	return []errorRule{
 		{as[usageError](), exitUsage, usageHint},
+		{anyOf(runtimevault.ErrLocalNeedsEnv), exitUsage, usageHint},
+		{as[*runtimevault.EnvMismatchError](), exitUsage, usageHint},
+		{as[*runtimevault.TokenCredentialsError](), 0, hintFrom(func(e *runtimevault.TokenCredentialsError) string {
+			return fmt.Sprintf("the runtime token holds no keys: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY where it runs, or mint one with a read-only key in it (vsync runtime-token --env %s --access-key K --secret-key-file FILE)", e.Env)
+		})},
+		{as[*runtimevault.NotStartedError](), 0,
+			text(`nothing was started; rename or move the files named ("vsync pull" refuses this generation too), then push a new generation`)},
+		{is(runtimevault.ErrFetchTimeout), exitUnreachable, text("the vault did not answer within --fetch-timeout")},
+		{is(runtimevault.ErrNoPassphrase), exitConfig, text("set VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE to the env's passphrase")},
+		{as[*runtimevault.TokenFileError](), exitNotFound, nil},
+		{as[*runtimevault.TokenError](), exitDataErr, text(`mint a token with "vsync runtime-token --env ENV" and pass it whole`)},
 		{as[*bundlecache.CachedBundleError](), 0, hintFrom(cachedBundleHint)},
 		{both(as[*bundlecache.OfflineError](), is(bundlecache.ErrNoCache)), exitUnreachable,
 			text("the cache is written by a start that reaches the bucket; check the endpoint and the network")},

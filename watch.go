@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsync/internal/history"
+	"vsync/internal/runtimevault"
 	"vsync/launcher"
 )
 
@@ -141,7 +142,7 @@ func parseReloadSignal(name string) (syscall.Signal, error) {
 }
 
 // checkWatchable refuses --watch where there is no bucket to poll.
-func checkWatchable(lv *loadedVault) error {
+func checkWatchable(lv *runtimevault.Loaded) error {
 	if lv == nil || lv.Store == nil {
 		return usageErrorf("--watch needs a vault in a bucket: a runtime token (VSYNC_CONFIG) or --env ENV without --local")
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"vsync/internal/childenv"
+	"vsync/internal/runtimevault"
 	"vsync/vault"
 )
 
@@ -20,8 +21,8 @@ import (
 
 // files is a generation of env prod with the given files (path, content
 // pairs) and dotenv A=1.
-func files(n uint64, pathData ...string) *loadedVault {
-	lv := &loadedVault{Vault: childenv.Vault{Env: "prod", Generation: n, Dotenv: []byte("A=1\n")}}
+func files(n uint64, pathData ...string) *runtimevault.Loaded {
+	lv := &runtimevault.Loaded{Vault: childenv.Vault{Env: "prod", Generation: n, Dotenv: []byte("A=1\n")}}
 	for i := 0; i+1 < len(pathData); i += 2 {
 		lv.Files = append(lv.Files, vault.File{Path: pathData[i], Mode: 0o600, Data: []byte(pathData[i+1])})
 	}
@@ -46,7 +47,7 @@ func TestWatchLoopLayoutChanges(t *testing.T) {
 	for _, reload := range []syscall.Signal{0, syscall.SIGHUP} {
 		t.Run(signalLabel(reload), func(t *testing.T) {
 			f := newWatchFixtureFrom(t, reload, files(1, "tls/a.crt", "A1", "cfg", "CFG1"), func(*watchLoop, *fakeRuns) {})
-			old := f.p.private.Path()
+			old := f.p.Private.Path()
 			r1 := f.nextStart()
 			if readVar(t, r1, "TLS_A_CRT_FILE") != "A1" || readVar(t, r1, "CFG_FILE") != "CFG1" {
 				t.Fatalf("first start with %v", r1.vars)
@@ -88,7 +89,7 @@ func TestWatchLoopLayoutChanges(t *testing.T) {
 			f.wantLines(
 				"vsync: generation 2: restarted (variables changed)",
 				"vsync: generation 3: restarted (variables changed)")
-			if got := names(t, filepath.Dir(f.p.private.Path())); len(got) != 1 {
+			if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 				t.Errorf("private directories left: %q, want the current one", got)
 			}
 		})
@@ -100,7 +101,7 @@ func TestWatchLoopLayoutChanges(t *testing.T) {
 func TestWatchLoopInPlaceImpossibleRestarts(t *testing.T) {
 	f := newWatchFixture(t, syscall.SIGHUP)
 	r1 := f.nextStart()
-	cert := f.p.private.FilePath("cert.pem")
+	cert := f.p.Private.FilePath("cert.pem")
 	if err := os.Remove(cert); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestWatchLoopUnwritableGenerationKeepsTheChild(t *testing.T) {
 	if strings.Contains(lines, "CANARY") {
 		t.Errorf("a value reached stderr:\n%s", redacted(lines))
 	}
-	if got := names(t, filepath.Dir(f.p.private.Path())); len(got) != 1 {
+	if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 		t.Errorf("private directories left: %q, want the current one", got)
 	}
 }
@@ -217,7 +218,7 @@ func TestWatchLoopUnstartableGenerationGoesBack(t *testing.T) {
 		"vsync: generation 2: restarted (variables changed)",
 		`vsync: generation 2: refused: cannot start: "app": command not found; back to generation 1`,
 		"vsync: generation 3: restarted (variables changed)")
-	if got := names(t, filepath.Dir(f.p.private.Path())); len(got) != 1 {
+	if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 		t.Errorf("private directories left: %q, want the current one", got)
 	}
 }

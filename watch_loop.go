@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsync/internal/childenv"
+	"vsync/internal/runtimevault"
 	"vsync/internal/status"
 	"vsync/launcher"
 	"vsync/vault"
@@ -25,7 +26,7 @@ type incarnation func(ctx context.Context, vars []childenv.Var, sigs <-chan os.S
 // watchLoop applies the generations a poller accepts to what runs: it
 // replaces files in place and sends the reload signal, or restarts.
 type watchLoop struct {
-	p      *prepared // its Vault is the generation applied, its private files on disk
+	p      *runtimevault.Prepared // its Vault is the generation applied, its private files on disk
 	reload syscall.Signal
 	say    func(format string, a ...any)
 	// signalExit: see watchOptions.SignalExit.
@@ -44,7 +45,7 @@ type watchLoop struct {
 }
 
 // newWatchLoop starts from what prepareChild made.
-func newWatchLoop(p *prepared, reload syscall.Signal, say func(string, ...any)) *watchLoop {
+func newWatchLoop(p *runtimevault.Prepared, reload syscall.Signal, say func(string, ...any)) *watchLoop {
 	w := &watchLoop{p: p, reload: reload, say: say}
 	w.setRunning(p.Vars)
 	w.applied.Store(p.Vault.Generation)
@@ -66,7 +67,7 @@ func (w *watchLoop) setRunning(vars []childenv.Var) {
 // whose files cannot be written is refused with the old incarnation still
 // running on the old files.
 type change struct {
-	lv           *loadedVault
+	lv           *runtimevault.Loaded
 	vars         []childenv.Var
 	varsChanged  bool
 	filesChanged bool
@@ -88,10 +89,10 @@ type runResult struct {
 // run runs start, again after each restart, until an incarnation exits by
 // itself or is stopped by a signal, and returns its exit code. sigs are
 // vsync's signals; found carries the generations the poller accepted.
-func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.Signal, found <-chan *loadedVault) (int, error) {
+func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.Signal, found <-chan *runtimevault.Loaded) (int, error) {
 	// back is the generation that ran before the last restart: the one
 	// to go back to if the restarted incarnation cannot start.
-	var back *loadedVault
+	var back *runtimevault.Loaded
 	for {
 		runCtx, stop := context.WithCancel(ctx)
 		runSigs := make(chan os.Signal, 16)
@@ -130,14 +131,14 @@ func (w *watchLoop) run(ctx context.Context, start incarnation, sigs <-chan os.S
 // applied (stderr, vsync status) and the files of prev are written again
 // into a fresh private directory. It reports whether it did; when even
 // that fails, vsync exits with err as a run would.
-func (w *watchLoop) goBack(prev *loadedVault, err error) bool {
+func (w *watchLoop) goBack(prev *runtimevault.Loaded, err error) bool {
 	cur := w.p.Vault
-	fresh, ferr := w.p.freshLayout(prev)
+	fresh, ferr := w.p.FreshLayout(prev)
 	if ferr != nil {
 		w.say("vsync: generation %d: cannot go back to generation %d: %s", cur.Generation, prev.Generation, refusalReason(ferr))
 		return false
 	}
-	vars, cerr := w.p.composeIn(prev, fresh)
+	vars, cerr := w.p.ComposeIn(prev, fresh)
 	if cerr != nil {
 		_ = fresh.Remove()
 		w.say("vsync: generation %d: cannot go back to generation %d: %s", cur.Generation, prev.Generation, refusalReason(cerr))
@@ -157,7 +158,7 @@ func (w *watchLoop) goBack(prev *loadedVault, err error) bool {
 // applying what can be applied while it runs. It returns the change to
 // restart with, or nil and the incarnation's result when vsync is done.
 func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, runSigs chan os.Signal,
-	found <-chan *loadedVault, done <-chan runResult) (*change, runResult) {
+	found <-chan *runtimevault.Loaded, done <-chan runResult) (*change, runResult) {
 	var pending *change         // a restart under way
 	stopping := false           // a stop signal arrived: no restart
 	var withheld syscall.Signal // a stop signal not passed on (a restart was stopping)
@@ -236,7 +237,7 @@ func (w *watchLoop) supervise(stop context.CancelFunc, sigs <-chan os.Signal, ru
 
 // supersede replaces the pending restart with lv when lv can be applied:
 // the pending generation, not started yet, is already stale.
-func (w *watchLoop) supersede(pending *change, lv *loadedVault) *change {
+func (w *watchLoop) supersede(pending *change, lv *runtimevault.Loaded) *change {
 	c, err := w.prepare(lv)
 	if err != nil {
 		w.refuse(lv, err)
@@ -248,7 +249,7 @@ func (w *watchLoop) supersede(pending *change, lv *loadedVault) *change {
 }
 
 // refuse says that lv will not be applied, and why.
-func (w *watchLoop) refuse(lv *loadedVault, err error) {
+func (w *watchLoop) refuse(lv *runtimevault.Loaded, err error) {
 	why := refusalReason(err)
 	w.refused.set(lv.Generation, why)
 	w.say("vsync: generation %d: refused: %s; keeping generation %d", lv.Generation, why, w.applied.Load())
@@ -261,8 +262,8 @@ func (w *watchLoop) refuse(lv *loadedVault, err error) {
 // must go) falls back to the fresh layout. An error (a dotenv syntax
 // error, a --file-env source gone, files that cannot be written) refuses
 // the generation and changes nothing.
-func (w *watchLoop) prepare(lv *loadedVault) (*change, error) {
-	vars, err := w.p.compose(lv)
+func (w *watchLoop) prepare(lv *runtimevault.Loaded) (*change, error) {
+	vars, err := w.p.Compose(lv)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +274,7 @@ func (w *watchLoop) prepare(lv *loadedVault) (*change, error) {
 		return c, nil
 	}
 	if !c.varsChanged && w.reload != 0 {
-		if c.update, err = w.p.private.Stage(write, remove); err == nil {
+		if c.update, err = w.p.Private.Stage(write, remove); err == nil {
 			return c, nil
 		}
 	}
@@ -285,11 +286,11 @@ func (w *watchLoop) prepare(lv *loadedVault) (*change, error) {
 // its files were not replaced in place. The environment is composed again
 // with the new paths.
 func (w *watchLoop) restartFresh(c *change, inPlace error) (*change, error) {
-	fresh, err := w.p.freshLayout(c.lv)
+	fresh, err := w.p.FreshLayout(c.lv)
 	if err != nil {
 		return nil, err
 	}
-	vars, err := w.p.composeIn(c.lv, fresh)
+	vars, err := w.p.ComposeIn(c.lv, fresh)
 	if err != nil {
 		_ = fresh.Remove()
 		return nil, err
@@ -302,13 +303,13 @@ func (w *watchLoop) restartFresh(c *change, inPlace error) (*change, error) {
 // directory is removed. Failures are warnings: the next incarnation's
 // files are in place whatever happens to the old ones.
 func (w *watchLoop) switchTo(fresh *launcher.PrivateDir) {
-	old := w.p.private
-	if w.p.status != nil {
+	old := w.p.Private
+	if w.p.Status != nil {
 		if err := old.MoveTo(status.SocketName, fresh); err != nil {
 			w.say("vsync: warning: status socket: %v", err)
 		}
 	}
-	w.p.private = fresh
+	w.p.Private = fresh
 	if err := old.Remove(); err != nil {
 		w.say("vsync: warning: removing old private files: %v", err)
 	}

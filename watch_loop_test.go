@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vsync/internal/childenv"
+	"vsync/internal/runtimevault"
 	"vsync/launcher"
 	"vsync/vault"
 )
@@ -72,17 +73,17 @@ func (f *fakeRuns) start(ctx context.Context, vars []childenv.Var, sigs <-chan o
 type watchFixture struct {
 	t     *testing.T
 	w     *watchLoop
-	p     *prepared
+	p     *runtimevault.Prepared
 	runs  *fakeRuns
-	found chan *loadedVault
+	found chan *runtimevault.Loaded
 	sigs  chan os.Signal
 	mu    sync.Mutex
 	lines []string
 	done  chan runResult
 }
 
-func gen(n uint64, dotenv, cert string) *loadedVault {
-	lv := &loadedVault{Vault: childenv.Vault{Env: "prod", Generation: n, Dotenv: []byte(dotenv)}}
+func gen(n uint64, dotenv, cert string) *runtimevault.Loaded {
+	lv := &runtimevault.Loaded{Vault: childenv.Vault{Env: "prod", Generation: n, Dotenv: []byte(dotenv)}}
 	if cert != "" {
 		lv.Files = []vault.File{{Path: "cert.pem", Mode: 0o600, Data: []byte(cert)}}
 	}
@@ -103,23 +104,23 @@ func newWatchFixtureWith(t *testing.T, reload syscall.Signal, set func(*watchLoo
 
 // newWatchFixtureFrom is newWatchFixtureWith applied lv, its files
 // written.
-func newWatchFixtureFrom(t *testing.T, reload syscall.Signal, lv *loadedVault, set func(*watchLoop, *fakeRuns)) *watchFixture {
+func newWatchFixtureFrom(t *testing.T, reload syscall.Signal, lv *runtimevault.Loaded, set func(*watchLoop, *fakeRuns)) *watchFixture {
 	t.Helper()
 	priv, err := launcher.NewPrivateDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &prepared{Vault: lv, private: priv}
+	p := &runtimevault.Prepared{Vault: lv, Private: priv}
 	t.Cleanup(func() { p.Close() })
 	if err := childenv.WriteFiles(priv, lv.Files); err != nil {
 		t.Fatal(err)
 	}
-	if p.Vars, err = p.compose(lv); err != nil {
+	if p.Vars, err = p.Compose(lv); err != nil {
 		t.Fatal(err)
 	}
 	f := &watchFixture{
 		t: t, p: p, runs: &fakeRuns{starts: make(chan fakeRun)},
-		found: make(chan *loadedVault), sigs: make(chan os.Signal, 4), done: make(chan runResult, 1),
+		found: make(chan *runtimevault.Loaded), sigs: make(chan os.Signal, 4), done: make(chan runResult, 1),
 	}
 	f.w = newWatchLoop(p, reload, func(format string, a ...any) {
 		f.mu.Lock()
@@ -179,7 +180,7 @@ func (f *watchFixture) wantLines(want ...string) {
 
 func (f *watchFixture) wantCert(want string) {
 	f.t.Helper()
-	b, err := os.ReadFile(f.p.private.FilePath("cert.pem"))
+	b, err := os.ReadFile(f.p.Private.FilePath("cert.pem"))
 	if err != nil || string(b) != want {
 		f.t.Errorf("cert.pem holds %q (%v), want %q", b, err, want)
 	}
@@ -195,7 +196,7 @@ func TestWatchLoopRestartsOnVariableChange(t *testing.T) {
 	f.cancelled(r1)
 	close(r1.stop)
 	r2 := f.nextStart()
-	if r2.vars["A"] != "2" || r2.vars["VSYNC_GENERATION"] != "2" || r2.vars["CERT_PEM_FILE"] != f.p.private.FilePath("cert.pem") {
+	if r2.vars["A"] != "2" || r2.vars["VSYNC_GENERATION"] != "2" || r2.vars["CERT_PEM_FILE"] != f.p.Private.FilePath("cert.pem") {
 		t.Errorf("restart with %v", r2.vars)
 	}
 	f.wantCert("C2")
@@ -281,7 +282,7 @@ func TestWatchLoopSkipsAStaleRestart(t *testing.T) {
 
 func TestWatchLoopRefusesWhatDoesNotCompose(t *testing.T) {
 	f := newWatchFixture(t, syscall.SIGHUP)
-	f.p.composer.FileEnv = []string{"cert.pem=TLS_CERT"}
+	f.p.Composer.FileEnv = []string{"cert.pem=TLS_CERT"}
 	r1 := f.nextStart()
 	f.found <- gen(2, "A=\"unterminated CANARY_x\n", "C2") // dotenv syntax error
 	f.found <- gen(3, "A=3\n", "")                         // --file-env source gone

@@ -8,6 +8,7 @@ import (
 
 	"vsync/internal/childenv"
 	"vsync/internal/history"
+	"vsync/internal/runtimevault"
 	"vsync/internal/status"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -20,7 +21,7 @@ type poller struct {
 	st       *s3bundle.Store
 	current  s3bundle.Poll // st.PollCurrent(), made at the first poll
 	pass     []byte
-	source   string // loadedVault.Source of what it finds
+	source   string // runtimevault.Loaded.Source of what it finds
 	interval time.Duration
 	timeout  time.Duration // per poll (--fetch-timeout); 0: none
 
@@ -32,7 +33,7 @@ type poller struct {
 	// older one is not handed on.
 	gen uint64
 
-	found chan *loadedVault // capacity 1, newest only: see offerNewest
+	found chan *runtimevault.Loaded // capacity 1, newest only: see offerNewest
 	say   func(format string, a ...any)
 	// keep, when not nil, gets each accepted bundle exactly as fetched
 	// (for --cache).
@@ -123,7 +124,7 @@ func (p *poller) poll(ctx context.Context) {
 		// it) or an older one: nothing to apply.
 		return
 	}
-	lv, err := splitBundle(p.st.Env, gen, b.Files)
+	lv, err := runtimevault.Split(p.st.Env, gen, b.Files)
 	if err != nil {
 		p.refuse(info, err)
 		return
@@ -202,7 +203,7 @@ func refusalReason(err error) string {
 // offerNewest puts lv on ch, a channel of capacity 1, replacing a value
 // the receiver has not taken yet: the receiver only ever sees the newest.
 // Only one goroutine may send on ch.
-func offerNewest(ch chan *loadedVault, lv *loadedVault) {
+func offerNewest(ch chan *runtimevault.Loaded, lv *runtimevault.Loaded) {
 	for {
 		select {
 		case ch <- lv:

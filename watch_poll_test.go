@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"vsync/internal/runtimevault"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -58,7 +59,7 @@ func TestPollerReadsOnceAndRefusesOnce(t *testing.T) {
 	var confirmed []string
 	p := &poller{
 		st: st, pass: []byte("pw"), source: "token", interval: time.Second, gen: 1,
-		found:   make(chan *loadedVault, 1),
+		found:   make(chan *runtimevault.Loaded, 1),
 		say:     func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
 		keep:    func(raw []byte, _ s3bundle.ObjectInfo, _ uint64) { kept = append(kept, raw) },
 		confirm: func(etag string) { confirmed = append(confirmed, etag) },
@@ -129,7 +130,7 @@ func TestPollerSaysOnceWhenUnreadable(t *testing.T) {
 	var lines []string
 	p := &poller{
 		st: st, pass: []byte("pw"), interval: time.Second, gen: 4, etag: "x",
-		found: make(chan *loadedVault, 1),
+		found: make(chan *runtimevault.Loaded, 1),
 		say:   func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
 	}
 	for range 3 {
@@ -200,7 +201,7 @@ func TestPollerRetriesABrokenTransfer(t *testing.T) {
 	var lines []string
 	p := &poller{
 		st: st, pass: []byte("pw"), interval: time.Second, gen: 1, etag: "old",
-		found: make(chan *loadedVault, 1),
+		found: make(chan *runtimevault.Loaded, 1),
 		say:   func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
 	}
 	p.poll(t.Context())

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"vsync/internal/runtimevault"
 	"vsync/internal/status"
 )
 
@@ -15,7 +16,7 @@ import (
 // --watch (wo.Interval > 0), under runWatched. In both cases the status
 // socket answers, and the ctx that main cancels at SIGINT/SIGTERM never
 // reaches start (signals arrive on sigs; that would be a second stop).
-func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, fetchTimeout time.Duration,
+func runSupervised(ctx context.Context, sys *sysEnv, p *runtimevault.Prepared, wo watchOptions, fetchTimeout time.Duration,
 	sigs <-chan os.Signal, start incarnation) (int, error) {
 	if wo.Interval > 0 {
 		if err := checkWatchable(p.Vault); err != nil {
@@ -23,14 +24,14 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 		}
 		return runWatched(context.WithoutCancel(ctx), sys, p, wo, fetchTimeout, sigs, start)
 	}
-	if p.status != nil {
+	if p.Status != nil {
 		st, gen := p.Vault.Store, p.Vault.Generation
-		checker := status.NewChecker(st, p.Vault.pass)
+		checker := status.NewChecker(st, p.Vault.Passphrase)
 		sources := status.SourcesOf(p.Vars)
-		srv := &status.Server{Location: p.Vault.Key, Warn: sys.Stderr,
+		srv := &status.Server{Location: p.Vault.Location, Warn: sys.Stderr,
 			Report:  func(ctx context.Context) status.Report { return checker.Check(ctx, gen) },
 			Sources: func() []status.Source { return sources }}
-		go srv.Serve(ctx, p.status)
+		go srv.Serve(ctx, p.Status)
 	}
 	return start(context.WithoutCancel(ctx), p.Vars, sigs)
 }
@@ -40,7 +41,7 @@ func runSupervised(ctx context.Context, sys *sysEnv, p *prepared, wo watchOption
 // status socket answers with the generation applied. It returns the exit
 // code of the last incarnation. p must hold a vault from a bucket
 // (checkWatchable).
-func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, fetchTimeout time.Duration,
+func runWatched(ctx context.Context, sys *sysEnv, p *runtimevault.Prepared, wo watchOptions, fetchTimeout time.Duration,
 	sigs <-chan os.Signal, start incarnation) (int, error) {
 	pollCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -51,13 +52,13 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 	lv, st := p.Vault, p.Vault.Store
 	po := &poller{
 		st:       lv.Store,
-		pass:     lv.pass,
+		pass:     lv.Passphrase,
 		source:   lv.Source,
 		interval: wo.Interval,
 		timeout:  fetchTimeout,
 		etag:     lv.ETag,
 		gen:      lv.Generation,
-		found:    make(chan *loadedVault, 1),
+		found:    make(chan *runtimevault.Loaded, 1),
 		say:      say,
 		refused:  &w.refused,
 	}
@@ -69,9 +70,9 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 	if sys.Getenv("VSYNC_DEBUG") == "watch" {
 		po.debug = say
 	}
-	if p.status != nil {
-		checker := status.NewChecker(st, lv.pass)
-		srv := &status.Server{Location: lv.Key, Warn: stderr,
+	if p.Status != nil {
+		checker := status.NewChecker(st, lv.Passphrase)
+		srv := &status.Server{Location: lv.Location, Warn: stderr,
 			Report: func(ctx context.Context) status.Report {
 				r := checker.Check(ctx, w.applied.Load())
 				if gen, why := w.refused.get(); r.Status == status.Stale && gen == r.RemoteGeneration && why != "" {
@@ -80,7 +81,7 @@ func runWatched(ctx context.Context, sys *sysEnv, p *prepared, wo watchOptions, 
 				return r
 			},
 			Sources: func() []status.Source { return *w.sources.Load() }}
-		go srv.Serve(pollCtx, p.status)
+		go srv.Serve(pollCtx, p.Status)
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { po.run(pollCtx) })

@@ -3,12 +3,14 @@ package s3bundle
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // TokenPrefix starts every runtime token.
@@ -116,4 +118,24 @@ func (t Token) validate() error {
 // offending input.
 func tokenErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrToken}, args...)...)
+}
+
+// Store is the Store the token points at, its S3 operations bounded by
+// timeout (0: none). Without a key in the token the standard AWS
+// credential chain is used (NewS3).
+func (t Token) Store(ctx context.Context, timeout time.Duration) (*Store, error) {
+	be, err := NewS3(ctx, S3Config{
+		Bucket:       t.Bucket,
+		Region:       t.Region,
+		Endpoint:     t.Endpoint,
+		PathStyle:    t.PathStyle,
+		AccessKey:    t.AccessKey,
+		SecretKey:    t.SecretKey,
+		SessionToken: t.SessionToken,
+		Timeout:      timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Backend: be, Prefix: t.Prefix, Env: t.Env}, nil
 }

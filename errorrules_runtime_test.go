@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"vsync/internal/bundlecache"
+	"vsync/internal/childenv"
+	"vsync/internal/runtimevault"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -41,5 +44,32 @@ func TestCacheErrorRules(t *testing.T) {
 	}
 	if errors.Is(&bundlecache.OfflineError{Cause: cause, Err: bundlecache.ErrNoCache}, s3bundle.ErrUnreachable) != true {
 		t.Error("an *OfflineError does not match its cause")
+	}
+}
+
+// The errors of finding and loading the vault (runtimevault) get the exit
+// codes and hints withCode/withHint gave them in package main.
+func TestRuntimeErrorRules(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		code int
+		hint string
+	}{
+		{"local without env", runtimevault.ErrLocalNeedsEnv, exitUsage, `see "vsync --help"`},
+		{"env mismatch", &runtimevault.EnvMismatchError{Env: "a", TokenEnv: "b"}, exitUsage, `see "vsync --help"`},
+		{"no passphrase", runtimevault.ErrNoPassphrase, exitConfig, "set VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE to the env's passphrase"},
+		{"token file", &runtimevault.TokenFileError{Err: fs.ErrNotExist}, exitNotFound, ""},
+		{"bad token", &runtimevault.TokenError{Var: "VSYNC_CONFIG", Err: s3bundle.ErrToken}, exitDataErr, `mint a token with "vsync runtime-token --env ENV"`},
+		{"token without keys", &runtimevault.TokenCredentialsError{Env: "prod", Err: s3bundle.ErrNoCredentials}, exitConfig, "vsync runtime-token --env prod --access-key K"},
+		{"fetch timeout", fmt.Errorf("x: %w %w", context.DeadlineExceeded, runtimevault.ErrFetchTimeout), exitUnreachable, "the vault did not answer within --fetch-timeout"},
+		{"not startable", &runtimevault.NotStartedError{Err: childenv.ErrNotStartable}, exitDataErr, "nothing was started; rename or move the files named"},
+	} {
+		if got := exitCode(tc.err); got != tc.code {
+			t.Errorf("%s: exit %d, want %d", tc.name, got, tc.code)
+		}
+		if got := hintFor(tc.err); !strings.Contains(got, tc.hint) || tc.hint == "" && got != "" {
+			t.Errorf("%s: hint %q, want %q", tc.name, got, tc.hint)
+		}
 	}
 }

@@ -104,7 +104,7 @@ func text(hint string) func(error) string {
 func errorRules() []errorRule {
 	return []errorRule{
 		{as[usageError](), exitUsage, usageHint},
-		{anyOf(runtimevault.ErrLocalNeedsEnv), exitUsage, usageHint},
+		{is(runtimevault.ErrLocalNeedsEnv), exitUsage, usageHint},
 		{as[*runtimevault.EnvMismatchError](), exitUsage, usageHint},
 		{as[*runtimevault.TokenCredentialsError](), 0, hintFrom(func(e *runtimevault.TokenCredentialsError) string {
 			return fmt.Sprintf("the runtime token holds no keys: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY where it runs, or mint one with a read-only key in it (vsync runtime-token --env %s --access-key K --secret-key-file FILE)", e.Env)

@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -81,36 +77,12 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 		return err
 	}
 	if err := childenv.CheckStartable(env, b.Files); err != nil {
-		return withHint(fmt.Errorf("generation %d: %w", b.Manifest.Generation, err),
-			"nothing was written; pull an earlier generation with --generation N, fix the files, and push")
+		return fmt.Errorf("generation %d: %w", b.Manifest.Generation, err)
 	}
 
-	dir := v.Project.EnvDir(env)
-	local, err := vault.HashDir(dir) // hashed as read: never held beside the payload
-	exists := true
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		exists = false
-	case err != nil && !opts.Force:
-		return withHint(fmt.Errorf("reading %q: %w", dir, err), "fix it, or overwrite it with --force")
-	case err == nil && !opts.Force && !sameLocal(st.Files, workspace.ManifestFiles(&b.Manifest), local):
-		return errorf(exitLocalEdits,
-			fmt.Sprintf("see them with \"vsync diff %s\"; push them, or drop them with \"vsync pull %s --force\"", env, env),
-			"%q has local edits that were never pushed (not pulled over)", dir)
-	}
-	if err := replaceDir(v.Project.VaultDir(), dir, env, b.Files, exists); err != nil {
+	written, err := v.Project.ReplaceEnvFolder(env, b, st.Files, opts.Force)
+	if err != nil {
 		return err
-	}
-	// Record what is on disk now: the bundle's content (the manifest's
-	// digests, checked when it was opened) with the modes the files got (a
-	// stat each, rather than reading them all back).
-	written := workspace.ManifestFiles(&b.Manifest)
-	for i, f := range written {
-		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			return err
-		}
-		written[i].Mode = fi.Mode().Perm()
 	}
 	if err := v.Project.SaveState(&workspace.LocalState{
 		Env: env, Vault: v.Location, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: written,
@@ -120,54 +92,4 @@ func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%s)\n", env, b.Manifest.Generation, plural(len(b.Files), "file"))
 	return nil
-}
-
-// replaceDir puts files at dir atomically: it writes them into a staging
-// directory in parent, renames the old dir aside, renames the staged one
-// into place and removes the old one. On failure dir is as it was. The
-// staging directory is locked while it exists (pullstage.go), so that the
-// next vault command can tell one left by a killed pull.
-func replaceDir(parent, dir, env string, files []vault.File, exists bool) error {
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return err
-	}
-	stage, unlock, err := workspace.MakeStage(parent, env)
-	if err != nil {
-		return err
-	}
-	keep := false // true when the old folder could not be put back
-	defer func() {
-		if !keep {
-			os.RemoveAll(stage)
-		}
-		unlock()
-	}()
-	staged := filepath.Join(stage, "new")
-	if err := vault.WriteDir(staged, files); err != nil {
-		return fmt.Errorf("writing %q: %w", staged, err)
-	}
-	old := filepath.Join(stage, "old")
-	if exists {
-		if err := os.Rename(dir, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(staged, dir); err != nil {
-		if exists {
-			if rerr := os.Rename(old, dir); rerr != nil {
-				keep = true
-				return fmt.Errorf("%v; and putting %q back failed: %v (it is in %q)", err, dir, rerr, old)
-			}
-		}
-		return err
-	}
-	return nil
-}
-
-// sameLocal reports whether the local files (their entries, as HashDir
-// gives them) are the recorded ones or the pulled ones (pulled, the
-// manifest's records).
-func sameLocal(recorded, pulled []workspace.StateFile, local []vault.FileEntry) bool {
-	now := workspace.ManifestFiles(&vault.Manifest{Files: local})
-	return workspace.SameRecords(recorded, now) || workspace.SameRecords(pulled, now)
 }

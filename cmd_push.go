@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -82,7 +79,8 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	// the unchanged check come from it, and Seal does not hash them again.
 	b := history.NewGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
 	hashes, nfiles := workspace.ManifestFiles(&b.Manifest), len(files)
-	if err := checkPushBase(v, st, tip, hashes); err != nil {
+	base := history.Base{Gen: st.Generation, Unchanged: workspace.SameRecords(st.Files, hashes), Record: v.Project.StatePath(env)}
+	if err := history.CheckBase(env, base, tip); err != nil {
 		return err
 	}
 	sopts := history.SealOptions(v.Passphrase, sys.Hooks.S2KCount, v.Store.MaxSize)
@@ -123,7 +121,7 @@ func readPushable(v *envVault, env string) (files []vault.File, size int64, err 
 		return nil, 0, err
 	}
 	if err := childenv.CheckStartable(env, files); err != nil {
-		return nil, 0, withHint(err, "rename or move the files named, then push again; nothing was pushed")
+		return nil, 0, err
 	}
 	for _, f := range files {
 		size += int64(len(f.Data))
@@ -133,52 +131,4 @@ func readPushable(v *envVault, env string) (files []vault.File, size int64, err 
 	// garbage in check.
 	memlimit.Bound(min(size, 32<<20))
 	return files, size, nil
-}
-
-// checkPushBase refuses a push from a folder whose local state is not
-// the vault's newest generation tip, or whose files (hashes) are those of
-// that generation.
-func checkPushBase(v *envVault, st *workspace.LocalState, tip uint64, hashes []workspace.StateFile) error {
-	env := v.Store.Env
-	switch {
-	case st.Generation < tip:
-		return errorf(exitConflict,
-			fmt.Sprintf("see what changed with \"vsync diff %s\", then \"vsync pull %s\" (add --force to drop local edits; save them first) and push again", env, env),
-			"env %q is based on generation %d but the vault is at generation %d", env, st.Generation, tip)
-	case st.Generation > tip:
-		return errorf(exitConflict,
-			fmt.Sprintf("the local state %q is not from this vault: remove it and \"vsync pull %s\"", v.Project.StatePath(env), env),
-			"env %q is based on generation %d but the vault has only %d", env, st.Generation, tip)
-	case tip > 0 && workspace.SameRecords(st.Files, hashes):
-		return errorf(exitUnchanged, "edit the files in \""+workspace.VaultDirRel+"/"+env+"/\" first",
-			"nothing changed in env %q since generation %d; nothing pushed", env, tip)
-	}
-	return nil
-}
-
-// author names who pushes: $VSYNC_AUTHOR, else git's user.email when git
-// answers quickly, else $USER@hostname.
-func author(ctx context.Context, sys *sysEnv, dir string) string {
-	if a := strings.TrimSpace(sys.Getenv("VSYNC_AUTHOR")); a != "" {
-		return a
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", "config", "user.email")
-	cmd.Dir = dir
-	cmd.Env = withoutKeys(os.Environ(), childenv.ScrubbedVars()...) // git needs no secret
-	if out, err := cmd.Output(); err == nil {
-		if e := strings.TrimSpace(string(out)); e != "" {
-			return e
-		}
-	}
-	user := sys.Getenv("USER")
-	if user == "" {
-		user = "unknown"
-	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	return user + "@" + host
 }

@@ -148,6 +148,15 @@ func errorRules() []errorRule {
 		{is(history.ErrNothingPushed), exitNotFound, nothingPushedHint},
 		{is(history.ErrPushTooLarge), exitDataErr, tooLargeHint},
 		{is(history.ErrBadDotenv), exitDataErr, text("fix the line, then push again; nothing was pushed")},
+		{as[*history.StaleBaseError](), exitConflict, hintFrom(staleBaseHint)},
+		{as[*history.UnchangedError](), exitUnchanged, hintFrom(func(e *history.UnchangedError) string {
+			return "edit the files in \"" + workspace.VaultDirRel + "/" + e.Env + "/\" first"
+		})},
+		{as[*workspace.LocalEditsError](), exitLocalEdits, hintFrom(func(e *workspace.LocalEditsError) string {
+			return fmt.Sprintf("see them with \"vsync diff %s\"; push them, or drop them with \"vsync pull %s --force\"", e.Env, e.Env)
+		})},
+		{as[*workspace.FolderReadError](), 0, text("fix it, or overwrite it with --force")},
+		{is(childenv.ErrNotStartable), 0, notStartableHint},
 		{as[*history.PushConflictError](), exitConflict, hintFrom(func(pc *history.PushConflictError) string {
 			return fmt.Sprintf("nothing of yours was lost: \"vsync diff %s\", then \"vsync pull %s --force\" after saving your edits, and push again", pc.Env, pc.Env)
 		})},
@@ -233,6 +242,27 @@ func nothingPushedHint(err error) string {
 		return fmt.Sprintf("with nothing pushed there is nothing to re-key: store a new passphrase with \"vsync passphrase set %s --no-check\"", env)
 	}
 	return fmt.Sprintf("push a first generation with \"vsync push %s --note ...\"", env)
+}
+
+// staleBaseHint is the hint under a push from a folder based on another
+// generation than the newest.
+func staleBaseHint(e *history.StaleBaseError) string {
+	if e.Base < e.Tip {
+		return fmt.Sprintf("see what changed with \"vsync diff %s\", then \"vsync pull %s\" (add --force to drop local edits; save them first) and push again", e.Env, e.Env)
+	}
+	return fmt.Sprintf("the local state %q is not from this vault: remove it and \"vsync pull %s\"", e.Record, e.Env)
+}
+
+// notStartableHint is the hint under a bundle vsync run could not start
+// from, by the command that refused it (verify and run say nothing more).
+func notStartableHint(err error) string {
+	switch commandOf(err) {
+	case "push":
+		return "rename or move the files named, then push again; nothing was pushed"
+	case "pull":
+		return "nothing was written; pull an earlier generation with --generation N, fix the files, and push"
+	}
+	return ""
 }
 
 // currentHint is the hint under a current.pgp that verify found missing

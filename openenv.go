@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
+	"vsync/internal/childenv"
 	"vsync/internal/history"
 	"vsync/internal/workspace"
 )
@@ -82,4 +84,10 @@ func reportStaleStages(w io.Writer, p *workspace.Project) {
 	if err != nil {
 		fmt.Fprintf(w, "vsync: warning: cleaning up after an interrupted pull: %v\n", err)
 	}
+}
+
+// author names who pushes (workspace.Home.Author); git gets vsync's
+// environment without the variables a child never sees.
+func author(ctx context.Context, sys *sysEnv, dir string) string {
+	return home(sys).Author(ctx, dir, withoutKeys(os.Environ(), childenv.ScrubbedVars()...))
 }

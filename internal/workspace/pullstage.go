@@ -22,9 +22,9 @@ import (
 // stageRE matches the name of a staging directory; its group is the env.
 var stageRE = regexp.MustCompile(`^\.([a-z0-9][a-z0-9_-]*)\.pull-[0-9]+$`)
 
-// MakeStage creates a staging directory for env in parent and returns it
+// makeStage creates a staging directory for env in parent and returns it
 // with the function that releases its lock (after it is removed).
-func MakeStage(parent, env string) (string, func(), error) {
+func makeStage(parent, env string) (string, func(), error) {
 	for {
 		stage, err := os.MkdirTemp(parent, "."+env+".pull-")
 		if err != nil {

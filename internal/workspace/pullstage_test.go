@@ -7,11 +7,11 @@ import (
 )
 
 // TestStageLockedWhileAPullRuns: RemoveStaleStages leaves the staging
-// directory of a pull that holds it (MakeStage's lock) and removes it once
+// directory of a pull that holds it (makeStage's lock) and removes it once
 // released, as after a SIGKILL, which releases the flock.
 func TestStageLockedWhileAPullRuns(t *testing.T) {
 	parent := t.TempDir()
-	stage, unlock, err := MakeStage(parent, "prod")
+	stage, unlock, err := makeStage(parent, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,25 +60,6 @@ Exit codes: 64 bad flags, unknown format or process; 65 malformed Procfile
 (every bad line); 66 Procfile missing; 78 malformed vsync.toml; 1 DIR cannot
 be written.`
 
-// exportOptions are the flags of `vsync export`.
-type exportOptions struct {
-	Format      string
-	Dir         string
-	Procfile    string
-	Root        string // WorkingDirectory; empty: the Procfile's absolute directory
-	App         string // empty: the root's base name
-	Port        string
-	Concurrency string
-	User        string
-	Vsync       string // the vsync binary in the units
-	CredDir     string // systemd/supervisord: where the token and passphrase files are
-	Image       string // kubernetes
-	Secret      string // kubernetes
-	PassToken   *bool  // --token; nil: decide (exportToken)
-	OneOff      []string
-	CheckOneOff bool // --one-off given: each of OneOff must be a type
-}
-
 func exportCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:        "export",
@@ -105,37 +85,26 @@ func exportCommand(sys *sysEnv) *cli.Command {
 			if err != nil {
 				return err
 			}
-			var token *bool
-			switch {
-			case c.IsSet("token"):
-				t := c.Bool("token")
-				token = &t
-			case c.IsSet("credentials") || c.IsSet("secret"):
-				t := true
-				token = &t
+			ch := export.Choices{Procfile: procfilePath(c), Root: c.String("root"), App: c.String("app"),
+				User: c.String("user"), Vsync: c.String("vsync"), CredDir: c.String("credentials"),
+				Image: c.String("image"), Secret: c.String("secret"), CheckOneOff: c.IsSet("one-off")}
+			if c.IsSet("token") || c.IsSet("credentials") || c.IsSet("secret") {
+				t := !c.IsSet("token") || c.Bool("token")
+				ch.Token = &t
 			}
-			var oneOff []string
 			if s := c.String("one-off"); s != "" {
-				oneOff = strings.Split(s, ",")
+				ch.OneOff = strings.Split(s, ",")
 			}
-			return runExport(sys, exportOptions{
-				Format: a[0], Dir: a[1],
-				Procfile:    procfilePath(c),
-				Root:        c.String("root"),
-				App:         c.String("app"),
-				Port:        c.String("port"),
-				Concurrency: c.String("concurrency"),
-				User:        c.String("user"),
-				Vsync:       c.String("vsync"),
-				CredDir:     c.String("credentials"),
-				Image:       c.String("image"),
-				Secret:      c.String("secret"),
-				PassToken:   token,
-				OneOff:      oneOff,
-				CheckOneOff: c.IsSet("one-off"),
-			})
+			return runExport(sys, exportOptions{Format: a[0], Dir: a[1], Port: c.String("port"), Concurrency: c.String("concurrency"), Choices: ch})
 		},
 	}
+}
+
+// exportOptions are the flags of `vsync export`.
+type exportOptions struct {
+	Format, Dir       string
+	Port, Concurrency string
+	export.Choices
 }
 
 // runExport is `vsync export`.
@@ -156,7 +125,7 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	eo, err := exportSettings(o, plan.Procfile)
+	eo, err := export.NewOptions(o.Choices, plan.Procfile, workspace.HasVault)
 	if err != nil {
 		return err
 	}
@@ -165,40 +134,6 @@ func runExport(sys *sysEnv, o exportOptions) error {
 		return err
 	}
 	return writeExport(sys, o.Dir, files)
-}
-
-// exportSettings are the export's options from the flags: the root made
-// absolute, the app named after it unless -a, each --one-off type checked
-// against the Procfile, and whether the token is passed (exportToken).
-func exportSettings(o exportOptions, pf *procfile.Procfile) (export.Options, error) {
-	root := o.Root
-	if root == "" {
-		root = filepath.Dir(o.Procfile)
-	}
-	root, err := filepath.Abs(root)
-	if err != nil {
-		return export.Options{}, err
-	}
-	app := o.App
-	if app == "" {
-		app = filepath.Base(root)
-	}
-	if !procfile.ValidName(app) {
-		return export.Options{}, usageErrorf("app name %q: use letters, digits, '_' and '-' (-a NAME)", app)
-	}
-	for _, t := range o.OneOff {
-		if _, i := pf.Lookup(t); o.CheckOneOff && i < 0 {
-			// Named on purpose: a typo must not leave a migration
-			// restarting forever.
-			return export.Options{}, usageErrorf("--one-off: no type %q in the Procfile %q", t, o.Procfile)
-		}
-	}
-	token, err := exportToken(o.PassToken, root)
-	if err != nil {
-		return export.Options{}, err
-	}
-	return export.Options{App: app, Root: root, User: o.User, Vsync: o.Vsync, CredDir: o.CredDir,
-		Image: o.Image, Secret: o.Secret, Token: token, OneOff: o.OneOff}, nil
 }
 
 // writeExport writes files into dir and names each on stdout. Each is a
@@ -216,23 +151,4 @@ func writeExport(sys *sysEnv, dir string, files []export.File) error {
 		fmt.Fprintf(sys.Stdout, "wrote %s\n", p)
 	}
 	return nil
-}
-
-// exportToken reports whether the units pass a runtime token and a
-// passphrase: as told, else when a vsync.toml recording an env is found
-// from root up (the project has a vault). Without one, vsync run reads the
-// root's .env, and a credential naming a file that never exists would
-// keep a systemd unit from starting at all.
-func exportToken(told *bool, root string) (bool, error) {
-	if told != nil {
-		return *told, nil
-	}
-	p, err := workspace.FindProject(root)
-	if errors.Is(err, workspace.ErrNoProject) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return len(p.Config.Envs) > 0, nil
 }

@@ -169,3 +169,16 @@ func (p *Project) VaultDir() string { return filepath.Join(p.Dir, filepath.FromS
 
 // EnvDir is infra/vault/ENV.
 func (p *Project) EnvDir(env string) string { return filepath.Join(p.VaultDir(), env) }
+
+// HasVault reports whether the project at or above dir records an env:
+// false, not an error, when there is no project.
+func HasVault(dir string) (bool, error) {
+	p, err := FindProject(dir)
+	if errors.Is(err, ErrNoProject) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return len(p.Config.Envs) > 0, nil
+}

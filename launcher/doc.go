@@ -8,4 +8,7 @@
 //
 // The package knows nothing of S3 or OpenPGP and holds no package-level
 // mutable state: a Run call owns its child, a PrivateDir owns its files.
+// It knows no exit code of vsync's (ErrNotFound, ErrNotExecutable and
+// ErrArgsTooLarge are for the CLI to map) and imports golang.org/x/sys and
+// golang.org/x/term, nothing of vsync.
 package launcher

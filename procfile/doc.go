@@ -57,4 +57,9 @@
 // documentation for the exact rule. Parse asks the same function about
 // every line, so that a Procfile it accepts is one whose every command
 // Command can run.
+//
+// It prints nothing and knows no exit code: errors are sentinel
+// (ErrNoProcesses, ErrUnknownProcess, ErrBadFormation, ErrBadPort) or typed
+// (*FileError, SyntaxErrors). It imports github.com/mattn/go-shellwords and
+// the standard library, nothing of vsync.
 package procfile

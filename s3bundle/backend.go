@@ -10,6 +10,12 @@
 //
 // Every object carries the generation it holds as user metadata
 // "vsync-generation".
+//
+// It prints nothing and knows no exit code: errors are sentinel
+// (ErrNotExist, ErrConflict, ErrAccessDenied, ErrNoBucket, ErrUnreachable,
+// ErrNoCredentials, ...) or typed (*NoDirError, *SizeError). It imports the
+// AWS SDK for Go v2 and the standard library, nothing of vsync (no crypto,
+// no operator's file), and holds no package-level mutable state.
 package s3bundle
 
 import (

@@ -8,6 +8,12 @@
 // ".vsync/manifest.json"; the remaining entries are the env's files, sorted,
 // with uid/gid 0 and a fixed mtime, so the same files and manifest always give
 // the same bytes.
+//
+// It prints nothing and knows no exit code: errors are sentinel
+// (ErrWrongPassphrase, ErrIntegrity, ErrManifest, ErrUnsafePath) or typed
+// (*SyntaxError, *SizeError). It imports the standard library and
+// github.com/ProtonMail/go-crypto only, nothing of vsync, and holds no
+// package-level mutable state.
 package vault
 
 import (

@@ -5,6 +5,9 @@
 // The binary is "minio" on PATH or in $(go env GOPATH)/bin (CI builds it with
 // `go install github.com/minio/minio@...`). Without it Start skips the test,
 // or fails it when VSYNC_TEST_REQUIRE_S3=1.
+//
+// Test code only: imported by tests, never by vsync's packages. It imports
+// the AWS SDK and the standard library, nothing of vsync.
 package miniotest
 
 import (

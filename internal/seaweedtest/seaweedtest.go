@@ -7,6 +7,9 @@
 // The binary is "weed" on PATH, else ~/.cache/vsync-weed/weed (where
 // .ci/run builds it from the Go module proxy). Without it Start skips the
 // test, or fails it when VSYNC_TEST_REQUIRE_S3=1.
+//
+// Test code only: imported by tests, never by vsync's packages. Of vsync it
+// imports internal/miniotest only (its Server and root keys).
 package seaweedtest
 
 import (

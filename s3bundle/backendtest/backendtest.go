@@ -8,6 +8,9 @@
 // Decisions the contract leaves open are pinned here: Put with IfMatch on a
 // missing key is ErrConflict (not ErrNotExist), and List with a prefix that
 // ends mid-name matches by string prefix as S3 does.
+//
+// Test code only: imported by the backends' tests. Of vsync it imports
+// s3bundle only.
 package backendtest
 
 import (

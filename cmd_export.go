@@ -119,7 +119,7 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	}
 	base, err := procfile.ParsePort(o.Port)
 	if err != nil {
-		return usageErrorf("-p: %w", err)
+		return fmt.Errorf("-p: %w", err) // procfile.ErrBadPort: a usage error
 	}
 	ep, err := export.NewPlan(plan, base)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"vsync/internal/childenv"
 	"vsync/internal/history"
-	"vsync/internal/memlimit"
 	"vsync/internal/workspace"
 	"vsync/vault"
 )
@@ -76,7 +75,7 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		return fmt.Errorf("reading the history of %s: %w", v.Location, err)
 	}
 	// The files are hashed once, for the manifest; the state records and
-	// the unchanged check come from it, and Seal does not hash them again.
+	// the unchanged check come from it, and Push does not hash them again.
 	b := history.NewGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
 	hashes, nfiles := workspace.ManifestFiles(&b.Manifest), len(files)
 	base := history.Base{Gen: st.Generation, Unchanged: workspace.SameRecords(st.Files, hashes), Record: v.Project.StatePath(env)}
@@ -84,8 +83,6 @@ func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 		return err
 	}
 	sopts := history.SealOptions(v.Passphrase, sys.Hooks.S2KCount, v.Store.MaxSize)
-	sopts.ReleaseFiles = true // see history.SealSpooled
-	sopts.ManifestFresh = true
 	if !sopts.HighEntropy {
 		// A chosen passphrase: this clone's one salt (workspace.LocalState.salt).
 		if sopts.Salt, err = st.Salt(); err != nil {
@@ -126,9 +123,5 @@ func readPushable(v *envVault, env string) (files []vault.File, size int64, err 
 	for _, f := range files {
 		size += int64(len(f.Data))
 	}
-	// The files are held already, and the bundle replaces them
-	// (history.SealSpooled): the collector need only keep the encryption's
-	// garbage in check.
-	memlimit.Bound(min(size, 32<<20))
 	return files, size, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 
+	"vsync/internal/memlimit"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -34,12 +35,20 @@ type Pushed struct {
 }
 
 // Push encrypts b, the next generation (NewGeneration on the tip cur
-// describes), in about one bundle of memory (SealSpooled, in spoolDir;
-// filesSize is the size of b's files) and commits it. A bundle over
+// describes, its files unchanged since), in about one bundle of memory
+// (SealSpooled, in spoolDir; filesSize is the size of b's files) and
+// commits it. The files' content is let go of as it is encrypted (the
+// Data of b.Files is nil after Push), and not hashed again (opts'
+// ReleaseFiles and ManifestFresh are set). A bundle over
 // opts.MaxSize is ErrPushTooLarge; a generation number taken meanwhile is
 // *PushConflictError. Nothing is stored in either case.
 func (e *Env) Push(ctx context.Context, b *vault.Bundle, cur s3bundle.ObjectInfo, opts vault.SealOptions, spoolDir string, filesSize int64) (Pushed, error) {
 	env, gen := e.Store.Env, b.Manifest.Generation
+	// The files are held already, and the bundle replaces them
+	// (SealSpooled): the collector need only keep the encryption's garbage
+	// in check.
+	memlimit.Bound(min(filesSize, 32<<20))
+	opts.ReleaseFiles, opts.ManifestFresh = true, true
 	ct, sum, err := SealSpooled(spoolDir, b, e.Passphrase, opts, filesSize)
 	if isTooLarge(err) {
 		return Pushed{}, quietWrap(fmt.Sprintf("env %q: %s; nothing pushed", env, err), ErrPushTooLarge, err)

@@ -3,14 +3,23 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"vsync/internal/workspace"
 
 	"github.com/urfave/cli/v2"
+
+	"vsync/internal/workspace"
 )
+
+const profileAddHelp = `Without --access-key, S3 credentials come from the standard AWS chain
+(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, shared config and --aws-profile,
+instance roles, web identity); with --endpoint the EC2 instance metadata
+service is not asked unless --instance-metadata is given. With no
+credentials anywhere, commands exit 78 saying so. Keys are stored only when given explicitly;
+give the secret key with --secret-key-file FILE (its first line) or
+--secret-key-file - (standard input) rather than --secret-key, which ps and
+the shell history show. An endpoint with credentials in it
+(http://key:secret@host) is refused.
+A --dir profile keeps vaults in a local directory with the bucket layout;
+profile add creates the directory (0700) when it does not exist yet.`
 
 func profileCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
@@ -40,7 +49,7 @@ vsync.toml names, per env, the profile its vault lives in.`,
 					if err != nil {
 						return err
 					}
-					return runProfileRemove(sys, a[0])
+					return home(sys).RemoveProfile(a[0])
 				},
 			},
 		},
@@ -53,17 +62,7 @@ func profileAddCommand(sys *sysEnv) *cli.Command {
 		Usage: "add a profile for an S3 bucket or a local directory",
 		UsageText: `vsync profile add NAME --bucket B [--region R] [--endpoint URL] [--path-style] [--aws-profile P] [--access-key K --secret-key-file FILE|-]
 vsync profile add NAME --dir PATH`,
-		Description: `Without --access-key, S3 credentials come from the standard AWS chain
-(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, shared config and --aws-profile,
-instance roles, web identity); with --endpoint the EC2 instance metadata
-service is not asked unless --instance-metadata is given. With no
-credentials anywhere, commands exit 78 saying so. Keys are stored only when given explicitly;
-give the secret key with --secret-key-file FILE (its first line) or
---secret-key-file - (standard input) rather than --secret-key, which ps and
-the shell history show. An endpoint with credentials in it
-(http://key:secret@host) is refused.
-A --dir profile keeps vaults in a local directory with the bucket layout;
-profile add creates the directory (0700) when it does not exist yet.`,
+		Description: profileAddHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "bucket", Usage: "S3 bucket name"},
 			&cli.StringFlag{Name: "region", Usage: "S3 region (default us-east-1)"},
@@ -113,40 +112,9 @@ type profileAddOptions struct {
 }
 
 func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
-	if !workspace.ValidName(opts.Name) {
-		return usageErrorf("invalid profile name %q: use lower-case letters, digits, '-' and '_'", opts.Name)
-	}
-	p := opts.Profile
-	if p.Dir != "" {
-		if rest, ok := strings.CutPrefix(p.Dir, "~/"); ok && sys.Getenv("HOME") != "" {
-			p.Dir = filepath.Join(sys.Getenv("HOME"), rest) // --dir=~/vaults, which no shell expands
-		}
-		abs, err := filepath.Abs(p.Dir)
-		if err != nil {
-			return err
-		}
-		p.Dir = abs
-	}
-	if err := p.Check(); err != nil {
-		return usageErrorf("profile %q: %v", opts.Name, flagWords(err))
-	}
-	cfg, err := home(sys).LoadProfiles()
+	p, created, err := home(sys).AddProfile(opts.Name, opts.Profile, opts.Force)
 	if err != nil {
-		return err
-	}
-	if _, ok := cfg.Profiles[opts.Name]; ok && !opts.Force {
-		return withCode(fmt.Errorf("profile %q exists", opts.Name), exitUsage,
-			"replace it with --force, or remove it with \"vsync profile remove "+opts.Name+"\"")
-	}
-	created := false
-	if p.Dir != "" {
-		if created, err = ensureVaultDir(p.Dir); err != nil {
-			return err
-		}
-	}
-	cfg.Profiles[opts.Name] = p
-	if err := home(sys).SaveProfiles(cfg); err != nil {
-		return err
+		return inFlagWords(err)
 	}
 	fmt.Fprintf(sys.Stdout, "profile %q: %s\n", opts.Name, p.Describe())
 	if created {
@@ -155,40 +123,32 @@ func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
 	return nil
 }
 
-// ensureVaultDir creates a --dir profile's directory, and any missing
-// parent, 0700 when it does not exist yet, and reports whether it did. An
-// existing directory is left as it is; anything else there is an error.
-func ensureVaultDir(dir string) (bool, error) {
-	fi, err := os.Stat(dir)
+// inFlagWords is a profile that does not check out, or a --dir that is
+// not a directory, as a usage error of profile add: in the words of its
+// flags, not of profiles.toml's fields.
+func inFlagWords(err error) error {
+	var bp *workspace.BadProfileError
+	var nd *workspace.NotDirError
 	switch {
-	case err == nil && fi.IsDir():
-		return false, nil
-	case err == nil:
-		return false, usageErrorf("--dir %q is not a directory", dir)
-	case !errors.Is(err, fs.ErrNotExist):
-		return false, err
+	case errors.As(err, &nd):
+		return usageErrorf("--dir %v", nd)
+	case !errors.As(err, &bp):
+		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return false, fmt.Errorf("create the directory of the profile: %w", err)
+	words := bp.Err.Error()
+	switch bp.Err {
+	case workspace.ErrNoLocation:
+		words = "give --bucket or --dir"
+	case workspace.ErrTwoLocations:
+		words = "give --bucket or --dir, not both"
+	case workspace.ErrKeyPair:
+		words = "--access-key and --secret-key go together"
+	case workspace.ErrDirWithS3:
+		words = "--dir takes no S3 flags"
+	case workspace.ErrEndpointCredentials:
+		words = "--endpoint embeds credentials (user:secret@host): give them with --access-key and --secret-key-file"
 	}
-	return true, nil
-}
-
-// flagWords rewords profile.check's field names as flags.
-func flagWords(err error) string {
-	switch err.Error() {
-	case "needs a bucket or a dir":
-		return "give --bucket or --dir"
-	case "has both a bucket and a dir":
-		return "give --bucket or --dir, not both"
-	case "access_key and secret_key go together":
-		return "--access-key and --secret-key go together"
-	case "a dir profile takes no S3 settings":
-		return "--dir takes no S3 flags"
-	case "endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key":
-		return "--endpoint embeds credentials (user:secret@host): give them with --access-key and --secret-key-file"
-	}
-	return err.Error()
+	return usageErrorf("profile %q: %s", bp.Name, words)
 }
 
 func runProfileList(sys *sysEnv) error {
@@ -200,16 +160,4 @@ func runProfileList(sys *sysEnv) error {
 		fmt.Fprintf(sys.Stdout, "%s\t%s\n", n, cfg.Profiles[n].Describe())
 	}
 	return nil
-}
-
-func runProfileRemove(sys *sysEnv, name string) error {
-	cfg, err := home(sys).LoadProfiles()
-	if err != nil {
-		return err
-	}
-	if _, err := cfg.Get(name); err != nil {
-		return withCode(err, exitNotFound, "see \"vsync profile list\"")
-	}
-	delete(cfg.Profiles, name)
-	return home(sys).SaveProfiles(cfg)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -12,15 +11,9 @@ import (
 
 	"vsync/internal/history"
 	"vsync/internal/workspace"
-	"vsync/vault"
 )
 
-func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
-	return &cli.Command{
-		Name:      "rotate-passphrase",
-		Usage:     "make every object of an env readable with a new passphrase only",
-		UsageText: "vsync rotate-passphrase --env ENV [--new-passphrase X | --new-passphrase-file F] [--allow-weak-passphrase]",
-		Description: `Re-wraps every object of the env, each generation oldest first and then
+const rotateHelp = `Re-wraps every object of the env, each generation oldest first and then
 current.pgp, under the new passphrase: the session key of each OpenPGP message
 is wrapped again and the encrypted data is kept byte for byte, so the payloads
 and the hash chain do not change. Afterwards the old passphrase opens nothing,
@@ -45,7 +38,14 @@ one only when the rotation is complete.
 
 A current passphrase that opens nothing changes nothing (exit 67); a new
 passphrase equal to the current one, a short chosen one, or one with a line
-break, is refused (exit 64).`,
+break, is refused (exit 64).`
+
+func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
+	return &cli.Command{
+		Name:        "rotate-passphrase",
+		Usage:       "make every object of an env readable with a new passphrase only",
+		UsageText:   "vsync rotate-passphrase --env ENV [--new-passphrase X | --new-passphrase-file F] [--allow-weak-passphrase]",
+		Description: rotateHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "env", Usage: "the env to rotate (required)"},
 			&cli.StringFlag{Name: "new-passphrase", Usage: "the new passphrase (else the pending one, else generated)"},
@@ -79,53 +79,75 @@ break, is refused (exit 64).`,
 
 type rotateOptions struct {
 	Env       string
-	NewPass   []byte // nil: the pending one, else generated
+	NewPass   []byte // nil: the pending one, else typed at a terminal, else generated
 	AllowWeak bool
 }
 
+// runRotate is `vsync rotate-passphrase`: history.Rotation does the work,
+// the local store keeps the new passphrase (pending, then stored).
 func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}
-	env := opts.Env
-	pending, err := home(sys).LoadPendingRotation(v.Location, env)
+	env, h := opts.Env, home(sys)
+	pending, err := h.LoadPendingRotation(v.Location, env)
 	if err != nil {
 		return err
 	}
-	newPass, generated, err := chooseNewPassphrase(sys, opts, pending)
+	newPass, generated, err := newPassphrase(sys, opts, pending)
 	if err != nil {
 		return err
-	}
-	if bytes.Equal(newPass, v.Passphrase) {
-		if opts.NewPass == nil && pending != nil {
-			return finishCompleteRotation(sys, v, newPass)
-		}
-		return usageErrorf("the new passphrase of env %q is the current one", env)
 	}
 	var resume *history.Resume
-	if pending != nil && bytes.Equal(pending.Pass, newPass) {
+	switch {
+	case opts.NewPass == nil && pending != nil && bytes.Equal(newPass, v.Passphrase):
+		if err := h.FinishRotation(v.Location, env, newPass); err != nil {
+			return err
+		}
+		fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
+		return nil
+	case pending != nil && bytes.Equal(pending.Pass, newPass):
 		resume = &history.Resume{Base: pending.Base}
 	}
-	gens, err := v.Generations(ctx)
+	r, err := v.NewRotation(ctx, newPass, sys.Hooks.S2KCount, resume)
 	if err != nil {
 		return err
 	}
-	r, err := newRotation(sys, v, newPass, generated, gens[len(gens)-1], resume)
-	if err != nil {
-		return err
+	r.KeptIn, _ = h.PendingPath(v.Location, env)
+	r.Rewrote = func(what string) { fmt.Fprintf(sys.Stdout, "rewrapped %s\n", what) }
+	r.BeforeFirstWrite = func() error {
+		if err := h.StorePendingRotation(v.Location, env, workspace.PendingRotation{Pass: newPass, Base: r.Base}); err != nil {
+			return fmt.Errorf("saving the new passphrase before rotating: %w", err)
+		}
+		if generated {
+			printGenerated(sys.Stdout, env, newPass)
+		}
+		return nil
+	}
+	if n := sys.Hooks.RotateStopAfter; n > 0 {
+		r.AfterWrite = func(writes int) {
+			if writes == n {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+		}
 	}
 	rec, err := r.Run(ctx, author(ctx, sys, v.Project.Dir), resume)
 	if err != nil {
-		return rotateError(err, r, sys, v, env)
-	}
-	if err := completeRotation(sys, v, newPass, rec); err != nil {
 		return err
+	}
+	if err := h.CompleteRotation(v.Location, env, newPass); err != nil {
+		return err
+	}
+	if rec.Sum != "" {
+		if err := v.Project.AdvanceState(env, rec.Parent, rec.Gen, rec.Sum); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %s rewrapped (%d already %s); generation %d records the rotation\n",
 		env, plural(r.Rewrapped, "object"), r.Already, wasWere(r.Already), rec.Gen)
-	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", mustConfigDir(sys))
-	if p, _ := home(sys).PassphraseFromEnv(); p != nil {
+	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", passphraseDir(sys))
+	if p, _ := h.PassphraseFromEnv(); p != nil {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
 	}
 	if !rec.Published {
@@ -134,162 +156,27 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	return nil
 }
 
-// chooseNewPassphrase is the passphrase to rotate to: the one given (held
-// to the rules of a chosen one), else the pending one of an unfinished
-// rotation, else one typed at a terminal, else a generated one
-// (generated).
-func chooseNewPassphrase(sys *sysEnv, opts rotateOptions, pending *workspace.PendingRotation) (pass []byte, generated bool, err error) {
+// newPassphrase is the passphrase to rotate to: the one given (held to
+// the passphrase rule: a line break would not read back from the store),
+// else the pending one of an unfinished rotation, else one typed at a
+// terminal, else a generated one (generated).
+func newPassphrase(sys *sysEnv, opts rotateOptions, pending *workspace.PendingRotation) (pass []byte, generated bool, err error) {
 	switch {
 	case opts.NewPass != nil:
-		// A line break would not read back from the store or the pending
-		// entry, and every object would be rotated to a passphrase lost.
-		if err := workspace.CheckChosenPassphrase(opts.NewPass, opts.AllowWeak, "the new passphrase"); err != nil {
-			return nil, false, err
-		}
-		return opts.NewPass, false, nil
+		return opts.NewPass, false, workspace.CheckChosenPassphrase(opts.NewPass, opts.AllowWeak, "the new passphrase")
 	case pending != nil:
 		return pending.Pass, false, nil
 	}
 	if fd, ok := stdinTerminal(sys); ok {
 		// At a terminal: type one (twice), or Enter to have one generated.
-		if pass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", opts.Env), true); err != nil {
-			return nil, false, err
-		}
-		if len(pass) > 0 {
-			if err := workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the new passphrase"); err != nil {
-				return nil, false, err
+		pass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", opts.Env), true)
+		if err != nil || len(pass) > 0 {
+			if err == nil {
+				err = workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the new passphrase")
 			}
-			return pass, false, nil
+			return pass, false, err
 		}
 	}
-	if pass, err = generatePassphrase(); err != nil {
-		return nil, false, err
-	}
-	return pass, true, nil
-}
-
-// finishCompleteRotation handles a pending rotation whose new passphrase
-// is the current one: the last run stored the new passphrase but died
-// before dropping the pending entry, so the rotation is complete. Only the
-// store tells: VSYNC_PASSPHRASE(_FILE) may give the new passphrase while
-// objects still need the old one.
-func finishCompleteRotation(sys *sysEnv, v *envVault, newPass []byte) error {
-	env := v.Store.Env
-	if !pendingIsStored(sys, v.Location, env, newPass) {
-		return withHint(usageErrorf("VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE give the new passphrase of the unfinished rotation of env %q", env),
-			"to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")
-	}
-	if err := home(sys).RemovePendingRotation(v.Location, env); err != nil {
-		return err
-	}
-	fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
-	return nil
-}
-
-// newRotation is the rotation of v to newPass, starting from the
-// generation startTip: one salt for every object rewrapped under a chosen
-// passphrase, the pending entry saved (and a generated passphrase printed)
-// before the first write, each object rewritten printed.
-func newRotation(sys *sysEnv, v *envVault, newPass []byte, generated bool, startTip uint64, resume *history.Resume) (*history.Rotation, error) {
-	env := v.Store.Env
-	newOpts := history.SealOptions(newPass, sys.Hooks.S2KCount, v.Store.MaxSize)
-	// One salt for every object rewrapped under a chosen passphrase: the
-	// rotation and every later read of the history derive the new key
-	// once (see docs/format.md); the old passphrase's keys are cached too.
-	newOpts.Keys = &v.Keys
-	if !newOpts.HighEntropy {
-		var err error
-		if newOpts.Salt, err = vault.NewSalt(); err != nil {
-			return nil, err
-		}
-	}
-	return &history.Rotation{
-		Store:    v.Store,
-		Location: v.Location,
-		OldPass:  v.Passphrase,
-		NewPass:  newPass,
-		NewOpts:  newOpts,
-		Rewrote:  func(what string) { fmt.Fprintf(sys.Stdout, "rewrapped %s\n", what) },
-		BeforeFirstWrite: func() error {
-			base := startTip
-			if resume != nil {
-				base = resume.Base
-			}
-			if err := home(sys).StorePendingRotation(v.Location, env, workspace.PendingRotation{Pass: newPass, Base: base}); err != nil {
-				return fmt.Errorf("saving the new passphrase before rotating: %w", err)
-			}
-			if generated {
-				fmt.Fprintf(sys.Stdout, "\nthe new passphrase of env %q (shown only this once; keep it in your team's password manager):\n\n    %s\n\n", env, newPass)
-			}
-			return nil
-		},
-		AfterWrite: func(n int) {
-			if sys.Hooks.RotateStopAfter > 0 && n == sys.Hooks.RotateStopAfter {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			}
-		},
-	}, nil
-}
-
-// completeRotation stores the new passphrase, drops the pending entry and
-// moves the local state to the record.
-func completeRotation(sys *sysEnv, v *envVault, newPass []byte, rec history.Record) error {
-	env := v.Store.Env
-	if err := home(sys).StorePassphrase(v.Location, env, newPass); err != nil {
-		return fmt.Errorf("the rotation is complete, but storing the new passphrase failed (it is still in the pending entry): %w", err)
-	}
-	if err := home(sys).RemovePendingRotation(v.Location, env); err != nil {
-		return err
-	}
-	if rec.Sum != "" {
-		return advanceState(v, rec)
-	}
-	return nil
-}
-
-// pendingIsStored reports whether the local store holds pass, the pending
-// entry's passphrase, which it does only once the rotation is complete.
-func pendingIsStored(sys *sysEnv, key, env string, pass []byte) bool {
-	path, err := home(sys).PassphrasePath(key, env)
-	if err != nil {
-		return false
-	}
-	stored, err := workspace.ReadPassphraseFile(path)
-	return err == nil && bytes.Equal(stored, pass)
-}
-
-// rotateError explains a rotation that stopped: how far it got and how to
-// finish, or, with nothing rewritten, that nothing changed.
-func rotateError(err error, r *history.Rotation, sys *sysEnv, v *envVault, env string) error {
-	if r.Rewrapped > 0 {
-		where, _ := home(sys).PendingPath(v.Location, env)
-		return withHint(err, fmt.Sprintf("the rotation is unfinished: %s rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", plural(r.Rewrapped, "object"), where))
-	}
-	if hasOwnHint(err) {
-		return err
-	}
-	err = fmt.Errorf("%w; nothing was changed", err)
-	if errors.Is(err, vault.ErrWrongPassphrase) {
-		return withHint(err, fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE or the stored passphrase (\"vsync passphrase set %s\")", env))
-	}
-	return err
-}
-
-// advanceState moves the env's local state from the rotated generation to
-// the record, which holds the same files, so that the next push from this
-// folder is not refused as based on an old generation. A state based on
-// another generation is left alone.
-func advanceState(v *envVault, rec history.Record) error {
-	st, err := v.Project.LoadState(v.Store.Env)
-	if err != nil {
-		return err
-	}
-	if st.Generation != rec.Parent {
-		return nil
-	}
-	st.Generation, st.PayloadSHA256 = rec.Gen, rec.Sum
-	if err := v.Project.SaveState(st); err != nil {
-		return fmt.Errorf("the rotation is complete, but recording generation %d locally failed: %w", rec.Gen, err)
-	}
-	return nil
+	pass, err = workspace.GeneratePassphrase()
+	return pass, true, err
 }

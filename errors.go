@@ -115,6 +115,12 @@ func errorRules() []errorRule {
 		{is(runtimevault.ErrNoPassphrase), exitConfig, text("set VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE to the env's passphrase")},
 		{as[*runtimevault.TokenFileError](), exitNotFound, nil},
 		{as[*runtimevault.TokenError](), exitDataErr, text(`mint a token with "vsync runtime-token --env ENV" and pass it whole`)},
+		{as[*history.UnfinishedRotationError](), 0, hintFrom(func(e *history.UnfinishedRotationError) string {
+			return fmt.Sprintf("the rotation is unfinished: %s rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", plural(e.Rewrapped, "object"), e.KeptIn)
+		})},
+		{both(as[*history.NothingChangedError](), is(vault.ErrWrongPassphrase)), 0, hintFrom(func(e *history.NothingChangedError) string {
+			return fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE or the stored passphrase (\"vsync passphrase set %s\")", e.Env)
+		})},
 		{as[*bundlecache.CachedBundleError](), 0, hintFrom(cachedBundleHint)},
 		{both(as[*bundlecache.OfflineError](), is(bundlecache.ErrNoCache)), exitUnreachable,
 			text("the cache is written by a start that reaches the bucket; check the endpoint and the network")},
@@ -130,7 +136,16 @@ func errorRules() []errorRule {
 		{is(procfile.ErrNoProcesses), exitDataErr, text(`add a line "NAME: COMMAND"`)},
 		{anyOf(procfile.ErrUnknownProcess, procfile.ErrBadFormation, procfile.ErrBadPort, export.ErrUnknownFormat, export.ErrBadAppName), exitUsage, usageHint},
 		{as[*export.OneOffError](), exitUsage, usageHint},
-		{anyOf(workspace.ErrInvalidEnvName, workspace.ErrInvalidPrefix, workspace.ErrPassphraseLineBreak), exitUsage, usageHint},
+		{anyOf(workspace.ErrInvalidEnvName, workspace.ErrInvalidPrefix, workspace.ErrPassphraseLineBreak,
+			workspace.ErrPrefixConflict, workspace.ErrProfileConflict, workspace.ErrInvalidProfileName, history.ErrSamePassphrase), exitUsage, usageHint},
+		{as[*workspace.ProfileExistsError](), exitUsage, hintFrom(func(e *workspace.ProfileExistsError) string {
+			return fmt.Sprintf("replace it with --force, or remove it with \"vsync profile remove %s\"", e.Name)
+		})},
+		{is(workspace.ErrNothingToRemove), exitNotFound, text(`see "vsync profile list"`)},
+		{is(workspace.ErrPendingFromEnv), exitUsage, text("to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")},
+		{as[*workspace.PassphraseNeededError](), exitConfig, hintFrom(func(e *workspace.PassphraseNeededError) string {
+			return fmt.Sprintf("ask a teammate for it, then \"VSYNC_PASSPHRASE=... vsync init %s --profile %s\" or \"vsync passphrase set %s\"", e.Env, e.Profile, e.Env)
+		})},
 		{is(workspace.ErrWeakPassphrase), exitUsage, text("choose a longer one, let vsync generate one, or add --allow-weak-passphrase")},
 		{is(workspace.ErrNoProject), exitConfig, text(`run "vsync init ENV --profile P" in the project's root directory`)},
 		{as[*workspace.NotRecordedError](), exitNotFound, hintFrom(notRecordedHint)},
@@ -275,21 +290,6 @@ func currentHint(err error) string {
 		return fmt.Sprintf("an interrupted first push leaves this; \"vsync pull %s\" rolls it forward", ce.Env)
 	}
 	return fmt.Sprintf("an interrupted push leaves this; \"vsync pull %s\" or the next push rolls it forward", ce.Env)
-}
-
-// hasOwnHint reports whether err carries a hint of its own, more precise
-// than a command's general advice: an explicit one (cliError), or a row
-// above that names the env of a stored bundle, a finished or raced
-// rotation.
-func hasOwnHint(err error) bool {
-	var ce *cliError
-	if errors.As(err, &ce) && ce.hint != "" {
-		return true
-	}
-	if errors.Is(err, history.ErrAlreadyRotated) || errors.Is(err, history.ErrRotationRaced) {
-		return true
-	}
-	return as[*history.EnvError]()(err) && (errors.Is(err, vault.ErrWrongPassphrase) || isTooLarge(err) || isDamaged(err))
 }
 
 // procfileLineHint is the hint under a Procfile's bad lines.

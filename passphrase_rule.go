@@ -63,3 +63,19 @@ func readPassphraseLine(sys *sysEnv) ([]byte, error) {
 	}
 	return line, nil
 }
+
+// printGenerated shows a passphrase vsync generated for env, the one time
+// it is ever shown.
+func printGenerated(w io.Writer, env string, pass []byte) {
+	fmt.Fprintf(w, "\nthe new passphrase of env %q (shown only this once; keep it in your team's password manager):\n\n    %s\n\n", env, pass)
+}
+
+// passphraseDir is the passphrase store's directory, quoted, for
+// messages.
+func passphraseDir(sys *sysEnv) string {
+	d, _ := home(sys).PassphraseDir()
+	if d == "" {
+		d = "passphrases"
+	}
+	return fmt.Sprintf("%q", d)
+}

@@ -22,6 +22,9 @@ var ErrAlreadyRotated = errors.New("already rotated")
 // rewrapped the history; running it again finishes it.
 var ErrRotationRaced = errors.New("the history kept changing")
 
+// ErrSamePassphrase: the new passphrase of a rotation is the current one.
+var ErrSamePassphrase = errors.New("the new passphrase is the current one")
+
 // ErrPushTooLarge: the bundle of a push is over the maximum bundle size;
 // nothing was pushed. It matches the size error too.
 var ErrPushTooLarge = errors.New("bundle too large to push")
@@ -109,3 +112,28 @@ func (e *wrapped) Unwrap() []error { return e.errs }
 func quietWrap(msg string, errs ...error) error {
 	return &wrapped{msg: msg, errs: errs}
 }
+
+// UnfinishedRotationError: a rotation of env Env stopped on Err after
+// rewriting Rewrapped objects; every object opens with the old or the new
+// passphrase, and running it again finishes it. KeptIn names where the
+// new passphrase is kept meanwhile (Rotation.KeptIn). Its message is
+// Err's.
+type UnfinishedRotationError struct {
+	Env       string
+	Rewrapped int
+	KeptIn    string
+	Err       error
+}
+
+func (e *UnfinishedRotationError) Error() string { return e.Err.Error() }
+func (e *UnfinishedRotationError) Unwrap() error { return e.Err }
+
+// NothingChangedError: a rotation of env Env stopped on Err before it
+// rewrote anything.
+type NothingChangedError struct {
+	Env string
+	Err error
+}
+
+func (e *NothingChangedError) Error() string { return e.Err.Error() + "; nothing was changed" }
+func (e *NothingChangedError) Unwrap() error { return e.Err }

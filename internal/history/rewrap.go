@@ -31,6 +31,12 @@ type Rotation struct {
 	OldPass  []byte
 	NewPass  []byte
 	NewOpts  vault.SealOptions // the S2K for NewPass, as a push would choose it
+	// Base is the newest generation when the rotation (its first run)
+	// started, which its pending entry records.
+	Base uint64
+	// KeptIn, when not empty, names where the new passphrase is kept
+	// until the rotation is complete, for UnfinishedRotationError.
+	KeptIn string
 	// Rewrote, when not nil, runs after each object replaced, with its
 	// name ("generation 3", "current.pgp").
 	Rewrote func(what string)

@@ -39,7 +39,19 @@ type Resume struct {
 // rotation's base, and no generation needed rewrapping) pushes no second
 // one. A rotation that finds every object rewrapped already, not resuming,
 // is ErrAlreadyRotated; one that keeps losing to pushes ErrRotationRaced.
+// A run that stops after rewriting objects is an
+// *UnfinishedRotationError, one that stops before a *NothingChangedError
+// unless its error says so already (stopped).
 func (r *Rotation) Run(ctx context.Context, author string, resume *Resume) (Record, error) {
+	rec, err := r.run(ctx, author, resume)
+	if err != nil {
+		return Record{}, r.stopped(err)
+	}
+	return rec, nil
+}
+
+// run is Run before its error is explained.
+func (r *Rotation) run(ctx context.Context, author string, resume *Resume) (Record, error) {
 	env := r.Store.Env
 	done := map[uint64]bool{}
 	for range maxRotateRounds {

@@ -23,7 +23,38 @@ var (
 	ErrPassphraseLineBreak = errors.New("passphrase contains a line break")
 	// ErrWeakPassphrase: a chosen passphrase is too short.
 	ErrWeakPassphrase = errors.New("passphrase too short")
+	// ErrPrefixConflict: init was given a prefix other than that of a
+	// project that records envs (one prefix per project).
+	ErrPrefixConflict = errors.New("the project has another prefix")
+	// ErrProfileConflict: init was given another profile than the one
+	// vsync.toml records for the env.
+	ErrProfileConflict = errors.New("the env has another profile")
+	// ErrPendingFromEnv: VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE give
+	// the new passphrase of an unfinished rotation, which needs the old
+	// one to finish.
+	ErrPendingFromEnv = errors.New("the environment gives the pending passphrase")
+	// ErrInvalidProfileName: a profile name that is not
+	// [a-z0-9][a-z0-9_-]*.
+	ErrInvalidProfileName = errors.New("invalid profile name")
+	// ErrNothingToRemove: there is no profile of that name to remove.
+	ErrNothingToRemove = errors.New("no such profile")
 )
+
+// PassphraseNeededError: init found generations in the env's vault (a
+// teammate created the env) and no passphrase to open them with.
+type PassphraseNeededError struct {
+	Env, Profile string
+	Location     string // VaultLocation of the env
+	Generations  int
+}
+
+func (e *PassphraseNeededError) Error() string {
+	gens := fmt.Sprintf("%d generations", e.Generations)
+	if e.Generations == 1 {
+		gens = "1 generation"
+	}
+	return fmt.Sprintf("env %q already has %s in %s and no passphrase was given", e.Env, gens, e.Location)
+}
 
 // NotRecordedError: the env is not recorded in the project's vsync.toml.
 type NotRecordedError struct {
@@ -74,3 +105,23 @@ func kindErrorf(kind error, format string, a ...any) error {
 
 // configErrorf is fmt.Errorf's error marked as ErrConfig.
 func configErrorf(format string, a ...any) error { return kindErrorf(ErrConfig, format, a...) }
+
+// BadProfileError: the profile Name to add does not check out
+// (Profile.Check's Err, whose message names profiles.toml's fields).
+type BadProfileError struct {
+	Name string
+	Err  error
+}
+
+func (e *BadProfileError) Error() string { return fmt.Sprintf("profile %q: %v", e.Name, e.Err) }
+func (e *BadProfileError) Unwrap() error { return e.Err }
+
+// ProfileExistsError: a profile of that name exists already.
+type ProfileExistsError struct{ Name string }
+
+func (e *ProfileExistsError) Error() string { return fmt.Sprintf("profile %q exists", e.Name) }
+
+// NotDirError: the directory of a --dir profile is something else.
+type NotDirError struct{ Dir string }
+
+func (e *NotDirError) Error() string { return fmt.Sprintf("%q is not a directory", e.Dir) }

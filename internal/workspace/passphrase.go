@@ -27,14 +27,23 @@ func VaultLocation(p Profile, prefix, env string) string {
 	return k + env + p.endpointNote()
 }
 
-// PassphrasePath is the store file of the vault at location.
-func (h Home) PassphrasePath(location, env string) (string, error) {
+// PassphraseDir is the passphrase store's directory.
+func (h Home) PassphraseDir() (string, error) {
 	d, err := h.ConfigDir()
 	if err != nil {
 		return "", err
 	}
+	return filepath.Join(d, "passphrases"), nil
+}
+
+// PassphrasePath is the store file of the vault at location.
+func (h Home) PassphrasePath(location, env string) (string, error) {
+	d, err := h.PassphraseDir()
+	if err != nil {
+		return "", err
+	}
 	sum := sha256.Sum256([]byte(location))
-	return filepath.Join(d, "passphrases", env+"-"+hex.EncodeToString(sum[:12])), nil
+	return filepath.Join(d, env+"-"+hex.EncodeToString(sum[:12])), nil
 }
 
 // StorePassphrase saves a vault's passphrase in the local store.

@@ -35,3 +35,13 @@ func CheckChosenPassphrase(p []byte, allowWeak bool, what string) error {
 	}
 	return nil
 }
+
+// GeneratePassphrase is vault.GeneratePassphrase as a []byte: a
+// generated passphrase, which the passphrase rule always accepts.
+func GeneratePassphrase() ([]byte, error) {
+	p, err := vault.GeneratePassphrase()
+	if err != nil {
+		return nil, err
+	}
+	return []byte(p), nil
+}

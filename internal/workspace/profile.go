@@ -27,22 +27,32 @@ type Profile struct {
 	MaxBundleSize string `toml:"max_bundle_size,omitempty"`
 }
 
+// The errors of Profile.Check, whose messages name the fields of
+// profiles.toml.
+var (
+	ErrNoLocation          = errors.New("needs a bucket or a dir")
+	ErrTwoLocations        = errors.New("has both a bucket and a dir")
+	ErrKeyPair             = errors.New("access_key and secret_key go together")
+	ErrEndpointCredentials = errors.New("endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key")
+	ErrDirWithS3           = errors.New("a dir profile takes no S3 settings")
+)
+
 // Check validates a profile's fields. Its messages name the fields of
 // profiles.toml.
 func (p Profile) Check() error {
 	switch {
 	case p.Bucket == "" && p.Dir == "":
-		return errors.New("needs a bucket or a dir")
+		return ErrNoLocation
 	case p.Bucket != "" && p.Dir != "":
-		return errors.New("has both a bucket and a dir")
+		return ErrTwoLocations
 	case p.Dir != "" && !filepath.IsAbs(p.Dir):
 		return errors.New("dir must be an absolute path")
 	case (p.AccessKey == "") != (p.SecretKey == ""):
-		return errors.New("access_key and secret_key go together")
+		return ErrKeyPair
 	case endpointUserinfo(p.Endpoint):
-		return errors.New("endpoint embeds credentials (user:secret@host): store keys as access_key and secret_key")
+		return ErrEndpointCredentials
 	case p.Dir != "" && (p.Region != "" || p.Endpoint != "" || p.PathStyle || p.AWSProfile != "" || p.AccessKey != "" || p.InstanceMetadata):
-		return errors.New("a dir profile takes no S3 settings")
+		return ErrDirWithS3
 	}
 	if p.MaxBundleSize != "" {
 		if _, err := ParseBundleSize(p.MaxBundleSize); err != nil {

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/workspace"
-	"vsync/s3bundle"
 )
 
 func passphraseCommand(sys *sysEnv) *cli.Command {
@@ -62,14 +60,8 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 	// an unchecked one twice, and it is a choice (the passphrase rule).
 	check := false
 	if !opts.NoCheck {
-		_, err := v.Store.Current(ctx)
-		switch {
-		case errors.Is(err, s3bundle.ErrNotExist):
-			// Nothing pushed yet: nothing to check against.
-		case err != nil:
-			return withHint(fmt.Errorf("checking the passphrase against %s: %w", v.Location, err), "store it anyway with --no-check")
-		default:
-			check = true
+		if check, err = v.CanCheckPassphrase(ctx); err != nil {
+			return err
 		}
 	}
 	var pass []byte
@@ -85,9 +77,8 @@ func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOption
 		return err
 	}
 	if check {
-		v.Passphrase = pass
-		if _, _, err := v.Fetch(ctx, 0); err != nil {
-			return withHint(err, "nothing was stored")
+		if err := v.CheckPassphrase(ctx, pass); err != nil {
+			return err
 		}
 	} else if err := workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the passphrase"); err != nil {
 		return err

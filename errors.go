@@ -104,6 +104,9 @@ func text(hint string) func(error) string {
 func errorRules() []errorRule {
 	return []errorRule{
 		{as[usageError](), exitUsage, usageHint},
+		{as[secretFileError](), exitNotFound, nil},
+		{as[*history.CheckUnavailableError](), 0, text("store it anyway with --no-check")},
+		{as[*history.PassphraseCheckError](), 0, text("nothing was stored")},
 		{is(runtimevault.ErrLocalNeedsEnv), exitUsage, usageHint},
 		{as[*runtimevault.EnvMismatchError](), exitUsage, usageHint},
 		{as[*runtimevault.TokenCredentialsError](), 0, hintFrom(func(e *runtimevault.TokenCredentialsError) string {
@@ -142,6 +145,12 @@ func errorRules() []errorRule {
 			return fmt.Sprintf("replace it with --force, or remove it with \"vsync profile remove %s\"", e.Name)
 		})},
 		{is(workspace.ErrNothingToRemove), exitNotFound, text(`see "vsync profile list"`)},
+		{as[*workspace.NoDotenvError](), exitNotFound, hintFrom(func(e *workspace.NoDotenvError) string {
+			return fmt.Sprintf("get it with \"vsync pull %s\"", e.Env)
+		})},
+		{as[*workspace.RegularDotenvError](), exitLocalEdits, hintFrom(func(e *workspace.RegularDotenvError) string {
+			return fmt.Sprintf("move it into %q and push it, or remove it", e.Target)
+		})},
 		{is(workspace.ErrPendingFromEnv), exitUsage, text("to finish it, run the same command with the old passphrase there, or with neither set to use the stored one")},
 		{as[*workspace.PassphraseNeededError](), exitConfig, hintFrom(func(e *workspace.PassphraseNeededError) string {
 			return fmt.Sprintf("ask a teammate for it, then \"VSYNC_PASSPHRASE=... vsync init %s --profile %s\" or \"vsync passphrase set %s\"", e.Env, e.Profile, e.Env)

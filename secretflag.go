@@ -33,7 +33,7 @@ func secretFlag(sys *sysEnv, c *cli.Context, name string) (string, error) {
 	} else {
 		f, err := os.Open(file)
 		if err != nil {
-			return "", withCode(err, exitNotFound, "")
+			return "", secretFileError{err}
 		}
 		defer f.Close()
 		r, src = f, file
@@ -48,6 +48,12 @@ func secretFlag(sys *sysEnv, c *cli.Context, name string) (string, error) {
 	}
 	return line, nil
 }
+
+// secretFileError: a --NAME-file that cannot be opened (exitNotFound).
+type secretFileError struct{ err error }
+
+func (e secretFileError) Error() string { return e.err.Error() }
+func (e secretFileError) Unwrap() error { return e.err }
 
 // secretFileFlag is the --NAME-file flag of secretFlag.
 func secretFileFlag(name string) cli.Flag {

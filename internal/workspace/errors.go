@@ -125,3 +125,17 @@ func (e *ProfileExistsError) Error() string { return fmt.Sprintf("profile %q exi
 type NotDirError struct{ Dir string }
 
 func (e *NotDirError) Error() string { return fmt.Sprintf("%q is not a directory", e.Dir) }
+
+// NoDotenvError: the dotenv file of env Env, Target (relative to the
+// project's root), does not exist: the env was not pulled.
+type NoDotenvError struct{ Env, Target string }
+
+func (e *NoDotenvError) Error() string { return fmt.Sprintf("%q does not exist", e.Target) }
+
+// RegularDotenvError: the project's .env (Path) is a regular file, which
+// LinkDotenv never replaces by the symlink to Target.
+type RegularDotenvError struct{ Path, Target string }
+
+func (e *RegularDotenvError) Error() string {
+	return fmt.Sprintf("%q is a regular file, not a symlink; not replacing it", e.Path)
+}

@@ -145,6 +145,16 @@ func errorRules() []errorRule {
 			return fmt.Sprintf("replace it with --force, or remove it with \"vsync profile remove %s\"", e.Name)
 		})},
 		{is(workspace.ErrNothingToRemove), exitNotFound, text(`see "vsync profile list"`)},
+		{as[*s3bundle.NoCurrentError](), exitNotFound, hintFrom(func(e *s3bundle.NoCurrentError) string {
+			return fmt.Sprintf("push a first generation with \"vsync push %s --note ...\", then check again", e.Env)
+		})},
+		{as[*s3bundle.CanWriteError](), exitFailure, hintFrom(func(e *s3bundle.CanWriteError) string {
+			if e.Accepted {
+				return `give the runtime a read-only key; run "vsync verify" on the env`
+			}
+			return "give the runtime a key whose policy allows only s3:GetObject on PREFIX/ENV/*"
+		})},
+		{as[*workspace.DirTokenError](), exitConfig, text(`at runtime use "vsync run --env ENV --local" or a profile on a bucket`)},
 		{as[*workspace.NoDotenvError](), exitNotFound, hintFrom(func(e *workspace.NoDotenvError) string {
 			return fmt.Sprintf("get it with \"vsync pull %s\"", e.Env)
 		})},

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"vsync/internal/supervise"
 )
 
 // arrangeArgs prepares argv (argv[0] is the program name) for urfave/cli:
@@ -79,7 +81,7 @@ func arrangeArgs(app *cli.App, argv []string) []string {
 		case name == "preserve-env":
 			tok = "--preserve-env=all"
 		case name == "watch":
-			tok = "--watch=" + defaultWatchInterval.String()
+			tok = "--watch=" + supervise.DefaultInterval.String()
 		case takesValue[name] && i+1 < len(rest):
 			fl = append(fl, tok)
 			tok = rest[i+1]

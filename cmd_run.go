@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/supervise"
 	"vsync/launcher"
 )
 
@@ -101,7 +102,7 @@ type runOptions struct {
 	runtimeOptions
 	KillTimeout time.Duration
 	SignalGroup bool // --signal-group: signals go to the child's process group
-	Watch       watchOptions
+	Watch       supervise.Options
 	Command     []string
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
+	"vsync/internal/supervise"
 	"vsync/launcher"
 	"vsync/procfile"
 )
@@ -73,7 +74,7 @@ type startOptions struct {
 	Concurrency string
 	Timeout     time.Duration
 	Redact      bool
-	Watch       watchOptions
+	Watch       supervise.Options
 	Names       []string
 }
 

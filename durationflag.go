@@ -20,21 +20,30 @@ var errDurationForm = errors.New("want seconds (10, 2.5) or a duration (10s, 1m3
 
 // Set parses s; see durationValue.
 func (v *durationValue) Set(s string) error {
+	d, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	v.d = d
+	return nil
+}
+
+// parseDuration reads s as every duration flag does: see durationValue.
+func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		secs, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) || strings.ContainsAny(s, "xXpPeE_") ||
 			secs*float64(time.Second) >= math.MaxInt64 {
-			return errDurationForm
+			return 0, errDurationForm
 		}
 		d = time.Duration(secs * float64(time.Second))
 	}
 	if d < 0 {
-		return errors.New("must not be negative")
+		return 0, errors.New("must not be negative")
 	}
-	v.d = d
-	return nil
+	return d, nil
 }
 
 // String is the value as a Go duration (for --help's defaults).

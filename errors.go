@@ -15,6 +15,7 @@ import (
 	"vsync/internal/history"
 	"vsync/internal/runtimevault"
 	"vsync/internal/status"
+	"vsync/internal/supervise"
 	"vsync/internal/workspace"
 	"vsync/launcher"
 	"vsync/procfile"
@@ -132,6 +133,9 @@ func errorRules() []errorRule {
 		{as[*bundlecache.OfflineError](), exitUnreachable, nil},
 		{anyOf(childenv.ErrBadDefault, childenv.ErrBadFileEnv), exitUsage, usageHint},
 		{as[*status.NotRunningError](), exitUsage, usageHint},
+		{as[*supervise.IntervalError](), exitUsage, text("write --watch alone for 30s, or --watch=10s")},
+		{as[*supervise.ReloadSignalError](), exitUsage, text("a reload signal is any signal vsync forwards but TERM, INT and QUIT: HUP, USR1, USR2, WINCH, ALRM... (gunicorn and nginx reload on HUP; see vsync run --help)")},
+		{anyOf(supervise.ErrReloadNeedsWatch, supervise.ErrNotWatchable), exitUsage, usageHint},
 		{as[*childenv.ArgsTooLargeError](), exitTooBig, text("keep large values in files of the vault, which the child reads through their NAME_FILE variable")},
 		{is(childenv.ErrNoVaultFile), exitNotFound, text(`list the vault's files with "vsync env"`)},
 		{isMissingProcfile, exitNotFound, text("run vsync in the directory of the Procfile, or give its path with -f FILE")},

@@ -1,26 +1,9 @@
 package main
 
 import (
-	"strings"
-	"syscall"
-	"time"
-
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
-	"vsync/internal/history"
-	"vsync/internal/runtimevault"
-	"vsync/launcher"
-)
-
-// Polling of `vsync run --watch` and `vsync start --watch`.
-const (
-	defaultWatchInterval = 30 * time.Second
-	minWatchInterval     = 100 * time.Millisecond
-	// watchJitter spreads the polls of a fleet: each wait is the interval
-	// times a factor drawn uniformly from [1-watchJitter, 1+watchJitter],
-	// so instances started together drift apart instead of polling in step.
-	watchJitter = 0.10
+	"vsync/internal/supervise"
 )
 
 // watchHelp is the part of run's and start's --help about --watch.
@@ -74,18 +57,7 @@ and starts them all (-t is the kill timeout), the reload signal goes to
 every process group.
 A bare --watch means 30s; an interval is given as --watch=10s (with "=").`
 
-// watchOptions are --watch and --reload-signal.
-type watchOptions struct {
-	Interval time.Duration  // 0: no watching
-	Reload   syscall.Signal // 0: restart for changed files too
-	// SignalExit is vsync start's exit contract: when a stop signal N
-	// ends the watch while a restart is stopping the incarnation (so N is
-	// not passed on), an incarnation that reports 0 gives 128+N. vsync
-	// run leaves it false: its exit code is the child's.
-	SignalExit bool
-}
-
-// watchFlags are the cli flags behind watchOptions.
+// watchFlags are the cli flags behind supervise.Options.
 func watchFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "watch", Usage: "poll the bucket every `INTERVAL` (bare --watch: 30s) and apply new generations (see below)"},
@@ -95,65 +67,15 @@ func watchFlags() []cli.Flag {
 
 // watchOptionsFrom parses the flags of watchFlags. A bare --watch reaches
 // here as --watch=30s (arrangeArgs).
-func watchOptionsFrom(c *cli.Context) (watchOptions, error) {
-	var o watchOptions
+func watchOptionsFrom(c *cli.Context) (supervise.Options, error) {
+	var watch, reload *string
 	if c.IsSet("watch") {
-		var dv durationValue // seconds or a Go duration, as every duration flag
-		err := dv.Set(c.String("watch"))
-		d := dv.d
-		if err != nil || d < minWatchInterval {
-			return o, withHint(usageErrorf("--watch=%q: want an interval of at least %s: seconds (30, 2.5) or a duration (30s, 500ms)", c.String("watch"), minWatchInterval),
-				"write --watch alone for 30s, or --watch=10s")
-		}
-		o.Interval = d
+		s := c.String("watch")
+		watch = &s
 	}
 	if c.IsSet("reload-signal") {
-		sig, err := parseReloadSignal(c.String("reload-signal"))
-		if err != nil {
-			return o, withHint(err, "a reload signal is any signal vsync forwards but TERM, INT and QUIT: HUP, USR1, USR2, WINCH, ALRM... (gunicorn and nginx reload on HUP; see vsync run --help)")
-		}
-		if o.Interval == 0 {
-			return o, usageErrorf("--reload-signal needs --watch")
-		}
-		o.Reload = sig
+		s := c.String("reload-signal")
+		reload = &s
 	}
-	return o, nil
-}
-
-// parseReloadSignal accepts HUP, SIGHUP, hup, ... for the signals that
-// are forwarded but do not stop the child.
-func parseReloadSignal(name string) (syscall.Signal, error) {
-	n := strings.ToUpper(strings.TrimSpace(name))
-	if !strings.HasPrefix(n, "SIG") {
-		n = "SIG" + n
-	}
-	sig := unix.SignalNum(n)
-	if sig == 0 {
-		return 0, usageErrorf("--reload-signal %q: not a signal", name)
-	}
-	forwarded := false
-	for _, f := range launcher.ForwardedSignals() {
-		forwarded = forwarded || f == sig
-	}
-	if !forwarded || launcher.IsStopSignal(sig) {
-		return 0, usageErrorf("--reload-signal %q: %s would stop the child or is not forwarded", name, n)
-	}
-	return sig, nil
-}
-
-// checkWatchable refuses --watch where there is no bucket to poll.
-func checkWatchable(lv *runtimevault.Loaded) error {
-	if lv == nil || lv.Store == nil {
-		return usageErrorf("--watch needs a vault in a bucket: a runtime token (VSYNC_CONFIG) or --env ENV without --local")
-	}
-	return nil
-}
-
-// generationLabel names a generation in a watch line: "generation 8", or
-// "new current.pgp" for an object whose label vsync did not write.
-func generationLabel(gen uint64) string {
-	if gen == 0 {
-		return "new current.pgp"
-	}
-	return history.Name(gen)
+	return supervise.ParseOptions(watch, reload, parseDuration)
 }

@@ -1,4 +1,4 @@
-package main
+package supervise
 
 import (
 	"bytes"
@@ -59,10 +59,9 @@ func TestPollerReadsOnceAndRefusesOnce(t *testing.T) {
 	var confirmed []string
 	p := &poller{
 		st: st, pass: []byte("pw"), source: "token", interval: time.Second, gen: 1,
-		found:   make(chan *runtimevault.Loaded, 1),
-		say:     func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
-		keep:    func(raw []byte, _ s3bundle.ObjectInfo, _ uint64) { kept = append(kept, raw) },
-		confirm: func(etag string) { confirmed = append(confirmed, etag) },
+		found: make(chan *runtimevault.Loaded, 1),
+		say:   func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) },
+		cache: &fakeCache{kept: &kept, confirmed: &confirmed},
 	}
 	nothingFound := func() {
 		t.Helper()

@@ -1,4 +1,4 @@
-package main
+package supervise
 
 import (
 	"context"
@@ -6,12 +6,10 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"vsync/internal/childenv"
 	"vsync/internal/history"
 	"vsync/internal/runtimevault"
 	"vsync/internal/status"
 	"vsync/s3bundle"
-	"vsync/vault"
 )
 
 // poller asks the bucket for a newer current.pgp at jittered intervals and
@@ -20,8 +18,8 @@ import (
 type poller struct {
 	st       *s3bundle.Store
 	current  s3bundle.Poll // st.PollCurrent(), made at the first poll
-	pass     []byte
-	source   string // runtimevault.Loaded.Source of what it finds
+	pass     []byte        // the passphrase of the running generation
+	source   string        // runtimevault.Loaded.Source of what it finds
 	interval time.Duration
 	timeout  time.Duration // per poll (--fetch-timeout); 0: none
 
@@ -35,19 +33,28 @@ type poller struct {
 
 	found chan *runtimevault.Loaded // capacity 1, newest only: see offerNewest
 	say   func(format string, a ...any)
-	// keep, when not nil, gets each accepted bundle exactly as fetched
-	// (for --cache).
-	keep func(raw []byte, info s3bundle.ObjectInfo, gen uint64)
-	// confirm, when not nil, gets the ETag of each poll answered "not
-	// modified": the bucket still holds the bundle applied (and cached).
-	confirm func(etag string)
+	// cache, when not nil, keeps each accepted bundle exactly as fetched
+	// and is confirmed by each poll answered "not modified": the bucket
+	// still holds the bundle applied (and cached).
+	cache keeper
 	// debug, when not nil, gets one line per poll (VSYNC_DEBUG=watch).
 	debug func(format string, a ...any)
 	// refused, when not nil, records each generation refused.
 	refused *refusal
 
-	unreadable string // the last read failure said, "" once reads work
-	polls      uint64
+	failing string // the last read failure said, "" once reads work
+	polls   uint64
+}
+
+// keeper keeps the generations a watch accepts, still encrypted
+// (*bundlecache.Offline, --cache); each method says its own warning.
+type keeper interface {
+	// Keep saves raw, current.pgp as fetched (info), which holds
+	// generation gen.
+	Keep(raw []byte, info s3bundle.ObjectInfo, gen uint64)
+	// Confirm records that a poll found current.pgp unchanged (ETag
+	// etag): the bucket still holds the cached bundle.
+	Confirm(etag string)
 }
 
 // run polls until ctx is done.
@@ -65,10 +72,9 @@ func (p *poller) run(ctx context.Context) {
 	}
 }
 
-// jittered is d times a factor drawn uniformly from [1-watchJitter,
-// 1+watchJitter].
+// jittered is d times a factor drawn uniformly from [1-jitter, 1+jitter].
 func jittered(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (1 - watchJitter + 2*watchJitter*rand.Float64()))
+	return time.Duration(float64(d) * (1 - jitter + 2*jitter*rand.Float64()))
 }
 
 // poll makes one conditional GET of current.pgp and, when it returns a new
@@ -84,14 +90,14 @@ func (p *poller) poll(ctx context.Context) {
 		p.current = p.st.PollCurrent()
 	}
 	rc, info, err := p.current.IfNoneMatch(ctx, p.etag)
-	if isTooLarge(err) {
+	if tooLarge(err) {
 		p.refuse(info, err)
 		return
 	}
 	if errors.Is(err, s3bundle.ErrNotModified) {
 		p.readable()
-		if p.confirm != nil {
-			p.confirm(p.etag)
+		if p.cache != nil {
+			p.cache.Confirm(p.etag)
 		}
 		p.trace("not modified")
 		return
@@ -105,7 +111,7 @@ func (p *poller) poll(ctx context.Context) {
 	// Decrypt as the body streams in: a transfer that breaks off is
 	// ErrUnreachable (tried again at the next poll), not refused for good.
 	// The bytes are kept only for the cache.
-	b, raw, err := history.ReadCurrent(rc, info, p.st, p.pass, p.keep != nil)
+	b, raw, err := history.ReadCurrent(rc, info, p.st, p.pass, p.cache != nil)
 	rc.Close()
 	if errors.Is(err, s3bundle.ErrUnreachable) {
 		p.cannotRead(err)
@@ -130,8 +136,8 @@ func (p *poller) poll(ctx context.Context) {
 		return
 	}
 	p.gen = gen
-	if p.keep != nil {
-		p.keep(raw, info, gen)
+	if p.cache != nil {
+		p.cache.Keep(raw, info, gen)
 	}
 	lv.Store, lv.Source = p.st, p.source
 	offerNewest(p.found, lv)
@@ -150,6 +156,15 @@ func (p *poller) refuse(info s3bundle.ObjectInfo, err error) {
 	p.say("vsync: %s: refused: %s; keeping generation %d", generationLabel(info.Generation), why, p.gen)
 }
 
+// generationLabel names a generation in a watch line: "generation 8", or
+// "new current.pgp" for an object whose label vsync did not write.
+func generationLabel(gen uint64) string {
+	if gen == 0 {
+		return "new " + history.Name(0)
+	}
+	return history.Name(gen)
+}
+
 // trace writes a debug line about the current poll.
 func (p *poller) trace(format string, a ...any) {
 	if p.debug != nil {
@@ -162,42 +177,19 @@ func (p *poller) trace(format string, a ...any) {
 func (p *poller) cannotRead(err error) {
 	p.trace("failed")
 	reason := status.Reason(err)
-	if p.unreadable == reason {
+	if p.failing == reason {
 		return
 	}
-	p.unreadable = reason
+	p.failing = reason
 	p.say("vsync: watch: cannot read current.pgp: %s; keeping generation %d", reason, p.gen)
 }
 
 // readable says that reads work again after cannotRead.
 func (p *poller) readable() {
-	if p.unreadable != "" {
-		p.unreadable = ""
+	if p.failing != "" {
+		p.failing = ""
 		p.say("vsync: watch: current.pgp readable again")
 	}
-}
-
-// refusalReason is why a generation was refused, in a few words and never
-// with a value.
-func refusalReason(err error) string {
-	var se *vault.SyntaxError
-	switch {
-	case isTooLarge(err):
-		return "over the maximum bundle size"
-	case errors.Is(err, childenv.ErrNotStartable):
-		return err.Error()
-	case errors.Is(err, vault.ErrWrongPassphrase):
-		return "wrong passphrase"
-	case errors.Is(err, vault.ErrIntegrity):
-		return "integrity check failed (tampered or truncated)"
-	case errors.Is(err, vault.ErrUnsafePath):
-		return "unsafe path in its tar"
-	case errors.Is(err, vault.ErrManifest):
-		return "manifest does not match"
-	case errors.As(err, &se):
-		return "dotenv syntax error: " + se.Error()
-	}
-	return err.Error()
 }
 
 // offerNewest puts lv on ch, a channel of capacity 1, replacing a value

@@ -95,7 +95,7 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	if err != nil {
 		return err
 	}
-	newPass, generated, err := newPassphrase(sys, opts, pending)
+	newPass, generated, err := rotationPassphrase(sys, opts.Env, opts.NewPass, pending, opts.AllowWeak)
 	if err != nil {
 		return err
 	}
@@ -154,29 +154,4 @@ func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 		warnNotPublished(sys.Stderr, rec.Gen, env)
 	}
 	return nil
-}
-
-// newPassphrase is the passphrase to rotate to: the one given (held to
-// the passphrase rule: a line break would not read back from the store),
-// else the pending one of an unfinished rotation, else one typed at a
-// terminal, else a generated one (generated).
-func newPassphrase(sys *sysEnv, opts rotateOptions, pending *workspace.PendingRotation) (pass []byte, generated bool, err error) {
-	switch {
-	case opts.NewPass != nil:
-		return opts.NewPass, false, workspace.CheckChosenPassphrase(opts.NewPass, opts.AllowWeak, "the new passphrase")
-	case pending != nil:
-		return pending.Pass, false, nil
-	}
-	if fd, ok := stdinTerminal(sys); ok {
-		// At a terminal: type one (twice), or Enter to have one generated.
-		pass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", opts.Env), true)
-		if err != nil || len(pass) > 0 {
-			if err == nil {
-				err = workspace.CheckChosenPassphrase(pass, opts.AllowWeak, "the new passphrase")
-			}
-			return pass, false, err
-		}
-	}
-	pass, err = workspace.GeneratePassphrase()
-	return pass, true, err
 }

@@ -6,15 +6,18 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"vsync/internal/workspace"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+
+	"vsync/internal/workspace"
 )
 
 // The passphrase rule (workspace.CheckChosenPassphrase) is one for init,
 // passphrase set and rotate-passphrase; --allow-weak-passphrase lifts its
-// minimum length. Prompting for a passphrase stays here, in the CLI.
+// minimum length. Prompting for a passphrase, choosing the one a rotation
+// goes to and showing a generated one stay here, in the CLI, shared by
+// init, passphrase set and rotate-passphrase.
 
 // allowWeakFlag is --allow-weak-passphrase.
 func allowWeakFlag() cli.Flag {
@@ -78,4 +81,29 @@ func passphraseDir(sys *sysEnv) string {
 		d = "passphrases"
 	}
 	return fmt.Sprintf("%q", d)
+}
+
+// rotationPassphrase is the passphrase rotate-passphrase rotates env to:
+// the one given (held to the passphrase rule: a line break would not read
+// back from the store), else the pending one of an unfinished rotation,
+// else one typed at a terminal, else a generated one (generated).
+func rotationPassphrase(sys *sysEnv, env string, given []byte, pending *workspace.PendingRotation, allowWeak bool) (pass []byte, generated bool, err error) {
+	switch {
+	case given != nil:
+		return given, false, workspace.CheckChosenPassphrase(given, allowWeak, "the new passphrase")
+	case pending != nil:
+		return pending.Pass, false, nil
+	}
+	if fd, ok := stdinTerminal(sys); ok {
+		// At a terminal: type one (twice), or Enter to have one generated.
+		pass, err = promptPassphrase(sys, fd, fmt.Sprintf("new passphrase of env %q (Enter: generate one): ", env), true)
+		if err != nil || len(pass) > 0 {
+			if err == nil {
+				err = workspace.CheckChosenPassphrase(pass, allowWeak, "the new passphrase")
+			}
+			return pass, false, err
+		}
+	}
+	pass, err = workspace.GeneratePassphrase()
+	return pass, true, err
 }

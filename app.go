@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"vsync/internal/proc"
 
 	"github.com/urfave/cli/v2"
 )
@@ -24,6 +25,9 @@ type sysEnv struct {
 	Getenv func(string) string
 	Getwd  func() (string, error)
 	Hooks  testHooks // zero except in the test binary
+	// Process takes the process-wide steps a command triggers once its
+	// child runs (proc.Start made it; the zero value works the same).
+	Process proc.Process
 }
 
 func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {

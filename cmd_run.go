@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -161,17 +160,14 @@ func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
 		SignalGroup: o.SignalGroup,
 		Signals:     sigs,
 		Subreaper:   true,
-		Started:     func(int) { time.AfterFunc(releaseAfter, releaseExecutablePages) },
+		Started:     sys.Process.ChildStartedHook(),
 	}
 	// From here on signals are the launcher's business: they are forwarded
 	// from sigs, so the ctx main cancels on SIGINT/SIGTERM must not also
 	// stop the child (that would count as a second stop signal).
 	if o.Watch.Interval > 0 {
-		// From here the process supervises and polls, with nothing to
-		// run in parallel: one P spares the scheduler's spinning threads
-		// at each poll (measured: 0.82 ms of CPU per poll instead of
-		// 1.02 ms, scripts/bench-watch.sh).
-		runtime.GOMAXPROCS(1)
+		// From here the process supervises and polls.
+		sys.Process.Supervising()
 	}
 	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
 		func(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {

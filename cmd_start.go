@@ -256,7 +256,7 @@ func (g startGroup) run(ctx context.Context, vars []childenv.Var, sigs <-chan os
 	}
 	// As vsync run does once its child runs: the group's supervisor
 	// mostly waits, so the start-up code's pages go.
-	release := time.AfterFunc(releaseAfter, releaseExecutablePages)
+	release := g.sys.Process.GroupStarted()
 	defer release.Stop()
 	return launcher.RunGroup(ctx, cfg)
 }

@@ -175,7 +175,7 @@ func TestChildCannotReadVsync(t *testing.T) {
 	// checks what the spy got: never the passphrase; never vsync's memory
 	// nor a ptrace attach; and, with denyEnviron, not even an open of
 	// vsync's environ (some kernels let root without CAP_SYS_PTRACE open
-	// it, where keepFromPeers has wiped the secrets from it).
+	// it, where internal/proc has wiped the secrets from it).
 	runSpy := func(t *testing.T, cred *syscall.Credential, denyEnviron bool, argv ...string) string {
 		t.Helper()
 		cmd := exec.Command(argv[0], argv[1:]...)

@@ -4,15 +4,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 )
-
-// releaseAfter is how long the child must have run before vsync, which
-// then mostly waits, gives back the pages of its own code and read-only
-// data that start-up faulted in (releaseExecutablePages): a long-running
-// child keeps a small wrapper beside it, and a command done sooner never
-// pays the millisecond the release takes.
-const releaseAfter = 100 * time.Millisecond
 
 // subscribe relays sigs to ch: the standard signals (1 to 31: the stop
 // signals, HUP, and those that would crash vsync with a Go runtime dump)

@@ -1,4 +1,4 @@
-package main
+package proc
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ import (
 //     Go runtime copied the environment at start-up, so os.Getenv still
 //     sees the values.
 //
-// mainWith calls it first of all, before anything reads a secret.
+// Start calls it first of all, before anything reads a secret.
 func keepFromPeers(wipe []string) error {
 	// Wipe first: once vsync is non-dumpable, /proc/self/mem is root's
 	// and a non-root vsync cannot open it for writing.

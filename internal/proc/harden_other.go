@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package proc
 
 // keepFromPeers does nothing outside Linux: there a child of the same user
 // may inspect vsync (README, "Security").

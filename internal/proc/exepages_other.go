@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package proc
 
 // releaseExecutablePages is a Linux optimisation (see exepages_linux.go);
 // elsewhere it does nothing.

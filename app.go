@@ -56,7 +56,10 @@ func run(ctx context.Context, args []string, sys *sysEnv) int {
 	}
 	var ce childExit
 	if errors.As(err, &ce) {
-		return ce.code // the child's status: vsync has nothing to add
+		if ce.err != nil {
+			printError(sys.Stderr, err) // why the child did not run
+		}
+		return ce.code // the child's status: nothing of errorRules applies
 	}
 	printError(sys.Stderr, err)
 	return exitCode(err)
@@ -217,9 +220,34 @@ func usageErrorf(format string, a ...any) error {
 	return usageError{fmt.Errorf(format, a...)}
 }
 
-// childExit is an exit status to exit with and nothing to print: the
-// child's (run, start), or a command's own whose message is printed
-// already.
-type childExit struct{ code int }
+// childExit is an exit status to exit with: the child's (run, start), or
+// a command's own whose message is printed already. err, when not nil, is
+// what ended the child (a command not found: 127, not executable: 126),
+// printed with the hint errorRules give it; the code stays the child's.
+type childExit struct {
+	code int
+	err  error
+}
 
-func (e childExit) Error() string { return "child exited with code " + strconv.Itoa(e.code) }
+func (e childExit) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return "child exited with code " + strconv.Itoa(e.code)
+}
+
+func (e childExit) Unwrap() error { return e.err }
+
+// exitOf is the error that ends a run of the child (or the processes of
+// start) that returned code and err: nil for a child that exited with 0,
+// else its code, with err when it did not run; an error with no code is
+// vsync's own, for errorRules.
+func exitOf(code int, err error) error {
+	switch {
+	case err != nil && code == 0:
+		return err
+	case code == 0:
+		return nil
+	}
+	return childExit{code: code, err: err}
+}

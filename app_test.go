@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +13,10 @@ import (
 	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
 	"vsync/internal/history"
+	"vsync/internal/supervise"
+	"vsync/internal/workspace"
 	"vsync/launcher"
+	"vsync/procfile"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -69,7 +73,7 @@ func TestExitCode(t *testing.T) {
 		{wrap(s3bundle.ErrNoBucket), exitUnreachable},
 		{wrap(s3bundle.ErrAccessDenied), exitDenied},
 		{wrap(s3bundle.ErrConflict), exitConflict},
-		{configErrorf("bad toml"), exitConfig},
+		{wrap(workspace.ErrConfig), exitConfig},
 		{wrap(childenv.ErrNotStartable), exitDataErr},
 		{wrap(bundlecache.ErrUnsafeDir), exitConfig},
 		{wrap(bundlecache.ErrMAC), exitTampered},
@@ -78,7 +82,11 @@ func TestExitCode(t *testing.T) {
 		{wrap(childenv.ErrBadFileEnv), exitUsage},
 		{wrap(childenv.ErrNoVaultFile), exitNotFound},
 		{wrap(childenv.ArgsTooLarge(launcher.ErrArgsTooLarge, []string{"sh"}, nil)), exitTooBig},
-		{withCode(wrap(s3bundle.ErrConflict), exitUnchanged, ""), exitUnchanged},
+		{&supervise.CommandError{Process: "web.1", Err: procfile.ErrEmptyCommand}, exitDataErr},
+		{wrap(supervise.ErrNothingToStart), exitUsage},
+		{&supervise.NotDirError{Root: "r"}, exitUsage},
+		{wrap(procfile.ErrBadPort), exitUsage},
+		{wrap(fs.ErrNotExist), exitNotFound},
 	} {
 		if got := exitCode(tc.err); got != tc.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -96,101 +93,52 @@ Exit codes: the child's, or 128+N after signal N; 126 command not executable;
    78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile, a
        --cache directory not yours or writable by others`
 
-// runOptions are the flags of `vsync run`.
-type runOptions struct {
-	runtimeOptions
-	KillTimeout time.Duration
-	SignalGroup bool // --signal-group: signals go to the child's process group
-	Watch       supervise.Options
-	Command     []string
-}
-
 func runCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:        "run",
 		Usage:       "run a command with the vault's secrets in its environment",
 		UsageText:   "vsync run [flags] [--] CMD [ARGS...]",
 		Description: runDescription + "\n\n" + watchHelp,
-		Flags: append(append(runtimeFlags(),
+		Flags: supervisedFlags(
 			durationFlag("kill-timeout", nil, launcher.DefaultKillTimeout, "after a stop signal, wait `SECONDS` (10, or a duration: 10s, 500ms) before SIGKILL to the child's process group"),
 			&cli.BoolFlag{Name: "signal-group", Usage: "forward signals (and --reload-signal) to the child's whole process group, not the child alone (tini -g)"},
-		), watchFlags()...),
+		),
 		Action: func(c *cli.Context) error {
-			wo, err := watchOptionsFrom(c)
+			o, err := supervisedOptionsFrom(c)
 			if err != nil {
 				return err
 			}
-			return runRun(c.Context, sys, runOptions{
-				runtimeOptions: runtimeOptionsFrom(c),
-				KillTimeout:    durationOf(c, "kill-timeout"),
-				SignalGroup:    c.Bool("signal-group"),
-				Watch:          wo,
-				Command:        c.Args().Slice(),
-			})
+			return runRun(c.Context, sys, o, launcher.Config{Args: c.Args().Slice(),
+				KillTimeout: durationOf(c, "kill-timeout"), SignalGroup: c.Bool("signal-group")})
 		},
 	}
 }
 
-// runRun is `vsync run`.
-func runRun(ctx context.Context, sys *sysEnv, o runOptions) error {
-	if len(o.Command) == 0 {
+// runRun is `vsync run` of child, whose Args, KillTimeout and
+// SignalGroup the flags give.
+func runRun(ctx context.Context, sys *sysEnv, o supervisedOptions, child launcher.Config) error {
+	if len(child.Args) == 0 {
 		return usageErrorf("no command given: vsync run [flags] -- CMD [ARGS...]")
 	}
-	// Subscribe before anything slow, so a signal that arrives while the
-	// vault is read is not lost: it is delivered to the child once started.
-	sigs := make(chan os.Signal, 16)
-	subscribed := subscribe(sigs, launcher.ForwardedSignals())
-	defer func() { <-subscribed; signal.Stop(sigs) }()
-
+	sigs := subscribeForwarded()
+	defer sigs.stop()
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	<-subscribed // every forwarded signal, before the child starts
+	<-sigs.subscribed // every forwarded signal, before the child starts
 
-	stdin, _ := sys.Stdin.(*os.File)
-	cfg := launcher.Config{
-		Args:        o.Command,
-		Env:         childenv.Environ(p.Vars),
-		Stdin:       stdin,
-		Stdout:      sys.Stdout,
-		Stderr:      sys.Stderr,
-		KillTimeout: o.KillTimeout,
-		SignalGroup: o.SignalGroup,
-		Signals:     sigs,
-		Subreaper:   true,
-		Started:     sys.Process.ChildStartedHook(),
-	}
-	// From here on signals are the launcher's business: they are forwarded
-	// from sigs, so the ctx main cancels on SIGINT/SIGTERM must not also
-	// stop the child (that would count as a second stop signal).
+	child.Stdin, _ = sys.Stdin.(*os.File)
+	child.Stdout, child.Stderr, child.Subreaper = sys.Stdout, sys.Stderr, true
+	child.Started = sys.Process.ChildStartedHook()
 	if o.Watch.Interval > 0 {
-		// From here the process supervises and polls.
-		sys.Process.Supervising()
+		sys.Process.Supervising() // from here vsync supervises and polls
 	}
-	code, err := runSupervised(ctx, sys, p, o.Watch, o.FetchTimeout, sigs,
-		func(ctx context.Context, vars []childenv.Var, sigs <-chan os.Signal) (int, error) {
-			c := cfg
-			c.Env, c.Signals = childenv.Environ(vars), sigs
-			code, err := launcher.Run(ctx, c)
-			if errors.Is(err, launcher.ErrArgsTooLarge) {
-				err = childenv.ArgsTooLarge(err, c.Args, vars)
-			}
-			return code, err
-		})
-	if cerr := p.Close(); cerr != nil && err == nil {
-		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
-	}
+	code, err := superviseChild(ctx, sys, p, o, sigs, supervise.Child{Config: child}.Run)
 	var tooLarge *childenv.ArgsTooLargeError
 	if errors.As(err, &tooLarge) {
-		return err // errorRules: exitTooBig
+		return err // vsync's own refusal: errorRules (exitTooBig)
 	}
-	if err != nil {
-		return withCode(err, code, "")
-	}
-	if code != 0 {
-		return childExit{code}
-	}
-	return nil
+	return exitOf(code, err)
 }

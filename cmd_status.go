@@ -108,9 +108,9 @@ func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
 	}
 	switch {
 	case r.Status == status.Stale:
-		return childExit{statusExitStale}
+		return childExit{code: statusExitStale}
 	case r.Status == status.Unknown && o.Strict:
-		return childExit{statusExitUnknown}
+		return childExit{code: statusExitUnknown}
 	}
 	return nil
 }

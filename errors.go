@@ -23,44 +23,6 @@ import (
 	"vsync/vault"
 )
 
-// cliError decorates an error with a hint for the user and, when code is
-// not 0, the exit code to use instead of the one exitCode would derive.
-type cliError struct {
-	err  error
-	hint string
-	code int
-}
-
-func (e *cliError) Error() string { return e.err.Error() }
-func (e *cliError) Unwrap() error { return e.err }
-
-// withHint adds a "vsync: hint:" line to err.
-func withHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &cliError{err: err, hint: hint}
-}
-
-// withCode sets err's exit code and hint.
-func withCode(err error, code int, hint string) error {
-	return &cliError{err: err, hint: hint, code: code}
-}
-
-// errorf is fmt.Errorf with an exit code and a hint.
-func errorf(code int, hint, format string, a ...any) error {
-	return withCode(fmt.Errorf(format, a...), code, hint)
-}
-
-// configError is a malformed or incomplete vsync.toml / profiles.toml, a
-// missing profile, project or passphrase: exitConfig.
-type configError struct{ err error }
-
-func (e configError) Error() string { return e.err.Error() }
-func (e configError) Unwrap() error { return e.err }
-
-func configErrorf(format string, a ...any) error { return configError{fmt.Errorf(format, a...)} }
-
 // errorRule gives the errors it matches an exit code and, when hint is
 // not nil, the hint printed under them. A rule of code 0 gives only the
 // hint: the code is that of the first rule below that matches and gives
@@ -136,6 +98,9 @@ func errorRules() []errorRule {
 		{as[*supervise.IntervalError](), exitUsage, text("write --watch alone for 30s, or --watch=10s")},
 		{as[*supervise.ReloadSignalError](), exitUsage, text("a reload signal is any signal vsync forwards but TERM, INT and QUIT: HUP, USR1, USR2, WINCH, ALRM... (gunicorn and nginx reload on HUP; see vsync run --help)")},
 		{anyOf(supervise.ErrReloadNeedsWatch, supervise.ErrNotWatchable), exitUsage, usageHint},
+		{as[*supervise.CommandError](), exitDataErr, nil},
+		{is(supervise.ErrNothingToStart), exitUsage, usageHint},
+		{as[*supervise.NotDirError](), exitUsage, usageHint},
 		{as[*childenv.ArgsTooLargeError](), exitTooBig, text("keep large values in files of the vault, which the child reads through their NAME_FILE variable")},
 		{is(childenv.ErrNoVaultFile), exitNotFound, text(`list the vault's files with "vsync env"`)},
 		{isMissingProcfile, exitNotFound, text("run vsync in the directory of the Procfile, or give its path with -f FILE")},
@@ -223,7 +188,6 @@ func errorRules() []errorRule {
 		{anyOf(s3bundle.ErrToken, childenv.ErrNotStartable), exitDataErr, nil},
 		{is(s3bundle.ErrNoCredentials), exitConfig, text("export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give the profile an AWS profile (--aws-profile), or store keys in it (vsync profile add NAME ... --access-key K --secret-key-file FILE --force)")},
 		{is(workspace.ErrConfig), exitConfig, nil},
-		{as[configError](), exitConfig, nil},
 		{as[toml.ParseError](), exitConfig, nil},
 	}
 }
@@ -364,15 +328,11 @@ func commandOf(err error) string {
 	return ""
 }
 
-// exitCode maps an error to its documented exit code: an explicit one
-// (cliError, being replaced by errorRules), else the first rule matching.
+// exitCode maps an error to its documented exit code: that of the first
+// rule matching.
 func exitCode(err error) int {
 	if err == nil {
 		return exitOK
-	}
-	var ce *cliError
-	if errors.As(err, &ce) && ce.code != 0 {
-		return ce.code
 	}
 	for _, r := range errorRules() {
 		if r.code != 0 && r.match(err) {
@@ -382,13 +342,9 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// hintFor returns the hint to print under err: the innermost explicit one,
-// else that of the first rule matching that has one.
+// hintFor returns the hint to print under err: that of the first rule
+// matching that has one.
 func hintFor(err error) string {
-	var ce *cliError
-	if errors.As(err, &ce) && ce.hint != "" {
-		return ce.hint
-	}
 	for _, r := range errorRules() {
 		if r.hint != nil && r.match(err) {
 			return r.hint(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"vsync/internal/childenv"
 	"vsync/internal/miniotest"
 )
 
@@ -69,7 +70,7 @@ func TestStartMatchesForeman(t *testing.T) {
 				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 				cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 				cmd.Dir = dir
-				cmd.Env = append(withoutKeys(os.Environ(), "PORT", "FOO", "BAR"), "VSYNC_TEST_AS_VSYNC=1", "GORACE=atexit_sleep_ms=0")
+				cmd.Env = append(childenv.WithoutKeys(os.Environ(), "PORT", "FOO", "BAR"), "VSYNC_TEST_AS_VSYNC=1", "GORACE=atexit_sleep_ms=0")
 				cmd.Env = append(cmd.Env, tc.env...)
 				out, err := cmd.CombinedOutput()
 				if err != nil {

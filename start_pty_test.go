@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"vsync/internal/childenv"
 )
 
 // TestStartTerminal runs `vsync start` on a real pseudo-terminal: its lines
@@ -24,7 +26,7 @@ func TestStartTerminal(t *testing.T) {
 			dir := t.TempDir()
 			writeProcfile(t, dir, "web: TESTBIN trap\nworker: TESTBIN trap\n")
 			cmd := exec.Command(os.Args[0], "start")
-			cmd.Env = append(withoutKeys(os.Environ(), "NO_COLOR"), "VSYNC_TEST_AS_VSYNC=1", "GORACE=atexit_sleep_ms=0")
+			cmd.Env = append(childenv.WithoutKeys(os.Environ(), "NO_COLOR"), "VSYNC_TEST_AS_VSYNC=1", "GORACE=atexit_sleep_ms=0")
 			if noColor {
 				cmd.Env = append(cmd.Env, "NO_COLOR=1")
 			}

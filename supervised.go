@@ -2,22 +2,82 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"time"
+	"os/signal"
+
+	"github.com/urfave/cli/v2"
 
 	"vsync/internal/runtimevault"
 	"vsync/internal/supervise"
+	"vsync/launcher"
 )
 
-// runSupervised runs start under supervise.Run with what p prepared:
-// once, or with --watch (wo.Interval > 0) polling the bucket p's vault
-// came from. In both cases the status socket answers.
-func runSupervised(ctx context.Context, sys *sysEnv, p *runtimevault.Prepared, wo supervise.Options, fetchTimeout time.Duration,
-	sigs <-chan os.Signal, start supervise.Incarnation) (int, error) {
-	return supervise.Run(ctx, p, supervise.Config{
-		Options:      wo,
-		FetchTimeout: fetchTimeout,
+// supervisedOptions are the flags run and start share: where the
+// variables come from (runtimeFlags) and --watch (watchFlags).
+type supervisedOptions struct {
+	runtimeOptions
+	Watch supervise.Options
+}
+
+// supervisedFlags are runtimeFlags, then a command's own flags, then
+// watchFlags.
+func supervisedFlags(own ...cli.Flag) []cli.Flag {
+	return append(append(runtimeFlags(), own...), watchFlags()...)
+}
+
+// supervisedOptionsFrom copies the flags of supervisedFlags.
+func supervisedOptionsFrom(c *cli.Context) (supervisedOptions, error) {
+	wo, err := watchOptionsFrom(c)
+	if err != nil {
+		return supervisedOptions{}, err
+	}
+	return supervisedOptions{runtimeOptions: runtimeOptionsFrom(c), Watch: wo}, nil
+}
+
+// forwarded relays the signals vsync forwards (launcher.ForwardedSignals)
+// to ch. Subscribe before anything slow, so that a signal that arrives
+// while the vault is read is not lost: it is delivered to the child once
+// started. SIGPIPE is among them: with it subscribed, a write to a closed
+// stdout (`vsync start | head`) fails with EPIPE, which stops the
+// processes and lets the private files be removed, rather than kill vsync.
+type forwarded struct {
+	ch         chan os.Signal
+	subscribed <-chan struct{} // closed once every signal is subscribed
+}
+
+func subscribeForwarded() forwarded {
+	ch := make(chan os.Signal, 16)
+	return forwarded{ch: ch, subscribed: subscribe(ch, launcher.ForwardedSignals())}
+}
+
+// stop ends the relay, once the subscription is done.
+func (f forwarded) stop() { <-f.subscribed; signal.Stop(f.ch) }
+
+// superviseChild runs start under supervise.Run with what p prepared:
+// once, or with --watch (o.Watch.Interval > 0) polling the bucket p's
+// vault came from; in both cases the status socket answers. Then it
+// removes p's private files, warning when that fails. From here on
+// signals are the launcher's business: they are forwarded from f, so the
+// ctx main cancels on SIGINT/SIGTERM must not also stop the child (that
+// would count as a second stop signal).
+func superviseChild(ctx context.Context, sys *sysEnv, p *runtimevault.Prepared, o supervisedOptions, f forwarded, start supervise.Incarnation) (int, error) {
+	code, err := supervise.Run(ctx, p, supervise.Config{
+		Options:      o.Watch,
+		FetchTimeout: o.FetchTimeout,
 		Stderr:       sys.Stderr,
 		Debug:        sys.Getenv("VSYNC_DEBUG") == "watch",
-	}, sigs, start)
+	}, f.ch, start)
+	if cerr := p.Close(); cerr != nil && err == nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: removing private files: %v\n", cerr)
+	}
+	return code, err
+}
+
+// groupStarted is supervise.Formation's Running: as vsync run does once
+// its child runs, the group's supervisor mostly waits, so the start-up
+// code's pages go (proc.Process.GroupStarted).
+func (sys *sysEnv) groupStarted() (stop func()) {
+	t := sys.Process.GroupStarted()
+	return func() { t.Stop() }
 }

@@ -63,3 +63,18 @@ func Environ(vars []Var) []string {
 	}
 	return env
 }
+
+// WithoutKeys returns env (K=V entries) without the entries for keys.
+func WithoutKeys(env []string, keys ...string) []string {
+	out := make([]string, 0, len(env)+len(keys))
+next:
+	for _, kv := range env {
+		for _, k := range keys {
+			if len(kv) > len(k) && kv[len(k)] == '=' && kv[:len(k)] == k {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}

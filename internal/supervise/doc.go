@@ -14,10 +14,15 @@
 // (Incarnation). Each event is one line on Config.Stderr, naming
 // generations, never values.
 //
+// What runs is an Incarnation: Child, the command of `vsync run`, or
+// Formation, the processes of `vsync start` (the instances of a Procfile
+// plan with their ports, their argv, their multiplexed output).
+//
 // It returns sentinel and typed errors (ErrNotWatchable,
-// ErrReloadNeedsWatch, *IntervalError, *ReloadSignalError) and knows no
-// exit code, hint or CLI. It may import runtimevault, childenv, history,
-// status, launcher, s3bundle and vault, never package main or
+// ErrReloadNeedsWatch, *IntervalError, *ReloadSignalError,
+// ErrNothingToStart, *NotDirError, *CommandError) and knows no exit code,
+// hint or CLI. It may import runtimevault, childenv, history, status,
+// launcher, procfile, s3bundle and vault, never package main or
 // urfave/cli; it reads no environment variable and holds no package-level
 // mutable state.
 package supervise

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"vsync/internal/miniotest"
+	"vsync/internal/runtimevault"
 	"vsync/vault"
 )
 
@@ -46,7 +47,7 @@ func TestEnvTextColumnsAndMasking(t *testing.T) {
 		t.Fatal("an env file's value is printed without --reveal")
 	}
 	want := map[string]string{ // key -> value column
-		"FROM_FILE":    masked,
+		"FROM_FILE":    runtimevault.Masked,
 		"ONLY_DEFAULT": "shown-default",
 		"PATH":         os.Getenv("PATH"),
 	}

@@ -5,16 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"vsync/internal/childenv"
 	"vsync/internal/runtimevault"
 	"vsync/internal/status"
-	"vsync/launcher"
-	"vsync/s3bundle"
 )
 
 // Exit codes of `vsync status`, an informational or readiness check (never
@@ -130,27 +126,9 @@ func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (status.
 		a, err := status.Ask(ctx, sock)
 		return a.Report, err
 	}
-	tok, err := runtimevault.TokenFromEnv(sys.Getenv)
-	if err != nil {
-		return status.Report{}, err
-	}
-	if tok == nil {
-		return status.Report{}, usageErrorf("nothing to check: no $%s, no runtime token (VSYNC_CONFIG) and no --env", childenv.StatusSocketVar)
-	}
-	gen := o.Generation
-	if gen == 0 {
-		if g, err := strconv.ParseUint(sys.Getenv("VSYNC_GENERATION"), 10, 64); err == nil {
-			gen = g
-		}
-	}
-	return status.OfToken(ctx, status.TokenQuery{
-		Env: tok.Env, Location: runtimevault.TokenLocation(*tok), Generation: gen,
-		PrivateBase: launcher.PrivateBase(sys.Getenv),
-		OpenStore:   func(ctx context.Context) (*s3bundle.Store, error) { return tok.Store(ctx, 10*time.Second) },
-		Passphrase: func() []byte {
-			pass, _ := home(sys).PassphraseFromEnv()
-			return pass
-		},
+	return runtimevault.TokenStatus(ctx, sys.Getenv, o.Generation, func() []byte {
+		pass, _ := home(sys).PassphraseFromEnv()
+		return pass
 	})
 }
 

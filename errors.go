@@ -95,6 +95,7 @@ func errorRules() []errorRule {
 		{as[*bundlecache.OfflineError](), exitUnreachable, nil},
 		{anyOf(childenv.ErrBadDefault, childenv.ErrBadFileEnv), exitUsage, usageHint},
 		{as[*status.NotRunningError](), exitUsage, usageHint},
+		{is(runtimevault.ErrNothingToCheck), exitUsage, usageHint},
 		{as[*supervise.IntervalError](), exitUsage, text("write --watch alone for 30s, or --watch=10s")},
 		{as[*supervise.ReloadSignalError](), exitUsage, text("a reload signal is any signal vsync forwards but TERM, INT and QUIT: HUP, USR1, USR2, WINCH, ALRM... (gunicorn and nginx reload on HUP; see vsync run --help)")},
 		{anyOf(supervise.ErrReloadNeedsWatch, supervise.ErrNotWatchable), exitUsage, usageHint},

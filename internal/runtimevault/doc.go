@@ -8,7 +8,10 @@
 // is one, and taken from that cache when the bucket does not answer
 // (internal/bundlecache). Prepare then composes the child's environment
 // (internal/childenv), writes the vault's files as its private files and
-// opens the status socket beside them.
+// opens the status socket beside them. For `vsync env` it lists a child's
+// own environment with the sources its parent tells (ListChild) and masks
+// what may be secret (Mask); for `vsync status` with a runtime token it
+// finds the running generation (TokenStatus).
 //
 // It is a package of its own, not part of internal/childenv, because it
 // does what childenv promises not to: it reads vsync's own variables
@@ -19,7 +22,7 @@
 // It prints nothing but the notes and warnings of a load (a start from
 // the cache, a cache not written) on Options.Messages, and knows no exit
 // code or hint: errors are sentinel (ErrFetchTimeout, ErrNoPassphrase,
-// ErrLocalNeedsEnv) or typed (*EnvMismatchError, *TokenFileError,
+// ErrLocalNeedsEnv, ErrNothingToCheck) or typed (*EnvMismatchError, *TokenFileError,
 // *TokenError, *TokenCredentialsError, *NotStartedError), besides those
 // of the packages below. It may import vault, s3bundle, launcher,
 // internal/workspace, internal/history, internal/bundlecache,

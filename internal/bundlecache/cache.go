@@ -137,14 +137,14 @@ func (c *Cache) Save(raw []byte, info s3bundle.ObjectInfo, fetchedAt time.Time) 
 	return nil
 }
 
-// Confirm records that the bucket still holds the cached bundle (a poll of
+// RefreshFetchTime records that the bucket still holds the cached bundle (a poll of
 // current.pgp with If-None-Match etag was answered 304 Not Modified): the
 // record's fetch time moves to now, bundle and ETag unchanged, so that the
 // max age counts from the last time the bucket vouched for the bundle,
 // not from the last time it changed. A cache file holding another ETag
 // (another vsync may have cached a newer generation) or none is left
 // alone.
-func (c *Cache) Confirm(etag string, now time.Time) error {
+func (c *Cache) RefreshFetchTime(etag string, now time.Time) error {
 	raw, rec, err := c.Load()
 	if errors.Is(err, ErrNoCache) || (err == nil && (etag == "" || rec.ETag != etag)) {
 		return nil

@@ -145,13 +145,13 @@ func TestBundleCacheLoadRefuses(t *testing.T) {
 
 // A poll answered "not modified" moves the cached bundle's fetch time
 // forward, for the same ETag only; the bundle stays byte for byte.
-func TestBundleCacheConfirm(t *testing.T) {
+func TestBundleCacheRefreshFetchTime(t *testing.T) {
 	c := New(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod", []byte("pw"))
-	if err := c.Confirm(`"e1"`, time.Now()); err != nil {
-		t.Fatalf("confirm of an empty cache: %v", err)
+	if err := c.RefreshFetchTime(`"e1"`, time.Now()); err != nil {
+		t.Fatalf("RefreshFetchTime of an empty cache: %v", err)
 	}
 	if _, err := os.Stat(c.dir); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("confirm of an empty cache wrote something: %v", err)
+		t.Fatalf("RefreshFetchTime of an empty cache wrote something: %v", err)
 	}
 	raw := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -165,23 +165,23 @@ func TestBundleCacheConfirm(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, raw) || rec.ETag != `"e1"` || rec.Generation != 3 {
-			t.Fatalf("confirm changed the bundle or its record: %+v", rec)
+			t.Fatalf("RefreshFetchTime changed the bundle or its record: %+v", rec)
 		}
 		return rec.FetchedAt
 	}
 	t1 := t0.Add(30 * time.Hour)
-	if err := c.Confirm(`"e1"`, t1); err != nil {
+	if err := c.RefreshFetchTime(`"e1"`, t1); err != nil {
 		t.Fatal(err)
 	}
 	if got := fetchedAt(); !got.Equal(t1) {
-		t.Errorf("fetched_at %v after confirm, want %v", got, t1)
+		t.Errorf("fetched_at %v after RefreshFetchTime, want %v", got, t1)
 	}
 	for _, other := range []string{`"e2"`, ""} {
-		if err := c.Confirm(other, t1.Add(time.Hour)); err != nil {
+		if err := c.RefreshFetchTime(other, t1.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if got := fetchedAt(); !got.Equal(t1) {
-			t.Errorf("confirm(%q) of another ETag moved fetched_at to %v", other, got)
+			t.Errorf("RefreshFetchTime(%q) of another ETag moved fetched_at to %v", other, got)
 		}
 	}
 }

@@ -15,22 +15,23 @@ import (
 
 // Offline is the cache of one vault read from its bucket, with the max
 // age of a start from it (--cache DIR with --cache-max-age): the bundle
-// of every successful fetch is kept (Keep), a poll that finds it unchanged
-// confirms it (Confirm), and a fetch the bucket does not answer falls back
-// to it while it is young enough (Start).
+// of every successful fetch is kept (Keep), a poll of --watch that finds
+// it unchanged keeps it again (KeepUnchanged: its fetch time moves), and a
+// fetch the bucket does not answer falls back to it while it is young
+// enough (Start).
 //
-// Only one goroutine at a time may keep or confirm (the start, then the
-// poller of --watch); a copy of an Offline is another such user.
+// Only one goroutine at a time may keep (the start, then the poller of
+// --watch); a copy of an Offline is another such user.
 type Offline struct {
 	*Cache
 	MaxAge time.Duration
 	// Messages is where the start from the cache, and a bundle that could
-	// not be kept or confirmed (a warning, never a reason not to start),
-	// are said, one "vsync: ..." line each.
+	// not be kept (a warning, never a reason not to start), are said, one
+	// "vsync: ..." line each.
 	Messages io.Writer
-	// confirmedAt is when this Offline last wrote the cache file's fetch
-	// time (Keep or Confirm).
-	confirmedAt time.Time
+	// fetchTimeWrittenAt is when this Offline last wrote the cache
+	// file's fetch time (Keep or KeepUnchanged).
+	fetchTimeWrittenAt time.Time
 }
 
 // BucketDidNotAnswer reports whether err, from fetching current.pgp,
@@ -52,22 +53,22 @@ func (o *Offline) Keep(raw []byte, info s3bundle.ObjectInfo, gen uint64) {
 		o.warn(err)
 		return
 	}
-	o.confirmedAt = time.Now()
+	o.fetchTimeWrittenAt = time.Now()
 }
 
-// Confirm is Keep for a poll of --watch that found current.pgp unchanged
+// KeepUnchanged is Keep for a poll of --watch that found current.pgp unchanged
 // (ETag etag): at most once per MaxAge/24 (an hour for the default day) it
-// moves the cached bundle's fetch time to now (Cache.Confirm), so that an
+// moves the cached bundle's fetch time to now (Cache.RefreshFetchTime), so that an
 // offline restart during an outage is judged by the last time the bucket
 // vouched for the bundle. Between those writes a poll costs the cache
 // nothing.
-func (o *Offline) Confirm(etag string) {
+func (o *Offline) KeepUnchanged(etag string) {
 	now := time.Now()
-	if now.Sub(o.confirmedAt) < o.MaxAge/24 {
+	if now.Sub(o.fetchTimeWrittenAt) < o.MaxAge/24 {
 		return
 	}
-	o.confirmedAt = now
-	if err := o.Cache.Confirm(etag, now); err != nil {
+	o.fetchTimeWrittenAt = now
+	if err := o.Cache.RefreshFetchTime(etag, now); err != nil {
 		o.warn(err)
 	}
 }

@@ -150,9 +150,9 @@ func TestBucketDidNotAnswer(t *testing.T) {
 	}
 }
 
-// Offline.Confirm writes the cache file's fetch time at most once per
+// Offline.KeepUnchanged writes the cache file's fetch time at most once per
 // MaxAge/24.
-func TestOfflineConfirmThrottle(t *testing.T) {
+func TestOfflineKeepUnchangedThrottle(t *testing.T) {
 	c := New(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod", []byte("pw"))
 	raw := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -162,23 +162,23 @@ func TestOfflineConfirmThrottle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return rec.FetchedAt // the bundle and the rest: TestBundleCacheConfirm
+		return rec.FetchedAt // the bundle and the rest: TestBundleCacheRefreshFetchTime
 	}
 	if err := c.Save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
 		t.Fatal(err)
 	}
 	o := &Offline{Cache: c, MaxAge: 24 * time.Hour, Messages: io.Discard}
-	o.Confirm(`"e1"`) // confirmedAt is zero: writes
+	o.KeepUnchanged(`"e1"`) // fetchTimeWrittenAt is zero: writes
 	first := fetchedAt()
 	if time.Since(first) > time.Minute {
-		t.Fatalf("Offline.Confirm did not write: fetched_at %v", first)
+		t.Fatalf("Offline.KeepUnchanged did not write: fetched_at %v", first)
 	}
 	if err := c.Save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
 		t.Fatal(err)
 	}
-	o.Confirm(`"e1"`) // within the hour: no write
+	o.KeepUnchanged(`"e1"`) // within the hour: no write
 	if got := fetchedAt(); !got.Equal(t0) {
-		t.Errorf("a second Confirm within MaxAge/24 wrote fetched_at %v", got)
+		t.Errorf("a second KeepUnchanged within MaxAge/24 wrote fetched_at %v", got)
 	}
 }
 

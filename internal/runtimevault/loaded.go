@@ -17,8 +17,8 @@ type Loaded struct {
 	// finds this vsync.
 	Location string
 	// Cache is the --cache of the vault (nil without): the watch's poller
-	// keeps each generation it accepts there and confirms the cached one
-	// when a poll finds it unchanged.
+	// keeps each generation it accepts there, and the cached one again
+	// (KeepUnchanged) when a poll finds it unchanged.
 	Cache *bundlecache.Offline
 	// FromCache: the bucket did not answer and this is the cached bundle.
 	FromCache bool

@@ -31,7 +31,7 @@ func (c *fakeCache) Keep(raw []byte, _ s3bundle.ObjectInfo, _ uint64) {
 	*c.kept = append(*c.kept, raw)
 }
 
-func (c *fakeCache) Confirm(etag string) {
+func (c *fakeCache) KeepUnchanged(etag string) {
 	*c.confirmed = append(*c.confirmed, etag)
 }
 

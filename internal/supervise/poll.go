@@ -34,8 +34,8 @@ type poller struct {
 	found chan *runtimevault.Loaded // capacity 1, newest only: see offerNewest
 	say   func(format string, a ...any)
 	// cache, when not nil, keeps each accepted bundle exactly as fetched
-	// and is confirmed by each poll answered "not modified": the bucket
-	// still holds the bundle applied (and cached).
+	// and keeps it again (KeepUnchanged) at each poll answered "not
+	// modified": the bucket still holds the bundle applied (and cached).
 	cache keeper
 	// debug, when not nil, gets one line per poll (VSYNC_DEBUG=watch).
 	debug func(format string, a ...any)
@@ -52,9 +52,9 @@ type keeper interface {
 	// Keep saves raw, current.pgp as fetched (info), which holds
 	// generation gen.
 	Keep(raw []byte, info s3bundle.ObjectInfo, gen uint64)
-	// Confirm records that a poll found current.pgp unchanged (ETag
+	// KeepUnchanged records that a poll found current.pgp unchanged (ETag
 	// etag): the bucket still holds the cached bundle.
-	Confirm(etag string)
+	KeepUnchanged(etag string)
 }
 
 // run polls until ctx is done.
@@ -97,7 +97,7 @@ func (p *poller) poll(ctx context.Context) {
 	if errors.Is(err, s3bundle.ErrNotModified) {
 		p.readable()
 		if p.cache != nil {
-			p.cache.Confirm(p.etag)
+			p.cache.KeepUnchanged(p.etag)
 		}
 		p.trace("not modified")
 		return

@@ -13,6 +13,7 @@ import (
 	"vsync/internal/bundlecache"
 	"vsync/internal/childenv"
 	"vsync/internal/history"
+	"vsync/internal/runtimevault"
 	"vsync/internal/supervise"
 	"vsync/internal/workspace"
 	"vsync/launcher"
@@ -85,6 +86,7 @@ func TestExitCode(t *testing.T) {
 		{&supervise.CommandError{Process: "web.1", Err: procfile.ErrEmptyCommand}, exitDataErr},
 		{wrap(supervise.ErrNothingToStart), exitUsage},
 		{&supervise.NotDirError{Root: "r"}, exitUsage},
+		{wrap(runtimevault.ErrNothingToCheck), exitUsage},
 		{wrap(procfile.ErrBadPort), exitUsage},
 		{wrap(fs.ErrNotExist), exitNotFound},
 	} {

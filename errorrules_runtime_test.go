@@ -48,7 +48,7 @@ func TestCacheErrorRules(t *testing.T) {
 }
 
 // The errors of finding and loading the vault (runtimevault) get the exit
-// codes and hints withCode/withHint gave them in package main.
+// codes and hints package main gave them before they moved.
 func TestRuntimeErrorRules(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -51,8 +51,3 @@ func tooLargeHint(err error) string {
 	return fmt.Sprintf("the maximum bundle size is %s; if the bundle is genuinely that large, raise it with --%s or max_bundle_size in the profile",
 		humanize.IBytes(uint64(limit)), maxBundleFlagName)
 }
-
-// isTooLarge reports whether err is a bundle (or object) over the limit.
-func isTooLarge(err error) bool {
-	return errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge)
-}

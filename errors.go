@@ -170,7 +170,7 @@ func errorRules() []errorRule {
 		})},
 		{as[*history.CurrentError](), exitTampered, currentHint},
 		{is(vault.ErrWrongPassphrase), exitPassphrase, envHint(wrongPassphraseHint)},
-		{isTooLarge, exitTampered, tooLargeHint},
+		{history.IsTooLarge, exitTampered, tooLargeHint},
 		{both(as[*history.EnvError](), isDamaged), exitTampered,
 			envHint(`nothing was written; the stored bundle is damaged or was tampered with ("vsync verify %s" checks every generation)`)},
 		{anyOf(vault.ErrIntegrity, vault.ErrUnsafePath, vault.ErrManifest, history.ErrChain), exitTampered,

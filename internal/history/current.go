@@ -3,7 +3,6 @@ package history
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -45,7 +44,7 @@ func ReadCurrent(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass
 	}
 	b, _, err := Check(in, info, st, pass, nil, 0, Name(0), true)
 	if err != nil {
-		if body.err != nil && !isTooLarge(body.err) {
+		if body.err != nil && !IsTooLarge(body.err) {
 			return nil, nil, fmt.Errorf("reading %s of env %q: %w (%w)", Name(0), st.Env, s3bundle.ErrUnreachable, body.err)
 		}
 		if body.err != nil {
@@ -71,9 +70,4 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		b.err = err
 	}
 	return n, err
-}
-
-// isTooLarge reports whether err is a bundle (or object) over the limit.
-func isTooLarge(err error) bool {
-	return errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge)
 }

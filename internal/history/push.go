@@ -50,7 +50,7 @@ func (e *Env) Push(ctx context.Context, b *vault.Bundle, cur s3bundle.ObjectInfo
 	memlimit.Bound(min(filesSize, 32<<20))
 	opts.ReleaseFiles, opts.ManifestFresh = true, true
 	ct, sum, err := SealSpooled(spoolDir, b, e.Passphrase, opts, filesSize)
-	if isTooLarge(err) {
+	if IsTooLarge(err) {
 		return Pushed{}, quietWrap(fmt.Sprintf("env %q: %s; nothing pushed", env, err), ErrPushTooLarge, err)
 	}
 	if err != nil {

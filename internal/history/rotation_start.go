@@ -53,7 +53,7 @@ func (r *Rotation) stopped(err error) error {
 	switch {
 	case errors.Is(err, ErrAlreadyRotated), errors.Is(err, ErrRotationRaced):
 		return err
-	case errors.As(err, &ee) && (errors.Is(err, vault.ErrWrongPassphrase) || isTooLarge(err) || isDamaged(err)):
+	case errors.As(err, &ee) && (errors.Is(err, vault.ErrWrongPassphrase) || IsTooLarge(err) || isDamaged(err)):
 		return err
 	}
 	return &NothingChangedError{Env: r.Store.Env, Err: err}

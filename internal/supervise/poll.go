@@ -90,7 +90,7 @@ func (p *poller) poll(ctx context.Context) {
 		p.current = p.st.PollCurrent()
 	}
 	rc, info, err := p.current.IfNoneMatch(ctx, p.etag)
-	if tooLarge(err) {
+	if history.IsTooLarge(err) {
 		p.refuse(info, err)
 		return
 	}

@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"vsync/internal/childenv"
-	"vsync/s3bundle"
+	"vsync/internal/history"
 	"vsync/vault"
 )
 
@@ -35,7 +35,7 @@ func (r *refusal) get() (uint64, string) {
 func refusalReason(err error) string {
 	var se *vault.SyntaxError
 	switch {
-	case tooLarge(err):
+	case history.IsTooLarge(err):
 		return "over the maximum bundle size"
 	case errors.Is(err, childenv.ErrNotStartable):
 		return err.Error()
@@ -51,9 +51,4 @@ func refusalReason(err error) string {
 		return "dotenv syntax error: " + se.Error()
 	}
 	return err.Error()
-}
-
-// tooLarge reports whether err is a bundle (or object) over the limit.
-func tooLarge(err error) bool {
-	return errors.Is(err, vault.ErrTooLarge) || errors.Is(err, s3bundle.ErrTooLarge)
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"testing"
+	"vsync/internal/testsupport"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -12,15 +12,9 @@ import (
 // them by presence only: no failure message may print one. redacted and
 // redactT keep the text around a canary readable without the canary.
 
-// canaryRe matches the canary values the tests plant (CANARY followed by
-// letters, digits, '_' or '-').
-var canaryRe = regexp.MustCompile(`CANARY[\w-]*`)
-
-// redacted is s with every canary value replaced by <canary>, for failure
-// messages that print a command's output, an error or an environment.
-func redacted[S ~string | ~[]byte](s S) string {
-	return canaryRe.ReplaceAllString(string(s), "<canary>")
-}
+// redacted is testsupport.Redacted: s with every canary value replaced by
+// <canary>, for failure messages.
+func redacted[S ~string | ~[]byte](s S) string { return testsupport.Redacted(s) }
 
 // redactT is the testscript.T of TestScripts: it logs and fails as t does,
 // with every canary redacted. testscript logs the output of every exec in

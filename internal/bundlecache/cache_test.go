@@ -9,22 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"vsync/internal/testsupport"
 
 	"vsync/s3bundle"
 	"vsync/vault"
 )
-
-// sealedBundle is a real bundle of env at generation gen, encrypted under
-// pass: what the cache holds is never plaintext.
-func sealedBundle(t *testing.T, env string, gen uint64, pass string, files ...vault.File) []byte {
-	t.Helper()
-	m := vault.NewManifest(vault.Manifest{Env: env, Generation: gen, Created: time.Unix(1700000000, 0).UTC()}, files)
-	raw, _, err := vault.Seal(&vault.Bundle{Manifest: m, Files: files}, []byte(pass), vault.SealOptions{S2KCount: 1024})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
-}
 
 func TestBundleCacheSaveLoad(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
@@ -35,7 +24,7 @@ func TestBundleCacheSaveLoad(t *testing.T) {
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Load created the directory: %v", err)
 	}
-	raw := sealedBundle(t, "prod", 7, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_cache\n")})
+	raw := testsupport.SealedBundle(t, "prod", 7, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_cache\n")})
 	fetched := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	if err := c.Save(raw, s3bundle.ObjectInfo{ETag: `"etag-7"`, Generation: 7}, fetched); err != nil {
 		t.Fatal(err)
@@ -98,7 +87,7 @@ func TestBundleCacheKeys(t *testing.T) {
 		}
 	}
 	// A file copied from another vault's name is refused as tampered.
-	raw := sealedBundle(t, "prod", 1, "pw")
+	raw := testsupport.SealedBundle(t, "prod", 1, "pw")
 	if err := caches[2].Save(raw, s3bundle.ObjectInfo{Generation: 1}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +103,7 @@ func TestBundleCacheKeys(t *testing.T) {
 // A damaged record or a bundle of another size is refused like a tampered
 // bundle (68), before anything is decrypted.
 func TestBundleCacheLoadRefuses(t *testing.T) {
-	raw := sealedBundle(t, "prod", 3, "pw")
+	raw := testsupport.SealedBundle(t, "prod", 3, "pw")
 	for name, damage := range map[string]func([]byte) []byte{
 		"no newline":      func(b []byte) []byte { return bytes.ReplaceAll(b, []byte{'\n'}, nil)[:40] },
 		"not json":        func(b []byte) []byte { return append([]byte("garbage\n"), raw...) },
@@ -153,7 +142,7 @@ func TestBundleCacheRefreshFetchTime(t *testing.T) {
 	if _, err := os.Stat(c.dir); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("RefreshFetchTime of an empty cache wrote something: %v", err)
 	}
-	raw := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
+	raw := testsupport.SealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if err := c.Save(raw, s3bundle.ObjectInfo{ETag: `"e1"`, Generation: 3}, t0); err != nil {
 		t.Fatal(err)
@@ -191,7 +180,7 @@ func TestBundleCacheRefreshFetchTime(t *testing.T) {
 // the next save.
 func TestBundleCacheOldFormatIsAbsent(t *testing.T) {
 	c := New(t.TempDir(), "s3://b/p/prod", "prod", []byte("pw"))
-	raw := sealedBundle(t, "prod", 2, "pw")
+	raw := testsupport.SealedBundle(t, "prod", 2, "pw")
 	now := time.Now().UTC()
 	line, _ := json.Marshal(map[string]any{"format": formatV1, "vault": c.location, "env": "prod", "generation": 2,
 		"etag": `"e"`, "size": len(raw), "fetched_at": now})
@@ -212,7 +201,7 @@ func TestBundleCacheOldFormatIsAbsent(t *testing.T) {
 // A cache directory someone else may write to is refused (78), for
 // reading and for writing.
 func TestCacheDirMustBeOwnAndPrivate(t *testing.T) {
-	raw := sealedBundle(t, "prod", 2, "pw")
+	raw := testsupport.SealedBundle(t, "prod", 2, "pw")
 	check := func(t *testing.T, dir, want string) {
 		t.Helper()
 		c := New(dir, "s3://b/p/prod", "prod", []byte("pw"))

@@ -9,19 +9,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"vsync/internal/testsupport"
 
 	"vsync/s3bundle"
 	"vsync/vault"
 )
-
-// redacted is s with every canary value replaced, for failure messages.
-func redacted(s string) string {
-	return regexp.MustCompile(`CANARY[\w-]*`).ReplaceAllString(s, "<canary>")
-}
 
 // unreachable is the cause of an offline start: the bucket did not answer.
 var unreachable = errors.New("GET s3://b/p/prod/current.pgp: " + s3bundle.ErrUnreachable.Error())
@@ -40,7 +35,7 @@ func newOffline(t *testing.T, dir, pass string, messages io.Writer) *Offline {
 // refused with an error of its kind, and no value is ever printed.
 func TestOfflineStart(t *testing.T) {
 	st := &s3bundle.Store{Backend: nil, Prefix: "p", Env: "prod"}
-	raw := sealedBundle(t, "prod", 5, "pw",
+	raw := testsupport.SealedBundle(t, "prod", 5, "pw",
 		vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_cache\n")},
 		vault.File{Path: "sa.json", Mode: 0o600, Data: []byte("CANARY_file")})
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
@@ -91,10 +86,10 @@ func TestOfflineStart(t *testing.T) {
 				t.Fatalf("start gave %v, want an error", b != nil)
 			}
 			if !tc.want(err) || !strings.Contains(err.Error(), tc.msg) {
-				t.Errorf("error %q, want one of its kind saying %q", redacted(err.Error()), tc.msg)
+				t.Errorf("error %q, want one of its kind saying %q", testsupport.Redacted(err.Error()), tc.msg)
 			}
 			if messages.Len() != 0 || strings.Contains(err.Error(), "CANARY") {
-				t.Errorf("messages %q, error %q", redacted(messages.String()), redacted(err.Error()))
+				t.Errorf("messages %q, error %q", testsupport.Redacted(messages.String()), testsupport.Redacted(err.Error()))
 			}
 		})
 	}
@@ -154,7 +149,7 @@ func TestBucketDidNotAnswer(t *testing.T) {
 // MaxAge/24.
 func TestOfflineKeepUnchangedThrottle(t *testing.T) {
 	c := New(filepath.Join(t.TempDir(), "cache"), "s3://b/p/prod", "prod", []byte("pw"))
-	raw := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
+	raw := testsupport.SealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=v\n")})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	fetchedAt := func() time.Time {
 		t.Helper()
@@ -211,23 +206,23 @@ func rewriteRecord(t *testing.T, path string, edit func(*Record)) {
 func TestOfflineRecordIsAuthenticated(t *testing.T) {
 	st := &s3bundle.Store{Prefix: "p", Env: "prod"}
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
-	old := sealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_old\n")})
-	cur := sealedBundle(t, "prod", 4, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_new\n")})
+	old := testsupport.SealedBundle(t, "prod", 3, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_old\n")})
+	cur := testsupport.SealedBundle(t, "prod", 4, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("K=CANARY_new\n")})
 	// msg is what the error of the offline start says: the MAC's, or the
 	// bundle check's when that sees the lie first.
 	wantTampered := func(t *testing.T, o *Offline, what, msg string) {
 		t.Helper()
 		if _, _, err := o.Load(); !errors.Is(err, ErrMAC) || !errors.Is(err, vault.ErrIntegrity) {
-			t.Errorf("Load of %s: %s, want ErrMAC", what, redacted(fmt.Sprint(err)))
+			t.Errorf("Load of %s: %s, want ErrMAC", what, testsupport.Redacted(fmt.Sprint(err)))
 		}
 		b, err := o.Start(st, []byte("pw"), unreachable, now)
 		var ce *CachedBundleError
 		if b != nil || !errors.As(err, &ce) || ce.Path != o.Path() || errors.Is(err, vault.ErrWrongPassphrase) ||
 			!errors.Is(err, vault.ErrIntegrity) && !errors.Is(err, vault.ErrManifest) || !strings.Contains(err.Error(), msg) {
-			t.Errorf("offline start from %s: %s, want a tampered *CachedBundleError", what, redacted(fmt.Sprint(err)))
+			t.Errorf("offline start from %s: %s, want a tampered *CachedBundleError", what, testsupport.Redacted(fmt.Sprint(err)))
 		}
 		if err != nil && strings.Contains(err.Error(), "CANARY") {
-			t.Errorf("a value in the error: %q", redacted(err.Error()))
+			t.Errorf("a value in the error: %q", testsupport.Redacted(err.Error()))
 		}
 	}
 
@@ -294,7 +289,7 @@ func TestOfflineRecordIsAuthenticated(t *testing.T) {
 // trusted: no offline start from it.
 func TestOfflineStartFromOldFormat(t *testing.T) {
 	o := newOffline(t, "", "pw", io.Discard)
-	raw := sealedBundle(t, "prod", 2, "pw")
+	raw := testsupport.SealedBundle(t, "prod", 2, "pw")
 	now := time.Now().UTC()
 	line, _ := json.Marshal(map[string]any{"format": "vsync-cache-v1", "vault": "s3://b/p/prod", "env": "prod", "generation": 2,
 		"etag": `"e"`, "size": len(raw), "fetched_at": now})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"vsync/internal/testsupport"
 
 	"vsync/internal/childenv"
 	"vsync/internal/runtimevault"
@@ -149,10 +150,10 @@ func TestWatchLoopUnwritableGenerationKeepsTheChild(t *testing.T) {
 	lines := strings.Join(f.lines, "\n")
 	f.mu.Unlock()
 	if !strings.HasPrefix(lines, `vsync: generation 2: refused: private file "../escape": `) || !strings.HasSuffix(lines, "; keeping generation 1\nvsync: generation 3: nothing to reload (no variable or file changed)") {
-		t.Errorf("stderr lines:\n%s", redacted(lines))
+		t.Errorf("stderr lines:\n%s", testsupport.Redacted(lines))
 	}
 	if strings.Contains(lines, "CANARY") {
-		t.Errorf("a value reached stderr:\n%s", redacted(lines))
+		t.Errorf("a value reached stderr:\n%s", testsupport.Redacted(lines))
 	}
 	if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 		t.Errorf("private directories left: %q, want the current one", got)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"vsync/internal/testsupport"
 
 	"vsync/internal/childenv"
 	"vsync/internal/runtimevault"
@@ -303,10 +304,10 @@ func TestWatchLoopRefusesWhatDoesNotCompose(t *testing.T) {
 	f.mu.Unlock()
 	if strings.Count(lines, "\n") != 1 || !strings.HasPrefix(lines, "vsync: generation 2: refused: dotenv syntax error: ") ||
 		!strings.Contains(lines, "vsync: generation 3: refused: --file-env: the vault has no file \"cert.pem\"; keeping generation 1") {
-		t.Errorf("stderr lines:\n%s", redacted(lines))
+		t.Errorf("stderr lines:\n%s", testsupport.Redacted(lines))
 	}
 	if strings.Contains(lines, "CANARY") {
-		t.Errorf("a value reached stderr:\n%s", redacted(lines))
+		t.Errorf("a value reached stderr:\n%s", testsupport.Redacted(lines))
 	}
 	if gen, why := f.w.refused.get(); gen != 3 || !strings.HasPrefix(why, "--file-env: ") {
 		t.Errorf("refusal recorded for the status socket: %d %q", gen, why)

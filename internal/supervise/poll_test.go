@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"vsync/internal/testsupport"
 
 	"vsync/internal/runtimevault"
 	"vsync/s3bundle"
@@ -42,7 +43,7 @@ func TestPollerReadsOnceAndRefusesOnce(t *testing.T) {
 	ctx := t.Context()
 	commit := func(gen uint64, pass, dotenv string) []byte {
 		t.Helper()
-		raw := sealedBundle(t, "prod", gen, pass, vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte(dotenv)},
+		raw := testsupport.SealedBundle(t, "prod", gen, pass, vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte(dotenv)},
 			vault.File{Path: "cert.pem", Mode: 0o600, Data: []byte(fmt.Sprint("cert ", gen))})
 		_, cur, err := st.Tip(ctx)
 		if err != nil {
@@ -135,7 +136,7 @@ func TestPollerSaysOnceWhenUnreadable(t *testing.T) {
 	for range 3 {
 		p.poll(t.Context()) // nothing pushed: ErrNotExist
 	}
-	raw := sealedBundle(t, "prod", 4, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("A=4\n")})
+	raw := testsupport.SealedBundle(t, "prod", 4, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("A=4\n")})
 	if err := st.Commit(t.Context(), 4, raw, s3bundle.ObjectInfo{}); err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestPollerRetriesABrokenTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &s3bundle.Store{Backend: &breakingBackend{Backend: dir}, Prefix: "app", Env: "prod"}
-	raw := sealedBundle(t, "prod", 2, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("A=2\n")})
+	raw := testsupport.SealedBundle(t, "prod", 2, "pw", vault.File{Path: ".env.prod", Mode: 0o600, Data: []byte("A=2\n")})
 	if err := st.Commit(t.Context(), 2, raw, s3bundle.ObjectInfo{}); err != nil {
 		t.Fatal(err)
 	}

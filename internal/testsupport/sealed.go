@@ -1,4 +1,4 @@
-package main
+package testsupport
 
 import (
 	"testing"
@@ -7,9 +7,10 @@ import (
 	"vsync/vault"
 )
 
-// sealedBundle is a real bundle of env at generation gen, encrypted under
-// pass, as a push would store it.
-func sealedBundle(t *testing.T, env string, gen uint64, pass string, files ...vault.File) []byte {
+// SealedBundle is a real bundle of env at generation gen (its parent
+// gen-1), encrypted under pass, as a push would store it: what a test
+// stores or caches is never plaintext.
+func SealedBundle(t testing.TB, env string, gen uint64, pass string, files ...vault.File) []byte {
 	t.Helper()
 	m := vault.NewManifest(vault.Manifest{Env: env, Generation: gen, Parent: gen - 1, Created: time.Unix(1700000000, 0).UTC(), Author: "t", Note: "n"}, files)
 	raw, _, err := vault.Seal(&vault.Bundle{Manifest: m, Files: files}, []byte(pass), vault.SealOptions{S2KCount: 1024})

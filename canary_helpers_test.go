@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"testing"
-	"vsync/internal/testsupport"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"vsync/internal/testsupport"
 )
 
 // Tests plant canary values, each starting with "CANARY", and check for

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"vsync/internal/testsupport"
 
+	"vsync/internal/testsupport"
 	"vsync/s3bundle"
 	"vsync/vault"
 )

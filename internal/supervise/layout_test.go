@@ -7,10 +7,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"vsync/internal/testsupport"
 
 	"vsync/internal/childenv"
 	"vsync/internal/runtimevault"
+	"vsync/internal/testsupport"
 	"vsync/vault"
 )
 

@@ -9,10 +9,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"vsync/internal/testsupport"
 
 	"vsync/internal/childenv"
 	"vsync/internal/runtimevault"
+	"vsync/internal/testsupport"
 	"vsync/launcher"
 	"vsync/vault"
 )

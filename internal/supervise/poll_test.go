@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"vsync/internal/testsupport"
 
 	"vsync/internal/runtimevault"
+	"vsync/internal/testsupport"
 	"vsync/s3bundle"
 	"vsync/vault"
 )

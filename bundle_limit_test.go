@@ -20,6 +20,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
+	"vsync/internal/testpgp"
 	"vsync/s3bundle"
 )
 
@@ -134,25 +135,7 @@ func flipLiteralLength(t *testing.T, ct, pass []byte, octet byte, filler int) []
 	if ct[start] != 0xD2 {
 		t.Fatalf("not a bundle: SEIPD tag %#x", ct[start])
 	}
-	var body []byte
-	for p := ct[start+1:]; ; {
-		b0 := p[0]
-		n, partial := 0, false
-		switch {
-		case b0 < 192:
-			n, p = int(b0), p[1:]
-		case b0 < 224:
-			n, p = int(b0-192)<<8+int(p[1])+192, p[2:]
-		case b0 == 255:
-			n, p = int(binary.BigEndian.Uint32(p[1:5])), p[5:]
-		default:
-			n, p, partial = 1<<(b0&0x1F), p[1:], true
-		}
-		body, p = append(body, p[:n]...), p[n:]
-		if !partial {
-			break
-		}
-	}
+	body, _ := testpgp.Dechunk(ct[start+1:])
 	// body[0] is the SEIPD version; then 18 bytes of prefix, the literal
 	// packet's tag and its first length octet.
 	block, err := aes.NewCipher(key)

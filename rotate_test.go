@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
-
 	"vsync/internal/history"
 	"vsync/internal/miniotest"
+	"vsync/internal/testpgp"
 	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -119,33 +117,6 @@ func opens(data, pass []byte) bool {
 	return err == nil
 }
 
-// dataPackets is what follows a message's passphrase packet.
-func dataPackets(t *testing.T, ct []byte) []byte {
-	t.Helper()
-	r := bytes.NewReader(ct)
-	if _, err := packet.NewOpaqueReader(r).Next(); err != nil {
-		t.Fatal(err)
-	}
-	return ct[len(ct)-r.Len():]
-}
-
-// packetTags lists the tags of the top-level packets of ct.
-func packetTags(t *testing.T, ct []byte) []uint8 {
-	t.Helper()
-	var tags []uint8
-	r := packet.NewOpaqueReader(bytes.NewReader(ct))
-	for {
-		op, err := r.Next()
-		if err == io.EOF {
-			return tags
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		tags = append(tags, op.Tag)
-	}
-}
-
 // gpgDecrypt runs stock gpg on data with pass in a passphrase file.
 func gpgDecrypt(t *testing.T, gpg string, data, pass []byte) ([]byte, error) {
 	t.Helper()
@@ -230,7 +201,7 @@ func TestRotatePassphrase(t *testing.T) {
 				t.Fatalf("%d objects after, %d before: want one more, the record", len(after), len(before))
 			}
 			for _, k := range rotationOrder(after) {
-				if tags := packetTags(t, after[k]); len(tags) != 2 || tags[0] != 3 || tags[1] != 18 {
+				if tags := testpgp.PacketTags(t, after[k]); len(tags) != 2 || tags[0] != 3 || tags[1] != 18 {
 					t.Errorf("%s: packets %v, want one passphrase packet (3) and the data (18)", k, tags)
 				}
 				got, err := gpgDecrypt(t, gpg, after[k], newPass)
@@ -252,7 +223,9 @@ func TestRotatePassphrase(t *testing.T) {
 				if bytes.Equal(after[k], b) {
 					t.Errorf("%s was not rewritten", k)
 				}
-				if !bytes.Equal(dataPackets(t, after[k]), dataPackets(t, b)) {
+				_, data := testpgp.SplitMessage(t, after[k])
+				_, was := testpgp.SplitMessage(t, b)
+				if !bytes.Equal(data, was) {
 					t.Errorf("%s: the data packets changed", k)
 				}
 			}

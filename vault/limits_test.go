@@ -10,6 +10,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"vsync/internal/testpgp"
 )
 
 // seipdBody returns where the SEIPD packet of a bundle starts and its
@@ -35,26 +37,8 @@ func splitSEIPD(ct []byte) (start int, body []byte, err error) {
 	if ct[start] != 0xD2 {
 		return 0, nil, fmt.Errorf("SEIPD tag %#x", ct[start])
 	}
-	p := ct[start+1:]
-	for {
-		b0 := p[0]
-		var n int
-		partial := false
-		switch {
-		case b0 < 192:
-			n, p = int(b0), p[1:]
-		case b0 < 224:
-			n, p = int(b0-192)<<8+int(p[1])+192, p[2:]
-		case b0 == 255:
-			n, p = int(binary.BigEndian.Uint32(p[1:5])), p[5:]
-		default:
-			n, p, partial = 1<<(b0&0x1F), p[1:], true
-		}
-		body, p = append(body, p[:n]...), p[n:]
-		if !partial {
-			return start, body, nil
-		}
-	}
+	body, _ = testpgp.Dechunk(ct[start+1:])
+	return start, body, nil
 }
 
 // hostile is what a bucket writer without the passphrase can make of ct,

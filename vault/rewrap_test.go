@@ -3,44 +3,14 @@ package vault
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"vsync/internal/testpgp"
 )
-
-// splitMessage returns the raw passphrase packet body and every byte after
-// the passphrase packet.
-func splitMessage(t *testing.T, ct []byte) (skesk, rest []byte) {
-	t.Helper()
-	r := bytes.NewReader(ct)
-	op, err := packet.NewOpaqueReader(r).Next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return op.Contents, ct[len(ct)-r.Len():]
-}
-
-// packetTags lists the tags of the top-level packets of ct.
-func packetTags(t *testing.T, ct []byte) []uint8 {
-	t.Helper()
-	var tags []uint8
-	r := packet.NewOpaqueReader(bytes.NewReader(ct))
-	for {
-		op, err := r.Next()
-		if err == io.EOF {
-			return tags
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		tags = append(tags, op.Tag)
-	}
-}
 
 // TestRewrap: for each kind of old and new passphrase, the rewrapped
 // message opens with the new passphrase only, to the same payload, holds
@@ -91,11 +61,11 @@ func TestRewrap(t *testing.T) {
 			if _, err := Decrypt(bytes.NewReader(out), []byte(tc.old), ReadOptions{}); !errors.Is(err, ErrWrongPassphrase) {
 				t.Fatalf("old passphrase on the rewrapped message: %v, want ErrWrongPassphrase", err)
 			}
-			if tags := packetTags(t, out); len(tags) != 2 || tags[0] != tagSKESK || tags[1] != 18 {
+			if tags := testpgp.PacketTags(t, out); len(tags) != 2 || tags[0] != tagSKESK || tags[1] != 18 {
 				t.Fatalf("packets %v, want one SKESK (3) and one SEIPD (18)", tags)
 			}
-			skesk, rest := splitMessage(t, out)
-			_, origRest := splitMessage(t, orig)
+			skesk, rest := testpgp.SplitMessage(t, out)
+			_, origRest := testpgp.SplitMessage(t, orig)
 			if !bytes.Equal(rest, origRest) {
 				t.Fatal("data packets changed")
 			}
@@ -124,8 +94,8 @@ func TestRewrapTwice(t *testing.T) {
 	if _, err := Decrypt(bytes.NewReader(b), []byte(testPass), ReadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, r0 := splitMessage(t, ct)
-	_, r2 := splitMessage(t, b)
+	_, r0 := testpgp.SplitMessage(t, ct)
+	_, r2 := testpgp.SplitMessage(t, b)
 	if !bytes.Equal(r0, r2) {
 		t.Fatal("data packets changed")
 	}
@@ -166,7 +136,7 @@ func TestRewrapRejects(t *testing.T) {
 }
 
 func mustRest(t *testing.T, ct []byte) []byte {
-	_, rest := splitMessage(t, ct)
+	_, rest := testpgp.SplitMessage(t, ct)
 	return rest
 }
 
@@ -249,8 +219,8 @@ func FuzzRewrap(f *testing.F) {
 		if want, err := Decrypt(bytes.NewReader(data), []byte(testPass), ReadOptions{}); err != nil || !bytes.Equal(got, want) {
 			t.Fatal("rewrapped message opens to another payload")
 		}
-		_, r0 := splitMessage(t, data)
-		_, r1 := splitMessage(t, out)
+		_, r0 := testpgp.SplitMessage(t, data)
+		_, r1 := testpgp.SplitMessage(t, out)
 		if !bytes.Equal(r0, r1) {
 			t.Fatal("data packets changed")
 		}

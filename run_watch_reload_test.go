@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"vsync/internal/testsupport"
 )
 
 // TestRunWatchReloadSignalChildOnly: with --watch and --reload-signal HUP,
@@ -38,26 +39,10 @@ func TestRunWatchReloadSignalChildOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string, 64)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	lines := testsupport.Lines(out)
 	next := func() string {
 		t.Helper()
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended; stderr:\n%s", stderr.String())
-			}
-			return l
-		case <-time.After(30 * time.Second):
-			t.Fatalf("no line within 30s; stderr:\n%s", stderr.String())
-		}
-		return ""
+		return testsupport.NextLine(t, lines, 30*time.Second, func() string { return "stderr:\n" + stderr.String() })
 	}
 	if l := next(); l != "ready" {
 		t.Fatalf("got %q, want ready", l)

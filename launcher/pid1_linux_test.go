@@ -3,7 +3,6 @@
 package launcher_test
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"os"
@@ -12,7 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"vsync/internal/testsupport"
 )
 
 // TestPID1 runs a small vsync (the "wrap" helper) as PID 1 of a new PID
@@ -39,26 +39,10 @@ func TestPID1(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	lines := make(chan string, 16)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	lines := testsupport.Lines(stdout)
 	next := func() string {
 		t.Helper()
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatal("output ended")
-			}
-			return l
-		case <-time.After(failAfter):
-			t.Fatal("no output")
-		}
-		return ""
+		return testsupport.NextLine(t, lines, failAfter, nil)
 	}
 	expect := func(want string) {
 		t.Helper()

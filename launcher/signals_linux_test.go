@@ -3,15 +3,16 @@
 package launcher_test
 
 import (
-	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"vsync/internal/testsupport"
 )
 
 // wrapped is a small vsync (the "wrap" helper) run with real signals, its
@@ -19,7 +20,7 @@ import (
 type wrapped struct {
 	t     *testing.T
 	cmd   *exec.Cmd
-	lines chan string
+	lines <-chan string
 }
 
 // startWrap starts the wrap helper around the child helper mode, through
@@ -38,30 +39,15 @@ func startWrap(t *testing.T, child string, prefix ...string) *wrapped {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	w := &wrapped{t: t, cmd: cmd, lines: make(chan string, 64)}
-	go func() {
-		defer close(w.lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			w.lines <- sc.Text()
-		}
-	}()
-	return w
+	return &wrapped{t: t, cmd: cmd, lines: testsupport.Lines(out)}
 }
 
 // expect fails unless the next line is want.
 func (w *wrapped) expect(want string) {
 	w.t.Helper()
-	select {
-	case got, ok := <-w.lines:
-		if !ok {
-			w.t.Fatalf("output ended (vsync crashed?), want %q", want)
-		}
-		if got != want {
-			w.t.Fatalf("got %q, want %q", got, want)
-		}
-	case <-time.After(failAfter):
-		w.t.Fatalf("no %q within %v", want, failAfter)
+	got := testsupport.NextLine(w.t, w.lines, failAfter, func() string { return fmt.Sprintf("want %q (vsync crashed?)", want) })
+	if got != want {
+		w.t.Fatalf("got %q, want %q", got, want)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"vsync/internal/testsupport"
 	"vsync/launcher"
 )
 
@@ -54,7 +55,7 @@ func TestPrivateBaseRefusesAForeignBase(t *testing.T) {
 		if !errors.Is(err, launcher.ErrUnsafeBase) || !strings.Contains(err.Error(), "belongs to uid 65534") {
 			t.Errorf("NewPrivateDir(%v dir of uid %d) = %v, want ErrUnsafeBase", perm, nobody, err)
 		}
-		if got := names(t, xdg); len(got) != 0 {
+		if got := testsupport.Names(t, xdg); len(got) != 0 {
 			t.Errorf("NewPrivateDir left %q in the foreign base", got)
 		}
 	}
@@ -116,7 +117,7 @@ func TestPrivateDirSymlinkSwapRedirectsNothing(t *testing.T) {
 	}
 	attackerHolds := func(when string) {
 		t.Helper()
-		if got := names(t, attacker); len(got) != 1 || got[0] != "keep" {
+		if got := testsupport.Names(t, attacker); len(got) != 1 || got[0] != "keep" {
 			t.Fatalf("%s: the attacker's directory holds %q", when, got)
 		}
 		if b, _ := os.ReadFile(filepath.Join(attacker, "keep")); string(b) != "attacker's" {
@@ -162,7 +163,7 @@ func TestPrivateDirSymlinkSwapRedirectsNothing(t *testing.T) {
 	// attacker's, not even the symlink it cannot vouch for.
 	_ = d.Remove()
 	attackerHolds("after Remove")
-	if got := names(t, moved); len(got) != 0 {
+	if got := testsupport.Names(t, moved); len(got) != 0 {
 		t.Errorf("the real directory still holds %q", got)
 	}
 	if fi, err := os.Lstat(d.Path()); err != nil || fi.Mode()&os.ModeSymlink == 0 {

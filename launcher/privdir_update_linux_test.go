@@ -9,22 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"vsync/internal/testsupport"
 	"vsync/launcher"
 )
-
-// names lists the entries of dir, hidden ones included.
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
-}
 
 func TestPrivateDirUpdate(t *testing.T) {
 	d, err := launcher.NewPrivateDir(t.TempDir())
@@ -78,7 +65,7 @@ func TestPrivateDirUpdate(t *testing.T) {
 	if n, _ := held.Read(buf); string(buf[:n]) != "OLD" {
 		t.Errorf("an open descriptor reads %q, want the old content", buf[:n])
 	}
-	if got := names(t, filepath.Join(d.Path(), "tls")); len(got) != 1 || got[0] != "server.crt" {
+	if got := testsupport.Names(t, filepath.Join(d.Path(), "tls")); len(got) != 1 || got[0] != "server.crt" {
 		t.Errorf("tls/ holds %q after Commit, want only server.crt", got)
 	}
 	if err := u.Commit(); err != nil {
@@ -95,7 +82,7 @@ func TestPrivateDirUpdate(t *testing.T) {
 	if b, _ := os.ReadFile(crt); string(b) != "NEW" {
 		t.Errorf("after Discard %s holds %q", crt, b)
 	}
-	if got := names(t, filepath.Join(d.Path(), "tls")); len(got) != 1 {
+	if got := testsupport.Names(t, filepath.Join(d.Path(), "tls")); len(got) != 1 {
 		t.Errorf("tls/ holds %q after Discard", got)
 	}
 
@@ -108,7 +95,7 @@ func TestPrivateDirUpdate(t *testing.T) {
 			t.Errorf("Stage(remove %q) succeeded", bad)
 		}
 	}
-	if got := names(t, d.Path()); len(got) != 2 || got[0] != "new" || got[1] != "tls" {
+	if got := testsupport.Names(t, d.Path()); len(got) != 2 || got[0] != "new" || got[1] != "tls" {
 		t.Errorf("private dir holds %q after failed Stage calls, want [new tls]", got)
 	}
 }

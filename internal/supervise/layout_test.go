@@ -90,7 +90,7 @@ func TestWatchLoopLayoutChanges(t *testing.T) {
 			f.wantLines(
 				"vsync: generation 2: restarted (variables changed)",
 				"vsync: generation 3: restarted (variables changed)")
-			if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
+			if got := testsupport.Names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 				t.Errorf("private directories left: %q, want the current one", got)
 			}
 		})
@@ -155,23 +155,9 @@ func TestWatchLoopUnwritableGenerationKeepsTheChild(t *testing.T) {
 	if strings.Contains(lines, "CANARY") {
 		t.Errorf("a value reached stderr:\n%s", testsupport.Redacted(lines))
 	}
-	if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
+	if got := testsupport.Names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 		t.Errorf("private directories left: %q, want the current one", got)
 	}
-}
-
-// names lists the entries of dir.
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
 }
 
 // A generation whose incarnation cannot start (its PATH hides the
@@ -219,7 +205,7 @@ func TestWatchLoopUnstartableGenerationGoesBack(t *testing.T) {
 		"vsync: generation 2: restarted (variables changed)",
 		`vsync: generation 2: refused: cannot start: "app": command not found; back to generation 1`,
 		"vsync: generation 3: restarted (variables changed)")
-	if got := names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
+	if got := testsupport.Names(t, filepath.Dir(f.p.Private.Path())); len(got) != 1 {
 		t.Errorf("private directories left: %q, want the current one", got)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"vsync/internal/testpgp"
+	"vsync/internal/testsupport"
 	"vsync/s3bundle"
 )
 
@@ -169,7 +170,7 @@ func sizeLimitSetup(t *testing.T) (*user, string, s3bundle.Backend, *countingPro
 	writeFile(t, filepath.Join(proj, "infra/vault/prod/.env.prod"), []byte("GREETING=hello\n"), 0o600)
 	writeFile(t, filepath.Join(proj, "infra/vault/prod/blob.bin"), blob, 0o600)
 	u.must(proj, "push", "prod", "--note", "first")
-	return u, proj, minioBackend(t, srv, "vault"), proxy
+	return u, proj, testsupport.MinioBackend(t, srv, "vault"), proxy
 }
 
 // replaceCurrent overwrites current.pgp as a bucket writer can.

@@ -20,6 +20,7 @@ import (
 	"vsync/internal/history"
 	"vsync/internal/miniotest"
 	"vsync/internal/seaweedtest"
+	"vsync/internal/testsupport"
 	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -168,18 +169,6 @@ func minioEnv(t *testing.T, bucket string) (*miniotest.Server, []string) {
 	}
 }
 
-func minioBackend(t *testing.T, srv *miniotest.Server, bucket string) s3bundle.Backend {
-	t.Helper()
-	be, err := s3bundle.NewS3(context.Background(), s3bundle.S3Config{
-		Bucket: bucket, Endpoint: srv.Endpoint, PathStyle: true,
-		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return be
-}
-
 func writeFile(t *testing.T, path string, data []byte, mode os.FileMode) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -237,7 +226,7 @@ func TestGPGInterop(t *testing.T) {
 			}
 
 			work := t.TempDir()
-			rc, _, err := minioBackend(t, srv, "vault").Get(context.Background(), "gpg-"+tc.name+"/prod/current.pgp")
+			rc, _, err := testsupport.MinioBackend(t, srv, "vault").Get(context.Background(), "gpg-"+tc.name+"/prod/current.pgp")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -372,7 +361,7 @@ func TestConcurrentPushes(t *testing.T) {
 		root := t.TempDir()
 		u := newUser(t, awsEnv...)
 		u.must(root, "profile", "add", "shared", "--bucket", "vault", "--endpoint", srv.Endpoint, "--path-style")
-		concurrentPushes(t, u, root, minioBackend(t, srv, "vault"))
+		concurrentPushes(t, u, root, testsupport.MinioBackend(t, srv, "vault"))
 	})
 	// SeaweedFS: a second S3 implementation, with the same settings.
 	t.Run("seaweedfs", func(t *testing.T) {
@@ -381,7 +370,7 @@ func TestConcurrentPushes(t *testing.T) {
 		root := t.TempDir()
 		u := newUser(t, "AWS_ACCESS_KEY_ID="+srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+srv.SecretKey, "AWS_REGION=us-east-1")
 		u.must(root, "profile", "add", "shared", "--bucket", "vault", "--endpoint", srv.Endpoint, "--path-style")
-		concurrentPushes(t, u, root, minioBackend(t, srv, "vault"))
+		concurrentPushes(t, u, root, testsupport.MinioBackend(t, srv, "vault"))
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"vsync/internal/childenv"
 	"vsync/internal/history"
 	"vsync/internal/miniotest"
+	"vsync/internal/testsupport"
 	"vsync/s3bundle"
 	"vsync/vault"
 )
@@ -121,7 +122,7 @@ func TestPython(t *testing.T) {
 	srv, awsEnv := minioEnv(t, bucket)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	be := minioBackend(t, srv, bucket)
+	be := testsupport.MinioBackend(t, srv, bucket)
 
 	u := newUser(t, awsEnv...)
 	proj := t.TempDir()

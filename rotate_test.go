@@ -18,6 +18,7 @@ import (
 	"vsync/internal/history"
 	"vsync/internal/miniotest"
 	"vsync/internal/testpgp"
+	"vsync/internal/testsupport"
 	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -56,7 +57,7 @@ func newRotTeam(t *testing.T, srv *miniotest.Server, awsEnv []string, prefix str
 		u.must(proj, "push", "prod", "--note", fmt.Sprintf("change %d", i))
 	}
 	return &rotTeam{t: t, u: u, srv: srv, proj: proj,
-		st: &s3bundle.Store{Backend: minioBackend(t, srv, "vault"), Prefix: prefix, Env: "prod"}}
+		st: &s3bundle.Store{Backend: testsupport.MinioBackend(t, srv, "vault"), Prefix: prefix, Env: "prod"}}
 }
 
 // checkout is another clone of the project (the committed vsync.toml),

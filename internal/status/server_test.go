@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"vsync/internal/miniotest"
+	"vsync/internal/testsupport"
 	"vsync/s3bundle"
 )
 
@@ -69,7 +70,7 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	const clients = 32
 	srv := miniotest.Start(t)
 	srv.MakeBucket(t, "vault")
-	be := &headGate{Backend: minioBackend(t, srv, "vault"), open: make(chan struct{}), overlap: make(chan struct{})}
+	be := &headGate{Backend: testsupport.MinioBackend(t, srv, "vault"), open: make(chan struct{}), overlap: make(chan struct{})}
 	st := &s3bundle.Store{Backend: be, Prefix: "app", Env: "prod"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -128,17 +129,4 @@ func TestStatusServerSharesOneHEAD(t *testing.T) {
 	if heads >= clients {
 		t.Errorf("%d HEADs for %d clients that came at once: none shared an answer", heads, clients)
 	}
-}
-
-// minioBackend is the S3 backend of bucket on srv.
-func minioBackend(t *testing.T, srv *miniotest.Server, bucket string) s3bundle.Backend {
-	t.Helper()
-	be, err := s3bundle.NewS3(context.Background(), s3bundle.S3Config{
-		Bucket: bucket, Endpoint: srv.Endpoint, PathStyle: true,
-		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return be
 }

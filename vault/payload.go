@@ -269,42 +269,69 @@ func (c *canonWriter) Write(p []byte) (int, error) {
 func ParsePayload(payload []byte) (*Bundle, error) {
 	r := bytes.NewReader(payload)
 	tr := tar.NewReader(r)
+	b := &Bundle{}
+	if err := readManifest(payload, r, tr, &b.Manifest); err != nil {
+		return nil, err
+	}
+	files, err := readFiles(payload, r, tr, b.Manifest.Files)
+	if err != nil {
+		return nil, err
+	}
+	b.Files = files
+	sortFiles(b.Files)
+	cw := &canonWriter{want: payload}
+	if err := writePayload(cw, &b.Manifest, b.Files, nil); err != nil || cw.off != len(payload) {
+		return nil, fmt.Errorf("%w: payload is not in canonical form (entry order, headers, JSON layout or trailing data)", ErrManifest)
+	}
+	return b, nil
+}
+
+// readManifest reads the payload's first entry, which must be the
+// manifest, into m and checks it, including that the file sizes it claims
+// fit in the payload. r and tr read payload.
+func readManifest(payload []byte, r *bytes.Reader, tr *tar.Reader, m *Manifest) error {
 	hdr, err := tr.Next()
 	if err != nil {
-		return nil, fmt.Errorf("%w: no manifest: %v", ErrManifest, tarErr(err))
+		return fmt.Errorf("%w: no manifest: %v", ErrManifest, tarErr(err))
 	}
 	if hdr.Name != ManifestPath || hdr.Typeflag != tar.TypeReg {
-		return nil, fmt.Errorf("%w: first entry is %q, not %q", ErrManifest, hdr.Name, ManifestPath)
+		return fmt.Errorf("%w: first entry is %q, not %q", ErrManifest, hdr.Name, ManifestPath)
 	}
 	js, err := entryData(payload, r, hdr)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	b := &Bundle{}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b.Manifest); err != nil {
-		return nil, fmt.Errorf("%w: malformed manifest JSON", ErrManifest)
+	if err := dec.Decode(m); err != nil {
+		return fmt.Errorf("%w: malformed manifest JSON", ErrManifest)
 	}
-	if err := checkManifest(&b.Manifest); err != nil {
-		return nil, err
+	if err := checkManifest(m); err != nil {
+		return err
 	}
 	// The sizes the manifest claims must fit in the payload: nothing is
 	// allocated from them, and a manifest that lies is refused before the
 	// entries are read.
 	var claimed int64
-	for _, e := range b.Manifest.Files {
+	for _, e := range m.Files {
 		claimed += min(e.Size, int64(len(payload))+1)
 		if claimed > int64(len(payload)) {
-			return nil, fmt.Errorf("%w: the manifest's file sizes add up to more than the %d-byte payload", ErrManifest, len(payload))
+			return fmt.Errorf("%w: the manifest's file sizes add up to more than the %d-byte payload", ErrManifest, len(payload))
 		}
 	}
-	want := make(map[string]int, len(b.Manifest.Files))
-	for i, e := range b.Manifest.Files {
+	return nil
+}
+
+// readFiles reads the entries after the manifest, to the end of the tar,
+// and returns them in tar order: each a file that listed describes (see
+// readFile), and every file of listed present once. r and tr read payload.
+func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEntry) ([]File, error) {
+	want := make(map[string]int, len(listed))
+	for i, e := range listed {
 		want[e.Path] = i
 	}
-	seen := make(map[string]bool, len(b.Manifest.Files))
-	b.Files = make([]File, 0, len(b.Manifest.Files))
+	seen := make(map[string]bool, len(listed))
+	files := make([]File, 0, len(listed))
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -313,48 +340,55 @@ func ParsePayload(payload []byte) (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: reading the payload tar: %v", ErrManifest, tarErr(err))
 		}
-		name := hdr.Name
-		if hdr.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("%w: %q is not a regular file (type %q)", ErrUnsafePath, name, hdr.Typeflag)
-		}
-		if name == ManifestPath {
-			return nil, fmt.Errorf("%w: %q appears twice", ErrUnsafePath, name)
-		}
-		if err := CheckPath(name); err != nil {
-			return nil, err
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("%w: %q appears twice", ErrUnsafePath, name)
-		}
-		seen[name] = true
-		i, ok := want[name]
-		if !ok {
-			return nil, fmt.Errorf("%w: %q is not listed in the manifest", ErrManifest, name)
-		}
-		data, err := entryData(payload, r, hdr)
+		f, err := readFile(payload, r, hdr, listed, want, seen)
 		if err != nil {
 			return nil, err
 		}
-		mode := fs.FileMode(hdr.Mode)
-		if hdr.Mode < 0 || hdr.Mode > int64(fs.ModePerm) {
-			return nil, fmt.Errorf("%w: %q: mode %#o has more than permission bits", ErrManifest, name, hdr.Mode)
-		}
-		if err := checkEntry(b.Manifest.Files[i], mode, data); err != nil {
-			return nil, err
-		}
-		b.Files = append(b.Files, File{Path: name, Mode: mode, Data: data})
+		files = append(files, f)
 	}
-	for _, e := range b.Manifest.Files {
+	for _, e := range listed {
 		if !seen[e.Path] {
 			return nil, fmt.Errorf("%w: %q is listed in the manifest but missing", ErrManifest, e.Path)
 		}
 	}
-	sortFiles(b.Files)
-	cw := &canonWriter{want: payload}
-	if err := writePayload(cw, &b.Manifest, b.Files, nil); err != nil || cw.off != len(payload) {
-		return nil, fmt.Errorf("%w: payload is not in canonical form (entry order, headers, JSON layout or trailing data)", ErrManifest)
+	return files, nil
+}
+
+// readFile checks the entry whose header tr just read and returns it as a
+// File aliasing payload: a regular file at a safe path, not the manifest,
+// not already in seen (it is added), listed in the manifest (want maps a
+// path to its index in listed) with the same mode, size and SHA-256.
+func readFile(payload []byte, r *bytes.Reader, hdr *tar.Header, listed []FileEntry, want map[string]int, seen map[string]bool) (File, error) {
+	name := hdr.Name
+	if hdr.Typeflag != tar.TypeReg {
+		return File{}, fmt.Errorf("%w: %q is not a regular file (type %q)", ErrUnsafePath, name, hdr.Typeflag)
 	}
-	return b, nil
+	if name == ManifestPath {
+		return File{}, fmt.Errorf("%w: %q appears twice", ErrUnsafePath, name)
+	}
+	if err := CheckPath(name); err != nil {
+		return File{}, err
+	}
+	if seen[name] {
+		return File{}, fmt.Errorf("%w: %q appears twice", ErrUnsafePath, name)
+	}
+	seen[name] = true
+	i, ok := want[name]
+	if !ok {
+		return File{}, fmt.Errorf("%w: %q is not listed in the manifest", ErrManifest, name)
+	}
+	data, err := entryData(payload, r, hdr)
+	if err != nil {
+		return File{}, err
+	}
+	mode := fs.FileMode(hdr.Mode)
+	if hdr.Mode < 0 || hdr.Mode > int64(fs.ModePerm) {
+		return File{}, fmt.Errorf("%w: %q: mode %#o has more than permission bits", ErrManifest, name, hdr.Mode)
+	}
+	if err := checkEntry(listed[i], mode, data); err != nil {
+		return File{}, err
+	}
+	return File{Path: name, Mode: mode, Data: data}, nil
 }
 
 // entryData returns the data of the entry whose header tr just read,

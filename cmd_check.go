@@ -12,10 +12,7 @@ import (
 const checkDescription = `Parses the Procfile and prints its process types in order on one line:
    valid Procfile "Procfile": web, worker, clock
 Every bad line is reported, each on its own "vsync: error:" line with its
-file and number, not only the first; nothing is run.
-
-Exit codes: 0 valid; 65 bad lines (all of them listed) or no process defined;
-66 the Procfile is missing.`
+file and number, not only the first; nothing is run.`
 
 // checkOptions are the flags of `vsync check`.
 type checkOptions struct {
@@ -27,7 +24,7 @@ func checkCommand(sys *sysEnv) *cli.Command {
 		Name:        "check",
 		Usage:       "check a Procfile and list its process types",
 		UsageText:   "vsync check [-f FILE]",
-		Description: checkDescription,
+		Description: checkDescription + "\n\n" + exitCodesHelpFor("0", "65", "66"),
 		Flags:       []cli.Flag{procfileFlag()},
 		Action: func(c *cli.Context) error {
 			if _, err := args(c, 0, 0, "[-f FILE]"); err != nil {

@@ -54,18 +54,14 @@ PORT is -p + 100 per type + 1 per instance; PS is the instance name
 ("web.1"; the type under kubernetes, where replicas are alike). With -d DIR
 and no -f, the Procfile is DIR/Procfile. Each file is written to a new
 temporary file in DIR and renamed into place: a symlink at its name is
-replaced, never followed.
-
-Exit codes: 64 bad flags, unknown format or process; 65 malformed Procfile
-(every bad line); 66 Procfile missing; 78 malformed vsync.toml; 1 DIR cannot
-be written.`
+replaced, never followed.`
 
 func exportCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
 		Name:        "export",
 		Usage:       "write systemd, supervisord or kubernetes definitions running each process under vsync run",
 		UsageText:   "vsync export [flags] systemd|supervisord|kubernetes DIR",
-		Description: exportDescription,
+		Description: exportDescription + "\n\n" + exitCodesHelpFor("0", "1", "64", "65", "66", "78"),
 		Flags: []cli.Flag{
 			procfileFlag(),
 			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "the processes' working `DIR`, and DIR/Procfile unless -f (default: the Procfile's directory)"},

@@ -73,32 +73,15 @@ generation. A 403, a missing bucket, nothing pushed, a wrong passphrase or a
 bad bundle never fall back to the cache. With --watch, polls that find the
 bundle unchanged count as fetches (the fetch time is rewritten at most once
 per --cache-max-age/24). Without --cache nothing is written to disk but the
-private files.
-
-Exit codes: the child's, or 128+N after signal N; 126 command not executable;
-127 command not found; and vsync's own (nothing is started):
-   64  bad flags or an empty command
-   65  malformed runtime token or dotenv (file and line), or a bundle run
-       cannot start from (two files for one NAME_FILE, a reserved name, a
-       file where a directory is needed, a path too long, a variable over
-       128 KiB)
-   66  nothing pushed to the env, -e file or --file-env source missing
-   67  wrong passphrase
-   68  bundle (or --cache file, its record re-dated or replayed) tampered
-       or truncated, or over --max-bundle-size (default 256MiB)
-   69  bucket unreachable (after retries or --fetch-timeout) or missing, and
-       no --cache younger than --cache-max-age
-   71  credentials refused (403)
-   76  CMD's arguments and environment are too large for execve (E2BIG)
-   78  VSYNC_CONFIG without VSYNC_PASSPHRASE, bad vsync.toml or profile, a
-       --cache directory not yours or writable by others`
+private files.`
 
 func runCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
-		Name:        "run",
-		Usage:       "run a command with the vault's secrets in its environment",
-		UsageText:   "vsync run [flags] [--] CMD [ARGS...]",
-		Description: runDescription + "\n\n" + watchHelp,
+		Name:      "run",
+		Usage:     "run a command with the vault's secrets in its environment",
+		UsageText: "vsync run [flags] [--] CMD [ARGS...]",
+		Description: runDescription + "\n\n" + watchHelp + "\n\n" +
+			exitCodesHelpFor("64", "65", "66", "67", "68", "69", "71", "76", "78", "126, 127", "other"),
 		Flags: supervisedFlags(
 			durationFlag("kill-timeout", nil, launcher.DefaultKillTimeout, "after a stop signal, wait `SECONDS` (10, or a duration: 10s, 500ms) before SIGKILL to the child's process group"),
 			&cli.BoolFlag{Name: "signal-group", Usage: "forward signals (and --reload-signal) to the child's whole process group, not the child alone (tini -g)"},

@@ -47,16 +47,10 @@ processes die of their parent-death signal, and a watchdog (/bin/sh,
 released when vsync exits normally) kills their process groups,
 grandchildren included.
 
-Exit codes: that of the first process to fail, or 128+N when vsync was
-stopped by signal N (130 for Ctrl-C, 143 for SIGTERM, 141 for a closed
-output), else 0. A command that is not found (not executable) is reported
-on its process's lines and counts as that process exiting with 127 (126):
-the others are stopped as for any exit. vsync's own codes, with nothing
-started:
-   64  bad flags: unknown process name (argument or -c), bad count or port
-   65  malformed Procfile (every bad line, with its number) or dotenv
-   66  Procfile or -e file missing
-   and those of "vsync run" for the vault (67, 68, 69, 71, 78)`
+A command that is not found (not executable) is reported on its process's
+lines and counts as that process exiting with 127 (126): the others are
+stopped as for any exit. vsync's own codes are those of "vsync run" and
+mean that nothing was started.`
 
 // startOptions are the flags of `vsync start`.
 type startOptions struct {
@@ -70,10 +64,11 @@ type startOptions struct {
 
 func startCommand(sys *sysEnv) *cli.Command {
 	return &cli.Command{
-		Name:        "start",
-		Usage:       "run the processes of a Procfile with the vault's secrets",
-		UsageText:   "vsync start [flags] [PROCESS...]",
-		Description: startDescription + "\n\n" + watchHelp,
+		Name:      "start",
+		Usage:     "run the processes of a Procfile with the vault's secrets",
+		UsageText: "vsync start [flags] [PROCESS...]",
+		Description: startDescription + "\n\n" + watchHelp + "\n\n" +
+			exitCodesHelpFor("0", "64", "65", "66", "67", "68", "69", "71", "78", "126, 127", "other"),
 		Flags: supervisedFlags(
 			procfileFlag(),
 			&cli.StringFlag{Name: "root", Aliases: []string{"d"}, Usage: "run the processes in `DIR`, and read DIR/Procfile (unless -f) and DIR/.env (unless -e) (default: the Procfile's directory)"},

@@ -57,10 +57,11 @@ deployed): the app keeps serving the generation it has, and restarting it
 would only fail, so it exits 0. Known only to a running vsync (asked on its
 socket), which reads current.pgp once per new object to tell.
 
-Exit codes: 0 fresh; 1 stale; 0 rotated; unknown gives 0 (a network blip
-must not restart a fleet) unless --strict, which gives 69. Use it as a
-readiness or informational check, never as a liveness probe: a liveness
-probe restarts a whole fleet at every push.`,
+Unknown is a success unless --strict, so that a network blip never restarts
+a fleet. Use status as a readiness or informational check, never as a
+liveness probe: a liveness probe restarts a whole fleet at every push.
+
+` + exitCodesHelpFor("0", "1", "64", "69"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "env", Usage: "compare the local folder of env `ENV` of the project with the remote"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},

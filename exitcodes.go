@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -32,46 +33,73 @@ const (
 
 // exitCodeDoc is one documented exit code: codes is how the README's
 // "Exit codes" table names the row ("126, 127" is one row), meaning the
-// text `vsync --help` prints for it.
+// one text of it, printed by `vsync --help` and by the commands' help
+// (exitCodesHelpFor). Plain text: README.md's row may put `backticks`
+// around names, and TestExitCodesMatchReadme compares the row without them.
 type exitCodeDoc struct {
 	codes   string
 	meaning string
 }
 
-// exitCodeDocs is the one list of exit codes: `vsync --help` prints it and
+// exitCodeDocs is the one list of exit codes: `vsync --help` prints it,
+// each command's help prints the rows it can exit with, and
 // TestExitCodesMatchReadme holds README.md's table to the same rows.
 func exitCodeDocs() []exitCodeDoc {
 	return []exitCodeDoc{
-		{"0", "success"},
-		{"1", "any other failure"},
-		{"64", "bad flags or arguments, empty command"},
-		{"65", "malformed input: dotenv (file and line), Procfile, runtime token; a bundle vsync run could not start from (push, pull, verify and run refuse it)"},
-		{"66", "env, generation or file not found; nothing pushed yet"},
+		{"0", "success; vsync status: the running generation is fresh or rotated, or unknown without --strict"},
+		{"1", "any other failure; vsync status: the running generation is stale (a restart would read a newer one)"},
+		{"64", "bad flags or arguments (an unknown process name, format, count or port), empty command"},
+		{"65", "malformed input: a dotenv syntax error (file and line), a Procfile (every bad line, with its number; no process defined), a runtime token; a push over the maximum bundle size; a bundle vsync run could not start from (two files for one NAME_FILE, a reserved name, a file where a directory is needed, a path too long, a variable over 128 KiB), refused by push, pull, verify and run alike"},
+		{"66", "env, generation or file (Procfile, -e file, --file-env source) not found; nothing pushed yet"},
 		{"67", "wrong passphrase"},
-		{"68", "bundle tampered, truncated, failed a manifest or chain check, or over the maximum bundle size (--max-bundle-size, default 256MiB)"},
-		{"69", "bucket or endpoint unreachable, bucket or vault directory missing; with --cache, no cached bundle young enough"},
+		{"68", "bundle (or --cache file: bundle, or its record re-dated or replayed) tampered with or truncated, unsafe path in its tar (.., absolute, link), manifest or history chain wrong, over the maximum bundle size (--max-bundle-size, default 256MiB, or a length field inside it)"},
+		{"69", "bucket or endpoint unreachable (after bounded retries or --fetch-timeout), bucket or vault directory missing; with --cache, no cached bundle younger than --cache-max-age; vsync status --strict: the status is unknown"},
 		{"70", "a bug in vsync"},
 		{"71", "credentials refused (403)"},
-		{"72", "push conflict: lost a race, or based on an older generation than the remote"},
-		{"73", "pull (or use) would overwrite local files that were never pushed"},
-		{"74", "push found nothing changed; nothing pushed"},
-		{"76", "run: the command's arguments and environment are too large (E2BIG)"},
-		{"78", "malformed vsync.toml or profiles.toml, missing profile, project, passphrase or AWS credentials; an unsafe --cache directory"},
-		{"126, 127", "run: the command cannot be executed / was not found; start: the same for a process"},
-		{"other", "vsync run exits with its child's code (128+N after signal N)"},
+		{"72", "push conflict: someone else pushed that generation meanwhile, or the folder is based on an older generation than the remote (pull first); a rotation whose history kept changing"},
+		{"73", "pull (or use) would overwrite local edits that were never pushed (--force, or see them with vsync diff)"},
+		{"74", "push found nothing changed since its base generation; nothing pushed"},
+		{"76", "vsync run: the command's arguments and environment are too large for execve (E2BIG); nothing was started"},
+		{"78", "malformed vsync.toml or profiles.toml, missing project, profile or passphrase (VSYNC_CONFIG without VSYNC_PASSPHRASE); no AWS credentials for an S3 profile or token (none in the environment, the shared files, the profile or an instance role); a --cache directory that is not yours or that others may write to"},
+		{"126, 127", "vsync run: the command cannot be executed / was not found; vsync start: the same for a process, the first to fail"},
+		{"other", "vsync run exits with its child's code, 128+N after signal N; vsync start with that of the first process to fail, or 128+N when vsync was stopped by signal N (130 for Ctrl-C, 143 for SIGTERM, 141 for a closed output)"},
 	}
 }
 
-// exitCodesHelp renders exitCodeDocs for `vsync --help`, wrapped at 80
-// columns under a 12-column code column.
+// exitCodesHelp renders exitCodeDocs for `vsync --help`.
 func exitCodesHelp() string {
+	return renderExitCodes(exitCodeDocs())
+}
+
+// exitCodesHelpFor renders the rows of exitCodeDocs named by codes (as
+// their codes column names them: "65", "126, 127", "other"), in the
+// table's order, for the help of a command that exits with only those.
+// A code the table lacks is a bug of the caller: it panics (every help
+// text is built by newApp, which every test runs).
+func exitCodesHelpFor(codes ...string) string {
+	var rows []exitCodeDoc
+	for _, d := range exitCodeDocs() {
+		if slices.Contains(codes, d.codes) {
+			rows = append(rows, d)
+		}
+	}
+	if len(rows) != len(codes) {
+		panic(fmt.Sprintf("exitCodesHelpFor(%q): a code not in exitCodeDocs", codes))
+	}
+	return renderExitCodes(rows)
+}
+
+// renderExitCodes renders rows under "Exit codes:", a 12-column code
+// column and the meaning wrapped at 77 columns: the help template indents
+// a description by 3, so the screen shows 80.
+func renderExitCodes(rows []exitCodeDoc) string {
 	var b strings.Builder
 	b.WriteString("Exit codes:")
-	for _, d := range exitCodeDocs() {
+	for _, d := range rows {
 		fmt.Fprintf(&b, "\n   %-9s", d.codes)
 		col := 12
 		for i, w := range strings.Fields(d.meaning) {
-			if i > 0 && col+1+len(w) > 80 {
+			if i > 0 && col+1+len(w) > 77 {
 				b.WriteString("\n" + strings.Repeat(" ", 12))
 				col = 12
 			} else if i > 0 {

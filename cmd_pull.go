@@ -6,9 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/internal/childenv"
-	"vsync/internal/workspace"
-	"vsync/vault"
+	"vsync/internal/envops"
 )
 
 func pullCommand(sys *sysEnv) *cli.Command {
@@ -53,43 +51,16 @@ type pullOptions struct {
 	MaxBundle  int64 // --max-bundle-size; 0: the profile's or the default
 }
 
+// runPull is `vsync pull`: envops.Pull does the work.
 func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}
-	env := opts.Env
-	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
-	st, err := v.Project.LoadState(env)
+	pulled, err := envops.Pull(ctx, v.ops(sys, opts.Env), envops.PullOptions{Generation: opts.Generation, Force: opts.Force, MaxBundle: opts.MaxBundle})
 	if err != nil {
 		return err
 	}
-	var (
-		b   *vault.Bundle
-		sum string
-	)
-	if opts.Generation != 0 {
-		b, sum, err = v.Fetch(ctx, opts.Generation)
-	} else {
-		b, sum, err = v.FetchNewest(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	if err := childenv.CheckStartable(env, b.Files); err != nil {
-		return fmt.Errorf("generation %d: %w", b.Manifest.Generation, err)
-	}
-
-	written, err := v.Project.ReplaceEnvFolder(env, b, st.Files, opts.Force)
-	if err != nil {
-		return err
-	}
-	if err := v.Project.SaveState(&workspace.LocalState{
-		Env: env, Vault: v.Location, Generation: b.Manifest.Generation, PayloadSHA256: sum, Files: written,
-		S2KSalt: st.S2KSalt,
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%s)\n", env, b.Manifest.Generation, plural(len(b.Files), "file"))
+	fmt.Fprintf(sys.Stdout, "env %q: pulled generation %d (%s)\n", opts.Env, pulled.Gen, plural(pulled.Files, "file"))
 	return nil
 }

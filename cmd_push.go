@@ -7,10 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/internal/childenv"
-	"vsync/internal/history"
-	"vsync/internal/workspace"
-	"vsync/vault"
+	"vsync/internal/envops"
 )
 
 func pushCommand(sys *sysEnv) *cli.Command {
@@ -55,73 +52,21 @@ type pushOptions struct {
 	MaxBundle int64 // --max-bundle-size; 0: the profile's or the default
 }
 
+// runPush is `vsync push`: envops.Push does the work.
 func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}
-	env := opts.Env
-	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
-	files, size, err := readPushable(v, env)
+	pushed, err := envops.Push(ctx, v.ops(sys, opts.Env), envops.PushOptions{
+		Note: opts.Note, Author: author(ctx, sys, v.Project.Dir), MaxBundle: opts.MaxBundle, S2KCount: sys.Hooks.S2KCount,
+	})
 	if err != nil {
 		return err
 	}
-	st, err := v.Project.LoadState(env)
-	if err != nil {
-		return err
-	}
-	tip, cur, err := v.Store.Tip(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the history of %s: %w", v.Location, err)
-	}
-	// The files are hashed once, for the manifest; the state records and
-	// the unchanged check come from it, and Push does not hash them again.
-	b := history.NewGeneration(env, tip, st.PayloadSHA256, author(ctx, sys, v.Project.Dir), opts.Note, files)
-	hashes, nfiles := workspace.ManifestFiles(&b.Manifest), len(files)
-	base := history.Base{Gen: st.Generation, Unchanged: workspace.SameRecords(st.Files, hashes), Record: v.Project.StatePath(env)}
-	if err := history.CheckBase(env, base, tip); err != nil {
-		return err
-	}
-	sopts := history.SealOptions(v.Passphrase, sys.Hooks.S2KCount, v.Store.MaxSize)
-	if !sopts.HighEntropy {
-		// A chosen passphrase: this clone's one salt (workspace.LocalState.salt).
-		if sopts.Salt, err = st.Salt(); err != nil {
-			return err
-		}
-		sopts.Keys = &v.Keys
-	}
-	pushed, err := v.Push(ctx, b, cur, sopts, v.Project.VaultDir(), size)
-	if err != nil {
-		return err
-	}
-	if err := v.Project.SaveState(&workspace.LocalState{
-		Env: env, Vault: v.Location, Generation: pushed.Gen, PayloadSHA256: pushed.Sum, Files: hashes,
-		S2KSalt: st.S2KSalt,
-	}); err != nil {
-		return fmt.Errorf("generation %d was pushed, but recording it locally failed: %w", pushed.Gen, err)
-	}
-	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", env, pushed.Gen, plural(nfiles, "file"), v.Location)
+	fmt.Fprintf(sys.Stdout, "env %q: pushed generation %d (%s) to %s\n", opts.Env, pushed.Gen, plural(pushed.Files, "file"), v.Location)
 	if !pushed.Published {
-		warnNotPublished(sys.Stderr, pushed.Gen, env)
+		warnNotPublished(sys.Stderr, pushed.Gen, opts.Env)
 	}
 	return nil
-}
-
-// readPushable reads the env's folder, and checks that its dotenv files
-// parse and that vsync run could start from it. size is the files' bytes.
-func readPushable(v *envVault, env string) (files []vault.File, size int64, err error) {
-	files, err = v.Project.ReadEnvFolder(env)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := history.CheckDotenvs(workspace.VaultDirRel+"/"+env, files); err != nil {
-		return nil, 0, err
-	}
-	if err := childenv.CheckStartable(env, files); err != nil {
-		return nil, 0, err
-	}
-	for _, f := range files {
-		size += int64(len(f.Data))
-	}
-	return files, size, nil
 }

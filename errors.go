@@ -85,7 +85,7 @@ func errorRules() []errorRule {
 			return fmt.Sprintf("the rotation is unfinished: %s rewrapped and every object opens with the old or the new passphrase; run the same command again to finish (the new passphrase is kept in %q)", plural(e.Rewrapped, "object"), e.KeptIn)
 		})},
 		{both(as[*history.NothingChangedError](), is(vault.ErrWrongPassphrase)), 0, hintFrom(func(e *history.NothingChangedError) string {
-			return fmt.Sprintf("check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE or the stored passphrase (\"vsync passphrase set %s\")", e.Env)
+			return wrongPassphraseHint(fmt.Sprintf(" or the stored passphrase (\"vsync passphrase set %s\")", e.Env))
 		})},
 		{as[*bundlecache.CachedBundleError](), 0, hintFrom(cachedBundleHint)},
 		{both(as[*bundlecache.OfflineError](), is(bundlecache.ErrNoCache)), exitUnreachable,
@@ -169,7 +169,9 @@ func errorRules() []errorRule {
 			return fmt.Sprintf("list the generations with \"vsync log %s\"", ng.Env)
 		})},
 		{as[*history.CurrentError](), exitTampered, currentHint},
-		{is(vault.ErrWrongPassphrase), exitPassphrase, envHint(wrongPassphraseHint)},
+		{is(vault.ErrWrongPassphrase), exitPassphrase, func(err error) string {
+			return wrongPassphraseHint(fmt.Sprintf(", or store the right one with \"vsync passphrase set %s\"", envOf(err)))
+		}},
 		{history.IsTooLarge, exitTampered, tooLargeHint},
 		{both(as[*history.EnvError](), isDamaged), exitTampered,
 			envHint(`nothing was written; the stored bundle is damaged or was tampered with ("vsync verify %s" checks every generation)`)},
@@ -196,14 +198,17 @@ func errorRules() []errorRule {
 // cachedBundleHint is the hint under a --cache file that does not open.
 func cachedBundleHint(e *bundlecache.CachedBundleError) string {
 	if errors.Is(e, vault.ErrWrongPassphrase) {
-		return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE; a cache written before a passphrase rotation opens only with the old one"
+		return wrongPassphraseHint("; a cache written before a passphrase rotation opens only with the old one")
 	}
 	return fmt.Sprintf("nothing was started; the cache file is damaged or was tampered with: remove %q, the next start that reaches the bucket writes it again", e.Path)
 }
 
-// wrongPassphraseHint is the hint under every wrong passphrase (envHint
-// puts the env's name at %s).
-const wrongPassphraseHint = `check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE, or store the right one with "vsync passphrase set %s"`
+// wrongPassphraseHint is the one hint under a wrong passphrase: check
+// where it came from, then what the case adds (then: the stored one, the
+// cache's older passphrase), each rule giving its own then.
+func wrongPassphraseHint(then string) string {
+	return "check VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE" + then
+}
 
 // envHint is a hint naming the env an error is about (a *history.EnvError
 // or *history.NothingPushedError) at %s, "ENV" when it names none.

@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"vsync/internal/proc"
 
 	"github.com/urfave/cli/v2"
+
+	"vsync/internal/childenv"
+	"vsync/internal/proc"
 )
 
 // sysEnv is what a command may use of the outside world. Commands read the
@@ -240,11 +242,13 @@ func (e childExit) Unwrap() error { return e.err }
 
 // exitOf is the error that ends a run of the child (or the processes of
 // start) that returned code and err: nil for a child that exited with 0,
-// else its code, with err when it did not run; an error with no code is
-// vsync's own, for errorRules.
+// else its code, with err when it did not run; an error with no code, or
+// vsync's own refusal to start it (arguments and environment too large
+// for execve), is vsync's own, for errorRules.
 func exitOf(code int, err error) error {
+	var tooLarge *childenv.ArgsTooLargeError
 	switch {
-	case err != nil && code == 0:
+	case err != nil && code == 0, errors.As(err, &tooLarge):
 		return err
 	case code == 0:
 		return nil

@@ -113,9 +113,9 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	base, err := procfile.ParsePort(o.Port)
+	base, err := basePort(o.Port)
 	if err != nil {
-		return fmt.Errorf("-p: %w", err) // procfile.ErrBadPort: a usage error
+		return err
 	}
 	ep, err := export.NewPlan(plan, base)
 	if err != nil {

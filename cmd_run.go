@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/internal/childenv"
 	"vsync/internal/supervise"
 	"vsync/launcher"
 )
@@ -119,9 +117,5 @@ func runRun(ctx context.Context, sys *sysEnv, o supervisedOptions, child launche
 		sys.Process.Supervising() // from here vsync supervises and polls
 	}
 	code, err := superviseChild(ctx, sys, p, o, sigs, supervise.Child{Config: child}.Run)
-	var tooLarge *childenv.ArgsTooLargeError
-	if errors.As(err, &tooLarge) {
-		return err // vsync's own refusal: errorRules (exitTooBig)
-	}
 	return exitOf(code, err)
 }

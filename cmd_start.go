@@ -101,11 +101,9 @@ func runStart(ctx context.Context, sys *sysEnv, o startOptions, f supervise.Form
 	if err != nil {
 		return err
 	}
-	base := 0
-	if o.Port != "" {
-		if base, err = procfile.ParsePort(o.Port); err != nil {
-			return usageErrorf("-p: %w", err)
-		}
+	base, err := basePort(o.Port)
+	if err != nil {
+		return err
 	}
 	if f.Root, err = supervise.FormationRoot(o.Root, o.Procfile); err != nil {
 		return err

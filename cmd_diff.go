@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/internal/history"
-	"vsync/vault"
+	"vsync/internal/envops"
 )
 
 func diffCommand(sys *sysEnv) *cli.Command {
@@ -54,6 +52,8 @@ type diffOptions struct {
 	Reveal bool
 }
 
+// runDiff is `vsync diff`: envops.Diff chooses the two sides and compares
+// them.
 func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 	cwd, err := sys.Getwd()
 	if err != nil {
@@ -63,45 +63,15 @@ func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
 	if err != nil {
 		return err
 	}
-	a := opts.A
-	if a == 0 {
-		if a, _, err = v.Store.Tip(ctx); err != nil {
-			return fmt.Errorf("reading the history of %s: %w", v.Location, err)
-		}
-	}
-	var left []vault.File
-	leftName := "nothing pushed yet"
-	if a != 0 {
-		b, _, err := v.Fetch(ctx, a)
-		if err != nil {
-			return err
-		}
-		left, leftName = b.Files, fmt.Sprintf("generation %d", a)
-	}
-	var right []vault.File
-	var rightName string
-	if opts.B != 0 {
-		b, _, err := v.Fetch(ctx, opts.B)
-		if err != nil {
-			return err
-		}
-		right, rightName = b.Files, fmt.Sprintf("generation %d", opts.B)
-	} else {
-		if right, err = v.Project.ReadEnvFolder(opts.Env); err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(cwd, v.Project.EnvDir(opts.Env))
-		rightName = fmt.Sprintf("local %s", rel)
-	}
-	changes, err := history.Diff(left, right, leftName, rightName)
+	d, err := envops.Diff(ctx, v.ops(sys, opts.Env), envops.DiffOptions{A: opts.A, B: opts.B, Cwd: cwd})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(sys.Stdout, "--- %s\n+++ %s\n", leftName, rightName)
-	if len(changes) == 0 {
+	fmt.Fprintf(sys.Stdout, "--- %s\n+++ %s\n", d.LeftName, d.RightName)
+	if len(d.Changes) == 0 {
 		fmt.Fprintln(sys.Stdout, "no differences")
 		return nil
 	}
-	printChanges(sys.Stdout, changes, "", opts.Reveal)
+	printChanges(sys.Stdout, d.Changes, "", opts.Reveal)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"vsync/internal/envops"
 	"vsync/internal/workspace"
 	"vsync/vault"
 )
@@ -59,8 +60,9 @@ type initOptions struct {
 }
 
 // runInit is `vsync init`. Everything that can fail without writing comes
-// first: the project, the profile, the backend, the passphrase and a look
-// at the vault (a passphrase given for generations there must open them).
+// first: the project, the profile, the backend, then envops.Init's
+// passphrase and look at the vault (a passphrase given for generations
+// there must open them).
 func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 	cwd, err := sys.Getwd()
 	if err != nil {
@@ -74,32 +76,19 @@ func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
 	if err != nil {
 		return err
 	}
-	gens, err := v.Store.Generations(ctx)
+	in, err := envops.Init(ctx, v.ops(sys, opts.Env), envops.InitOptions{Profile: opts.Profile, AllowWeak: opts.AllowWeak})
 	if err != nil {
-		return fmt.Errorf("looking at %s: %w", v.Location, err)
-	}
-	ip, err := home(sys).InitPassphrase(v.Location, opts.Env, opts.Profile, len(gens), opts.AllowWeak)
-	if err != nil {
-		return err
-	}
-	if len(gens) > 0 {
-		v.Passphrase = ip.Pass
-		if _, _, err := v.Fetch(ctx, 0); err != nil {
-			return err
-		}
-	}
-	if err := home(sys).InitEnv(proj, opts.Env, v.Location, ip, len(gens) == 0); err != nil {
 		return err
 	}
 
 	out := sys.Stdout
 	fmt.Fprintf(out, "env %q: vault %s\n", opts.Env, v.Location)
-	if ip.Generated {
-		printGenerated(out, opts.Env, ip.Pass)
+	if in.Generated {
+		printGenerated(out, opts.Env, in.Pass)
 		fmt.Fprintf(out, "it is stored for this user in %s\n", passphraseDir(sys))
 	}
-	if len(gens) > 0 {
-		fmt.Fprintf(out, "the vault has %s: get them with \"vsync pull %s\"\n", plural(len(gens), "generation"), opts.Env)
+	if in.Generations > 0 {
+		fmt.Fprintf(out, "the vault has %s: get them with \"vsync pull %s\"\n", plural(in.Generations, "generation"), opts.Env)
 	} else {
 		rel, _ := filepath.Rel(cwd, filepath.Join(proj.EnvDir(opts.Env), vault.DotenvPath(opts.Env)))
 		fmt.Fprintf(out, "edit %q (and add any files beside it), then \"vsync push %s --note ...\"\n", rel, opts.Env)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"vsync/internal/history"
+	"vsync/internal/envops"
 	"vsync/internal/workspace"
 )
 
@@ -83,75 +82,56 @@ type rotateOptions struct {
 	AllowWeak bool
 }
 
-// runRotate is `vsync rotate-passphrase`: history.Rotation does the work,
-// the local store keeps the new passphrase (pending, then stored).
+// runRotate is `vsync rotate-passphrase`: envops.Rotate does the work;
+// the new passphrase is chosen here (rotationPassphrase) and a generated
+// one printed before the first object is rewritten.
 func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
 	}
-	env, h := opts.Env, home(sys)
-	pending, err := h.LoadPendingRotation(v.Location, env)
-	if err != nil {
-		return err
-	}
-	newPass, generated, err := rotationPassphrase(sys, opts.Env, opts.NewPass, pending, opts.AllowWeak)
-	if err != nil {
-		return err
-	}
-	var resume *history.Resume
-	switch {
-	case opts.NewPass == nil && pending != nil && bytes.Equal(newPass, v.Passphrase):
-		if err := h.FinishRotation(v.Location, env, newPass); err != nil {
-			return err
-		}
-		fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
-		return nil
-	case pending != nil && bytes.Equal(pending.Pass, newPass):
-		resume = &history.Resume{Base: pending.Base}
-	}
-	r, err := v.NewRotation(ctx, newPass, sys.Hooks.S2KCount, resume)
-	if err != nil {
-		return err
-	}
-	r.KeptIn, _ = h.PendingPath(v.Location, env)
-	r.Rewrote = func(what string) { fmt.Fprintf(sys.Stdout, "rewrapped %s\n", what) }
-	r.BeforeFirstWrite = func() error {
-		if err := h.StorePendingRotation(v.Location, env, workspace.PendingRotation{Pass: newPass, Base: r.Base}); err != nil {
-			return fmt.Errorf("saving the new passphrase before rotating: %w", err)
-		}
-		if generated {
-			printGenerated(sys.Stdout, env, newPass)
-		}
-		return nil
+	env := opts.Env
+	var newPass []byte
+	var generated bool
+	ropts := envops.RotateOptions{
+		Given: opts.NewPass != nil,
+		Choose: func(pending *workspace.PendingRotation) ([]byte, error) {
+			var err error
+			newPass, generated, err = rotationPassphrase(sys, env, opts.NewPass, pending, opts.AllowWeak)
+			return newPass, err
+		},
+		Author:   author(ctx, sys, v.Project.Dir),
+		S2KCount: sys.Hooks.S2KCount,
+		Rewrote:  func(what string) { fmt.Fprintf(sys.Stdout, "rewrapped %s\n", what) },
+		Saved: func() {
+			if generated {
+				printGenerated(sys.Stdout, env, newPass)
+			}
+		},
 	}
 	if n := sys.Hooks.RotateStopAfter; n > 0 {
-		r.AfterWrite = func(writes int) {
+		ropts.AfterWrite = func(writes int) {
 			if writes == n {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			}
 		}
 	}
-	rec, err := r.Run(ctx, author(ctx, sys, v.Project.Dir), resume)
+	rot, err := envops.Rotate(ctx, v.ops(sys, env), ropts)
 	if err != nil {
 		return err
 	}
-	if err := h.CompleteRotation(v.Location, env, newPass); err != nil {
-		return err
-	}
-	if rec.Sum != "" {
-		if err := v.Project.AdvanceState(env, rec.Parent, rec.Gen, rec.Sum); err != nil {
-			return err
-		}
+	if rot.AlreadyComplete {
+		fmt.Fprintf(sys.Stdout, "env %q: the rotation to the pending passphrase was already complete\n", env)
+		return nil
 	}
 	fmt.Fprintf(sys.Stdout, "env %q: passphrase rotated: %s rewrapped (%d already %s); generation %d records the rotation\n",
-		env, plural(r.Rewrapped, "object"), r.Already, wasWere(r.Already), rec.Gen)
+		env, plural(rot.Rewrapped, "object"), rot.Already, wasWere(rot.Already), rot.Gen)
 	fmt.Fprintf(sys.Stdout, "the new passphrase is stored for this user in %s; deployments need it in VSYNC_PASSPHRASE or VSYNC_PASSPHRASE_FILE\n", passphraseDir(sys))
-	if p, _ := h.PassphraseFromEnv(); p != nil {
+	if rot.EnvGivesOld {
 		fmt.Fprintf(sys.Stderr, "vsync: warning: VSYNC_PASSPHRASE / VSYNC_PASSPHRASE_FILE still give the old passphrase, and take precedence over the stored one\n")
 	}
-	if !rec.Published {
-		warnNotPublished(sys.Stderr, rec.Gen, env)
+	if !rot.Published {
+		warnNotPublished(sys.Stderr, rot.Gen, env)
 	}
 	return nil
 }

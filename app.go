@@ -18,22 +18,26 @@ import (
 )
 
 // sysEnv is what a command may use of the outside world. Commands read the
-// environment through Getenv, never os.Getenv, and print only to Stdout and
-// Stderr, so that tests can run them in-process.
+// environment through Getenv, LookupEnv and Environ, never the os
+// package, and print only to Stdout and Stderr, so that tests can run them
+// in-process.
 type sysEnv struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Getenv func(string) string
-	Getwd  func() (string, error)
-	Hooks  testHooks // zero except in the test binary
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
+	Getenv    func(string) string
+	LookupEnv func(string) (string, bool) // whether a variable is set, even empty
+	Environ   func() []string             // the whole environment, a child's starting point
+	Getwd     func() (string, error)
+	Hooks     testHooks // zero except in the test binary
 	// Process takes the process-wide steps a command triggers once its
 	// child runs (proc.Start made it; the zero value works the same).
 	Process proc.Process
 }
 
 func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {
-	return &sysEnv{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Getwd: os.Getwd}
+	return &sysEnv{Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		Getenv: os.Getenv, LookupEnv: os.LookupEnv, Environ: os.Environ, Getwd: os.Getwd}
 }
 
 // run runs vsync with args (args[0] is the program name) and returns the

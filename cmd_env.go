@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -124,7 +123,7 @@ func sourceLabel(v childenv.Var) string {
 // run`, else the environment `vsync run` would give a child.
 func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]childenv.Var, error) {
 	sock := sys.Getenv(childenv.StatusSocketVar)
-	if vars, ok := runtimevault.ListChild(ctx, o.Options, sock, childOfVsync(sys), os.Environ(), o.Reveal); ok {
+	if vars, ok := runtimevault.ListChild(ctx, o.Options, sock, childOfVsync(sys), sys.Environ(), o.Reveal); ok {
 		return vars, nil
 	}
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, false)
@@ -138,6 +137,6 @@ func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]childenv.Var,
 // VSYNC_ENV is set, to the env's name, or empty by a dotenv-only run, when
 // no token is given (a child never gets vsync's token).
 func childOfVsync(sys *sysEnv) bool {
-	env, set := os.LookupEnv("VSYNC_ENV")
+	env, set := sys.LookupEnv("VSYNC_ENV")
 	return env != "" || set && sys.Getenv("VSYNC_CONFIG") == "" && sys.Getenv("VSYNC_CONFIG_FILE") == ""
 }

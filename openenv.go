@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"vsync/internal/childenv"
 	"vsync/internal/history"
@@ -89,5 +88,5 @@ func reportStaleStages(w io.Writer, p *workspace.Project) {
 // author names who pushes (workspace.Home.Author); git gets vsync's
 // environment without the variables a child never sees.
 func author(ctx context.Context, sys *sysEnv, dir string) string {
-	return home(sys).Author(ctx, dir, childenv.WithoutKeys(os.Environ(), childenv.ScrubbedVars()...))
+	return home(sys).Author(ctx, dir, childenv.WithoutKeys(sys.Environ(), childenv.ScrubbedVars()...))
 }

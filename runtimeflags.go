@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"strings"
 	"time"
 
@@ -96,7 +95,7 @@ func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool
 			return nil, usageErrorf("--%s: %v", maxBundleFlagName, err)
 		}
 	}
-	vo.Getenv, vo.Getwd, vo.Environ, vo.Messages = sys.Getenv, sys.Getwd, os.Environ(), sys.Stderr
+	vo.Getenv, vo.Getwd, vo.Environ, vo.Messages = sys.Getenv, sys.Getwd, sys.Environ(), sys.Stderr
 	vo.Projects = projectEnvs{sys}
 	return runtimevault.Prepare(ctx, vo, write)
 }

@@ -10,6 +10,7 @@ import (
 
 	"vsync/internal/childenv"
 	"vsync/internal/runtimevault"
+	"vsync/vault"
 )
 
 // envOptions are the flags of `vsync env`.
@@ -88,7 +89,7 @@ func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
 	case "dotenv":
 		n := 0
 		for _, v := range vars {
-			fmt.Fprintf(sys.Stdout, "%s=%s\n", v.Key, dotenvQuote(v.Value))
+			fmt.Fprintf(sys.Stdout, "%s=%s\n", v.Key, vault.DotenvQuote(v.Value))
 			if !o.Reveal && v.Value == runtimevault.Masked {
 				n++
 			}

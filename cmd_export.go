@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -129,22 +127,9 @@ func runExport(sys *sysEnv, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeExport(sys, o.Dir, files)
-}
-
-// writeExport writes files into dir and names each on stdout. Each is a
-// new temporary file renamed into place: a symlink planted at its name is
-// replaced, never followed.
-func writeExport(sys *sysEnv, dir string, files []export.File) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("export directory %q: %w", dir, err)
-	}
-	for _, f := range files {
-		p := filepath.Join(dir, f.Name)
-		if err := workspace.WriteFileAtomic(p, f.Data, 0o644); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
+	written, err := export.Write(o.Dir, files)
+	for _, p := range written {
 		fmt.Fprintf(sys.Stdout, "wrote %s\n", p)
 	}
-	return nil
+	return err
 }

@@ -15,6 +15,6 @@
 // rotation's progress callbacks) comes in options.
 //
 // It may import internal/workspace, internal/history, internal/childenv,
-// vault, s3bundle and the standard library, never the CLI, launcher or
+// vault and the standard library, never the CLI, s3bundle, launcher or
 // the other internal packages.
 package envops

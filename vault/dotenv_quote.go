@@ -1,15 +1,16 @@
-package main
+package vault
 
 import "strings"
 
-// dotenvQuote writes v so that dotenv readers read it back exactly: bare
+// DotenvQuote writes v as a dotenv value (`vsync env --format dotenv`)
+// so that dotenv readers read it back exactly: bare
 // when every byte is plain printable ASCII; else in single quotes, which
 // vsync, Foreman, Compose and node dotenv read literally and python-dotenv
 // too unless a backslash escapes a backslash or the closing quote, when v
 // has no ', CR or LF and no backslash python-dotenv would take for an
 // escape; else in double quotes with only the escapes every reader undoes
 // (\\ \" \n \r, and \$ before what would expand).
-func dotenvQuote(v string) string {
+func DotenvQuote(v string) string {
 	if v != "" && strings.IndexFunc(v, func(r rune) bool { return !isBareDotenv(r) }) < 0 {
 		return v
 	}
@@ -29,7 +30,7 @@ func dotenvQuote(v string) string {
 		case '\r':
 			b.WriteString(`\r`)
 		case '$':
-			if i+1 < len(v) && (v[i+1] == '{' || isNameStartByte(v[i+1])) {
+			if i+1 < len(v) && (v[i+1] == '{' || isNameStart(v[i+1])) {
 				b.WriteString(`\$`)
 			} else {
 				b.WriteByte(c)
@@ -48,9 +49,4 @@ func dotenvQuote(v string) string {
 // is never bare).
 func isBareDotenv(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_-.,:/@%+=\\", r)
-}
-
-// isNameStartByte reports whether c may start a variable name.
-func isNameStartByte(c byte) bool {
-	return c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
 }

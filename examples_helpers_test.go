@@ -71,14 +71,7 @@ func needExamplePackages(t *testing.T) {
 // skipping the test without it, or failing it when VSYNC_TEST_REQUIRE_S3=1.
 func needExampleTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv(miniotest.RequireEnv) == "1" {
-			t.Fatalf("%s=1 and %s is missing (apt-get install %s)", miniotest.RequireEnv, name, pkg)
-		}
-		t.Skipf("%s is missing (apt-get install %s)", name, pkg)
-	}
-	return p
+	return miniotest.NeedTool(t, name, pkg)
 }
 
 // copyExample copies examples/NAME into a fresh directory and returns it,

@@ -66,7 +66,7 @@ func TestDotenvQuoteReadBack(t *testing.T) {
 	}
 	checkReadBack(t, "vsync", got, all)
 
-	py := needTool(t, "/usr/bin/python3", "python3") // Debian's, which has python3-dotenv
+	py := miniotest.NeedTool(t, "/usr/bin/python3", "python3") // Debian's, which has python3-dotenv
 	if err := exec.Command(py, "-c", "import dotenv").Run(); err != nil {
 		if os.Getenv(miniotest.RequireEnv) == "1" {
 			t.Fatalf("%s=1 and python-dotenv is missing (apt-get install python3-dotenv)", miniotest.RequireEnv)
@@ -90,7 +90,7 @@ func TestDotenvQuoteReadBack(t *testing.T) {
 		t.Errorf("python-dotenv reads %s as %q, not %q as documented", DotenvQuote("it's $5 $HOME"), got["V"], want)
 	}
 
-	ruby := needTool(t, "ruby", "ruby-foreman")
+	ruby := miniotest.NeedTool(t, "ruby", "ruby-foreman")
 	foremanHolds := func(v string) bool {
 		return !strings.ContainsAny(v, "\r\n") && !(strings.HasPrefix(DotenvQuote(v), `"`) && strings.Contains(v, `\n`))
 	}
@@ -143,18 +143,4 @@ func FuzzDotenvQuote(f *testing.F) {
 			t.Fatalf("%q written as %q reads back differently", v, line)
 		}
 	})
-}
-
-// needTool returns the path of the program name (Debian package pkg),
-// and skips the test when it is missing, unless miniotest.RequireEnv is 1.
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv(miniotest.RequireEnv) == "1" {
-			t.Fatalf("%s=1 and %s is missing (apt-get install %s)", miniotest.RequireEnv, name, pkg)
-		}
-		t.Skipf("%s is missing (apt-get install %s)", name, pkg)
-	}
-	return p
 }

@@ -17,11 +17,12 @@ import (
 	"vsync/internal/proc"
 )
 
-// sysEnv is what a command may use of the outside world. Commands read the
+// world is what a command may use of the outside world (the process has
+// one, newWorld in main.go; a test makes its own). Commands read the
 // environment through Getenv, LookupEnv and Environ, never the os
 // package, and print only to Stdout and Stderr, so that tests can run them
 // in-process.
-type sysEnv struct {
+type world struct {
 	Stdin     io.Reader
 	Stdout    io.Writer
 	Stderr    io.Writer
@@ -35,14 +36,14 @@ type sysEnv struct {
 	Process proc.Process
 }
 
-func newSysEnv(stdin io.Reader, stdout, stderr io.Writer) *sysEnv {
-	return &sysEnv{Stdin: stdin, Stdout: stdout, Stderr: stderr,
+func newWorld(stdin io.Reader, stdout, stderr io.Writer) *world {
+	return &world{Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		Getenv: os.Getenv, LookupEnv: os.LookupEnv, Environ: os.Environ, Getwd: os.Getwd}
 }
 
 // run runs vsync with args (args[0] is the program name) and returns the
 // exit code. It is the only place that prints errors.
-func run(ctx context.Context, args []string, sys *sysEnv) int {
+func run(ctx context.Context, args []string, sys *world) int {
 	app := newApp(sys)
 	argv := args
 	if n := len(args); n > 1 && args[n-1] == completionFlag {
@@ -90,7 +91,7 @@ Environment:
 
 `
 
-func newApp(sys *sysEnv) *cli.App {
+func newApp(sys *world) *cli.App {
 	app := &cli.App{
 		Name:                   "vsync",
 		Usage:                  "twelve-factor configuration from an encrypted vault in S3",

@@ -23,7 +23,7 @@ import (
 )
 
 func TestArrangeArgs(t *testing.T) {
-	app := newApp(newSysEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}))
+	app := newApp(newWorld(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}))
 	for _, tc := range []struct{ in, want string }{
 		{"vsync push prod --note x", "vsync push --note x prod"},
 		{"vsync push prod --note=x", "vsync push --note=x prod"},
@@ -100,7 +100,7 @@ func TestExitCode(t *testing.T) {
 // most one hint, on stderr only.
 func TestRunPrintsOneErrorLine(t *testing.T) {
 	var out, errb bytes.Buffer
-	sys := newSysEnv(strings.NewReader(""), &out, &errb)
+	sys := newWorld(strings.NewReader(""), &out, &errb)
 	sys.Getwd = func() (string, error) { return t.TempDir(), nil }
 	sys.Getenv = func(k string) string {
 		if k == "XDG_CONFIG_HOME" {
@@ -129,7 +129,7 @@ func FuzzArrangeArgs(f *testing.F) {
 	for _, s := range []string{"python manage.py migrate --noinput", "--env prod sh -c x", "--watch -- x --watch", "-e", "--env --env x", "- x", "--kill-timeout=1 h"} {
 		f.Add(s)
 	}
-	app := newApp(newSysEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}))
+	app := newApp(newWorld(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}))
 	f.Fuzz(func(t *testing.T, s string) {
 		in := append([]string{"vsync", "run"}, strings.Fields(s)...)
 		out := arrangeArgs(app, in)

@@ -19,7 +19,7 @@ type checkOptions struct {
 	Procfile string
 }
 
-func checkCommand(sys *sysEnv) *cli.Command {
+func checkCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:        "check",
 		Usage:       "check a Procfile and list its process types",
@@ -36,7 +36,7 @@ func checkCommand(sys *sysEnv) *cli.Command {
 }
 
 // runCheck is `vsync check`.
-func runCheck(sys *sysEnv, o checkOptions) error {
+func runCheck(sys *world, o checkOptions) error {
 	pf, err := procfile.ReadFile(o.Procfile)
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"vsync/internal/envops"
 )
 
-func diffCommand(sys *sysEnv) *cli.Command {
+func diffCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "diff",
 		Usage:     "compare the local folder, the remote and generations",
@@ -54,7 +54,7 @@ type diffOptions struct {
 
 // runDiff is `vsync diff`: envops.Diff chooses the two sides and compares
 // them.
-func runDiff(ctx context.Context, sys *sysEnv, opts diffOptions) error {
+func runDiff(ctx context.Context, sys *world, opts diffOptions) error {
 	cwd, err := sys.Getwd()
 	if err != nil {
 		return err

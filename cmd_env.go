@@ -20,7 +20,7 @@ type envOptions struct {
 	Format string // text, json, dotenv
 }
 
-func envCommand(sys *sysEnv) *cli.Command {
+func envCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "env",
 		Usage:     "print the environment `vsync run` would give its child, with each key's source",
@@ -71,7 +71,7 @@ note on stderr says so.`,
 }
 
 // runEnv is `vsync env`.
-func runEnv(ctx context.Context, sys *sysEnv, o envOptions) error {
+func runEnv(ctx context.Context, sys *world, o envOptions) error {
 	switch o.Format {
 	case "text", "json", "dotenv":
 	default:
@@ -122,7 +122,7 @@ func sourceLabel(v childenv.Var) string {
 // envListing is what `vsync env` lists, masked as o says: the child's
 // own environment with its parent's sources inside a child of `vsync
 // run`, else the environment `vsync run` would give a child.
-func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]childenv.Var, error) {
+func envListing(ctx context.Context, sys *world, o envOptions) ([]childenv.Var, error) {
 	sock := sys.Getenv(childenv.StatusSocketVar)
 	if vars, ok := runtimevault.ListChild(ctx, o.Options, sock, childOfVsync(sys), sys.Environ(), o.Reveal); ok {
 		return vars, nil
@@ -137,7 +137,7 @@ func envListing(ctx context.Context, sys *sysEnv, o envOptions) ([]childenv.Var,
 // childOfVsync reports whether vsync runs in a child of vsync run:
 // VSYNC_ENV is set, to the env's name, or empty by a dotenv-only run, when
 // no token is given (a child never gets vsync's token).
-func childOfVsync(sys *sysEnv) bool {
+func childOfVsync(sys *world) bool {
 	env, set := sys.LookupEnv("VSYNC_ENV")
 	return env != "" || set && sys.Getenv("VSYNC_CONFIG") == "" && sys.Getenv("VSYNC_CONFIG_FILE") == ""
 }

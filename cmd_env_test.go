@@ -17,7 +17,7 @@ import (
 func envCLI(t *testing.T, getenv map[string]string, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
-	sys := newSysEnv(strings.NewReader(""), &out, &errb)
+	sys := newWorld(strings.NewReader(""), &out, &errb)
 	dir := t.TempDir()
 	sys.Getwd = func() (string, error) { return dir, nil }
 	sys.Getenv = func(k string) string { return getenv[k] }

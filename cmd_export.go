@@ -54,7 +54,7 @@ and no -f, the Procfile is DIR/Procfile. Each file is written to a new
 temporary file in DIR and renamed into place: a symlink at its name is
 replaced, never followed.`
 
-func exportCommand(sys *sysEnv) *cli.Command {
+func exportCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:        "export",
 		Usage:       "write systemd, supervisord or kubernetes definitions running each process under vsync run",
@@ -102,7 +102,7 @@ type exportOptions struct {
 }
 
 // runExport is `vsync export`.
-func runExport(sys *sysEnv, o exportOptions) error {
+func runExport(sys *world, o exportOptions) error {
 	format, err := export.ParseFormat(o.Format)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ passphrase must be given and is checked, and the folder is left to "vsync pull".
 A chosen passphrase for a new env needs at least 16 characters unless
 --allow-weak-passphrase, as for passphrase set and rotate-passphrase.`
 
-func initCommand(sys *sysEnv) *cli.Command {
+func initCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:        "init",
 		Usage:       "create an env: its folder, its vsync.toml entry and its passphrase",
@@ -63,7 +63,7 @@ type initOptions struct {
 // first: the project, the profile, the backend, then envops.Init's
 // passphrase and look at the vault (a passphrase given for generations
 // there must open them).
-func runInit(ctx context.Context, sys *sysEnv, opts initOptions) error {
+func runInit(ctx context.Context, sys *world, opts initOptions) error {
 	cwd, err := sys.Getwd()
 	if err != nil {
 		return err

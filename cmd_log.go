@@ -10,7 +10,7 @@ import (
 	"vsync/internal/history"
 )
 
-func logCommand(sys *sysEnv) *cli.Command {
+func logCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "log",
 		Usage:     "show the env's history, newest first",
@@ -44,7 +44,7 @@ type logOptions struct {
 
 // runLog prints the history newest first, each entry as soon as it is
 // fetched (history.Env.Log).
-func runLog(ctx context.Context, sys *sysEnv, opts logOptions) error {
+func runLog(ctx context.Context, sys *world, opts logOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"vsync/internal/workspace"
 )
 
-func passphraseCommand(sys *sysEnv) *cli.Command {
+func passphraseCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:  "passphrase",
 		Usage: "manage the locally stored passphrases",
@@ -50,7 +50,7 @@ type passphraseSetOptions struct {
 	AllowWeak bool
 }
 
-func runPassphraseSet(ctx context.Context, sys *sysEnv, opts passphraseSetOptions) error {
+func runPassphraseSet(ctx context.Context, sys *world, opts passphraseSetOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, false)
 	if err != nil {
 		return err

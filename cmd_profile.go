@@ -21,7 +21,7 @@ the shell history show. An endpoint with credentials in it
 A --dir profile keeps vaults in a local directory with the bucket layout;
 profile add creates the directory (0700) when it does not exist yet.`
 
-func profileCommand(sys *sysEnv) *cli.Command {
+func profileCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:  "profile",
 		Usage: "manage profiles: where vaults live (a bucket or a local directory)",
@@ -56,7 +56,7 @@ vsync.toml names, per env, the profile its vault lives in.`,
 	}
 }
 
-func profileAddCommand(sys *sysEnv) *cli.Command {
+func profileAddCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:  "add",
 		Usage: "add a profile for an S3 bucket or a local directory",
@@ -111,7 +111,7 @@ type profileAddOptions struct {
 	Force   bool
 }
 
-func runProfileAdd(sys *sysEnv, opts profileAddOptions) error {
+func runProfileAdd(sys *world, opts profileAddOptions) error {
 	p, created, err := home(sys).AddProfile(opts.Name, opts.Profile, opts.Force)
 	if err != nil {
 		return inFlagWords(err)
@@ -151,7 +151,7 @@ func inFlagWords(err error) error {
 	return usageErrorf("profile %q: %s", bp.Name, words)
 }
 
-func runProfileList(sys *sysEnv) error {
+func runProfileList(sys *world) error {
 	cfg, err := home(sys).LoadProfiles()
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"vsync/internal/envops"
 )
 
-func pullCommand(sys *sysEnv) *cli.Command {
+func pullCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "pull",
 		Usage:     "download a generation into the env's folder",
@@ -52,7 +52,7 @@ type pullOptions struct {
 }
 
 // runPull is `vsync pull`: envops.Pull does the work.
-func runPull(ctx context.Context, sys *sysEnv, opts pullOptions) error {
+func runPull(ctx context.Context, sys *world, opts pullOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"vsync/internal/envops"
 )
 
-func pushCommand(sys *sysEnv) *cli.Command {
+func pushCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "push",
 		Usage:     "upload the env's folder as a new generation",
@@ -53,7 +53,7 @@ type pushOptions struct {
 }
 
 // runPush is `vsync push`: envops.Push does the work.
-func runPush(ctx context.Context, sys *sysEnv, opts pushOptions) error {
+func runPush(ctx context.Context, sys *world, opts pushOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err

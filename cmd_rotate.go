@@ -39,7 +39,7 @@ A current passphrase that opens nothing changes nothing (exit 67); a new
 passphrase equal to the current one, a short chosen one, or one with a line
 break, is refused (exit 64).`
 
-func rotatePassphraseCommand(sys *sysEnv) *cli.Command {
+func rotatePassphraseCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:        "rotate-passphrase",
 		Usage:       "make every object of an env readable with a new passphrase only",
@@ -85,7 +85,7 @@ type rotateOptions struct {
 // runRotate is `vsync rotate-passphrase`: envops.Rotate does the work;
 // the new passphrase is chosen here (rotationPassphrase) and a generated
 // one printed before the first object is rewritten.
-func runRotate(ctx context.Context, sys *sysEnv, opts rotateOptions) error {
+func runRotate(ctx context.Context, sys *world, opts rotateOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ bundle unchanged count as fetches (the fetch time is rewritten at most once
 per --cache-max-age/24). Without --cache nothing is written to disk but the
 private files.`
 
-func runCommand(sys *sysEnv) *cli.Command {
+func runCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a command with the vault's secrets in its environment",
@@ -97,7 +97,7 @@ func runCommand(sys *sysEnv) *cli.Command {
 
 // runRun is `vsync run` of child, whose Args, KillTimeout and
 // SignalGroup the flags give.
-func runRun(ctx context.Context, sys *sysEnv, o supervisedOptions, child launcher.Config) error {
+func runRun(ctx context.Context, sys *world, o supervisedOptions, child launcher.Config) error {
 	if len(child.Args) == 0 {
 		return usageErrorf("no command given: vsync run [flags] -- CMD [ARGS...]")
 	}

@@ -62,7 +62,7 @@ type startOptions struct {
 	Names       []string
 }
 
-func startCommand(sys *sysEnv) *cli.Command {
+func startCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "start",
 		Usage:     "run the processes of a Procfile with the vault's secrets",
@@ -94,7 +94,7 @@ func startCommand(sys *sysEnv) *cli.Command {
 
 // runStart is `vsync start` of f, whose KillTimeout, Redact, Stdout and
 // Running are set.
-func runStart(ctx context.Context, sys *sysEnv, o startOptions, f supervise.Formation) error {
+func runStart(ctx context.Context, sys *world, o startOptions, f supervise.Formation) error {
 	sigs := subscribeForwarded()
 	defer sigs.stop()
 	plan, err := procfile.ReadPlan(o.Procfile, o.Concurrency, o.Names)

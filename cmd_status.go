@@ -33,7 +33,7 @@ type statusOptions struct {
 	Generation uint64
 }
 
-func statusCommand(sys *sysEnv) *cli.Command {
+func statusCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "status",
 		Usage:     "tell whether the running generation is fresh, stale, rotated or unknown (a readiness check, not a liveness probe)",
@@ -82,7 +82,7 @@ liveness probe: a liveness probe restarts a whole fleet at every push.
 }
 
 // runStatus is `vsync status`.
-func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
+func runStatus(ctx context.Context, sys *world, o statusOptions) error {
 	r, err := statusReportFor(ctx, sys, o)
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func runStatus(ctx context.Context, sys *sysEnv, o statusOptions) error {
 // statusReportFor finds the running generation and the remote one: of
 // the local folder with --env, else of the vsync on the status socket
 // (--socket, $VSYNC_STATUS_SOCKET), else of the runtime token's vault.
-func statusReportFor(ctx context.Context, sys *sysEnv, o statusOptions) (status.Report, error) {
+func statusReportFor(ctx context.Context, sys *world, o statusOptions) (status.Report, error) {
 	if o.Env != "" {
 		v, err := openWorkdirVault(ctx, sys, o.Env, false)
 		if err != nil {

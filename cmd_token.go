@@ -18,7 +18,7 @@ type tokenOptions struct {
 	Check                              bool
 }
 
-func runtimeTokenCommand(sys *sysEnv) *cli.Command {
+func runtimeTokenCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "runtime-token",
 		Usage:     "print the runtime token (VSYNC_CONFIG) of an env",
@@ -74,7 +74,7 @@ and cannot write there (a conditional PUT that must be refused with 403, not
 }
 
 // runRuntimeToken is `vsync runtime-token`.
-func runRuntimeToken(ctx context.Context, sys *sysEnv, o tokenOptions) error {
+func runRuntimeToken(ctx context.Context, sys *world, o tokenOptions) error {
 	if (o.AccessKey == "") != (o.SecretKey == "") {
 		return usageErrorf("--access-key and --secret-key go together")
 	}

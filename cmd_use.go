@@ -8,7 +8,7 @@ import (
 	"vsync/internal/workspace"
 )
 
-func useCommand(sys *sysEnv) *cli.Command {
+func useCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "use",
 		Usage:     "point .env (a symlink) at the env's dotenv file",
@@ -27,7 +27,7 @@ tools that read a plain .env. An existing .env symlink is replaced; a regular
 }
 
 // runUse is `vsync use ENV`.
-func runUse(sys *sysEnv, env string) error {
+func runUse(sys *world, env string) error {
 	cwd, err := sys.Getwd()
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"vsync/vault"
 )
 
-func verifyCommand(sys *sysEnv) *cli.Command {
+func verifyCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check every generation of the env",
@@ -44,7 +44,7 @@ type verifyOptions struct {
 	MaxBundle int64 // --max-bundle-size; 0: the profile's or the default
 }
 
-func runVerify(ctx context.Context, sys *sysEnv, opts verifyOptions) error {
+func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err

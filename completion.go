@@ -58,7 +58,7 @@ _vsync() {
 compdef _vsync vsync
 `
 
-func completionCommand(sys *sysEnv) *cli.Command {
+func completionCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
 		Usage:     "print the shell completion script for bash, zsh or fish",

@@ -47,7 +47,7 @@ func TestExitCodesMatchReadme(t *testing.T) {
 // of them: each row is exitCodeDocs' own text, restated in no other words.
 func TestCommandHelpExitCodesFromTable(t *testing.T) {
 	row := regexp.MustCompile(`(?m)^   (other|[0-9]+(?:, [0-9]+)?) `)
-	for _, cmd := range newApp(newSysEnv(nil, io.Discard, io.Discard)).Commands {
+	for _, cmd := range newApp(newWorld(nil, io.Discard, io.Discard)).Commands {
 		i := strings.Index(cmd.Description, "Exit codes:")
 		if i < 0 {
 			continue

@@ -24,7 +24,7 @@ func main() {
 func mainWith(hooks testHooks) int {
 	ctx, stop, process, hardenErr := proc.Start(childenv.SecretVars())
 	defer stop()
-	sys := newSysEnv(os.Stdin, os.Stdout, os.Stderr)
+	sys := newWorld(os.Stdin, os.Stdout, os.Stderr)
 	sys.Hooks = hooks
 	sys.Process = process
 	if hardenErr != nil {

@@ -12,7 +12,7 @@ import (
 
 // home is the operator's configuration directory and passphrase variables
 // as sys gives them.
-func home(sys *sysEnv) workspace.Home { return workspace.Home{Getenv: sys.Getenv} }
+func home(sys *world) workspace.Home { return workspace.Home{Getenv: sys.Getenv} }
 
 // envVault is one env of a project, opened for a command: where it lives
 // and how to unlock it (history.Env: its Store, passphrase and location,
@@ -29,7 +29,7 @@ type envVault struct {
 // (VSYNC_PASSPHRASE, VSYNC_PASSPHRASE_FILE, else the local store). It does
 // no network round trip. It first cleans up after any pull of the project
 // that was killed (workspace.RemoveStaleStages).
-func openEnvVault(ctx context.Context, sys *sysEnv, dir, env string, needPassphrase bool) (*envVault, error) {
+func openEnvVault(ctx context.Context, sys *world, dir, env string, needPassphrase bool) (*envVault, error) {
 	if err := workspace.CheckEnvName(env); err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func openEnvVault(ctx context.Context, sys *sysEnv, dir, env string, needPassphr
 
 // openWorkdirVault is openEnvVault for the project at or above the working
 // directory, as every operator command opens it.
-func openWorkdirVault(ctx context.Context, sys *sysEnv, env string, needPassphrase bool) (*envVault, error) {
+func openWorkdirVault(ctx context.Context, sys *world, env string, needPassphrase bool) (*envVault, error) {
 	cwd, err := sys.Getwd()
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func openWorkdirVault(ctx context.Context, sys *sysEnv, env string, needPassphra
 }
 
 // openProjectEnv is openEnvVault for an already loaded project.
-func openProjectEnv(ctx context.Context, sys *sysEnv, proj *workspace.Project, env string, needPassphrase bool) (*envVault, error) {
+func openProjectEnv(ctx context.Context, sys *world, proj *workspace.Project, env string, needPassphrase bool) (*envVault, error) {
 	if _, err := proj.Env(env); err != nil {
 		return nil, err
 	}
@@ -87,6 +87,6 @@ func reportStaleStages(w io.Writer, p *workspace.Project) {
 
 // author names who pushes (workspace.Home.Author); git gets vsync's
 // environment without the variables a child never sees.
-func author(ctx context.Context, sys *sysEnv, dir string) string {
+func author(ctx context.Context, sys *world, dir string) string {
 	return home(sys).Author(ctx, dir, childenv.WithoutKeys(sys.Environ(), childenv.ScrubbedVars()...))
 }

@@ -4,6 +4,6 @@ import "vsync/internal/envops"
 
 // ops is the env v for the operator's workflows (internal/envops); it
 // shares v's history.Env.
-func (v *envVault) ops(sys *sysEnv, env string) *envops.Env {
+func (v *envVault) ops(sys *world, env string) *envops.Env {
 	return &envops.Env{Env: &v.Env, Name: env, Project: v.Project, Profile: v.Profile, Home: home(sys)}
 }

@@ -25,7 +25,7 @@ func allowWeakFlag() cli.Flag {
 }
 
 // stdinTerminal returns stdin's descriptor when it is a terminal.
-func stdinTerminal(sys *sysEnv) (int, bool) {
+func stdinTerminal(sys *world) (int, bool) {
 	if f, ok := sys.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return int(f.Fd()), true
 	}
@@ -35,7 +35,7 @@ func stdinTerminal(sys *sysEnv) (int, bool) {
 // promptPassphrase asks for a passphrase without echo on the terminal fd,
 // with prompt on stderr; twice (the second time "again: ") when twice is
 // set, and then both must be equal.
-func promptPassphrase(sys *sysEnv, fd int, prompt string, twice bool) ([]byte, error) {
+func promptPassphrase(sys *world, fd int, prompt string, twice bool) ([]byte, error) {
 	fmt.Fprint(sys.Stderr, prompt)
 	p, err := term.ReadPassword(fd)
 	fmt.Fprintln(sys.Stderr)
@@ -55,7 +55,7 @@ func promptPassphrase(sys *sysEnv, fd int, prompt string, twice bool) ([]byte, e
 }
 
 // readPassphraseLine reads the first line of stdin, without its line end.
-func readPassphraseLine(sys *sysEnv) ([]byte, error) {
+func readPassphraseLine(sys *world) ([]byte, error) {
 	line, err := bufio.NewReader(sys.Stdin).ReadBytes('\n')
 	if err != nil && err != io.EOF {
 		return nil, err
@@ -75,7 +75,7 @@ func printGenerated(w io.Writer, env string, pass []byte) {
 
 // passphraseDir is the passphrase store's directory, quoted, for
 // messages.
-func passphraseDir(sys *sysEnv) string {
+func passphraseDir(sys *world) string {
 	d, _ := home(sys).PassphraseDir()
 	if d == "" {
 		d = "passphrases"
@@ -87,7 +87,7 @@ func passphraseDir(sys *sysEnv) string {
 // the one given (held to the passphrase rule: a line break would not read
 // back from the store), else the pending one of an unfinished rotation,
 // else one typed at a terminal, else a generated one (generated).
-func rotationPassphrase(sys *sysEnv, env string, given []byte, pending *workspace.PendingRotation, allowWeak bool) (pass []byte, generated bool, err error) {
+func rotationPassphrase(sys *world, env string, given []byte, pending *workspace.PendingRotation, allowWeak bool) (pass []byte, generated bool, err error) {
 	switch {
 	case given != nil:
 		return given, false, workspace.CheckChosenPassphrase(given, allowWeak, "the new passphrase")

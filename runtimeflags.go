@@ -84,7 +84,7 @@ func checkCacheFlags(o runtimeOptions) error {
 // prepareChild checks the flags of o, then prepares the child of run or
 // start (write: its private files written) or the listing of env
 // (runtimevault.Prepare) with what sys gives of the outside world.
-func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool) (*runtimevault.Prepared, error) {
+func prepareChild(ctx context.Context, sys *world, o runtimeOptions, write bool) (*runtimevault.Prepared, error) {
 	if err := checkCacheFlags(o); err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func prepareChild(ctx context.Context, sys *sysEnv, o runtimeOptions, write bool
 
 // projectEnvs opens the env of a project for runtimevault as the
 // operator's commands open one (openEnvVault), with its passphrase.
-type projectEnvs struct{ sys *sysEnv }
+type projectEnvs struct{ sys *world }
 
 func (p projectEnvs) OpenProjectEnv(ctx context.Context, dir, env string) (*history.Env, error) {
 	v, err := openEnvVault(ctx, p.sys, dir, env, true)

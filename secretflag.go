@@ -18,7 +18,7 @@ const maxSecretFile = 64 << 10
 // ("-" is standard input). From a file it takes the first line without its
 // line ending, as VSYNC_PASSPHRASE_FILE does. Both at once, or an empty
 // file, is a usage error. Errors never hold the secret.
-func secretFlag(sys *sysEnv, c *cli.Context, name string) (string, error) {
+func secretFlag(sys *world, c *cli.Context, name string) (string, error) {
 	value, file := c.String(name), c.String(name+"-file")
 	if file == "" {
 		return value, nil

@@ -61,7 +61,7 @@ func (f forwarded) stop() { <-f.subscribed; signal.Stop(f.ch) }
 // signals are the launcher's business: they are forwarded from f, so the
 // ctx main cancels on SIGINT/SIGTERM must not also stop the child (that
 // would count as a second stop signal).
-func superviseChild(ctx context.Context, sys *sysEnv, p *runtimevault.Prepared, o supervisedOptions, f forwarded, start supervise.Incarnation) (int, error) {
+func superviseChild(ctx context.Context, sys *world, p *runtimevault.Prepared, o supervisedOptions, f forwarded, start supervise.Incarnation) (int, error) {
 	code, err := supervise.Run(ctx, p, supervise.Config{
 		Options:      o.Watch,
 		FetchTimeout: o.FetchTimeout,
@@ -77,7 +77,7 @@ func superviseChild(ctx context.Context, sys *sysEnv, p *runtimevault.Prepared, 
 // groupStarted is supervise.Formation's Running: as vsync run does once
 // its child runs, the group's supervisor mostly waits, so the start-up
 // code's pages go (proc.Process.GroupStarted).
-func (sys *sysEnv) groupStarted() (stop func()) {
+func (sys *world) groupStarted() (stop func()) {
 	t := sys.Process.GroupStarted()
 	return func() { t.Stop() }
 }

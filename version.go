@@ -70,7 +70,7 @@ func versionFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "version", Usage: "print the version, commit and Go version (as \"vsync version\")"}
 }
 
-func versionCommand(sys *sysEnv) *cli.Command {
+func versionCommand(sys *world) *cli.Command {
 	return &cli.Command{
 		Name:      "version",
 		Usage:     "print the version, commit and Go version of this binary",

@@ -23,7 +23,7 @@ import (
 //     argument), up to a "--";
 //   - in both, among vsync's own flags, a bare --preserve-env becomes
 //     --preserve-env=all and a bare --watch becomes --watch=30s, so those
-//     flags can be given with or without a value as SPEC.md writes them
+//     flags can be given with or without a value as the README and their --help write them
 //     (--preserve-env[=K,...], --watch[=INTERVAL]).
 func arrangeArgs(app *cli.App, argv []string) []string {
 	if len(argv) < 2 {

@@ -3,7 +3,9 @@ package miniotest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // Region is the region the clients of this package sign for.
@@ -83,12 +86,23 @@ func (s *Server) ReadOnlyCredentials(ctx context.Context, bucket, prefix string)
 	client := sts.NewFromConfig(s.awsConfig(), func(o *sts.Options) {
 		o.BaseEndpoint = aws.String(s.Endpoint)
 	})
-	out, err := client.AssumeRole(ctx, &sts.AssumeRoleInput{
+	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String("arn:xxx:xxx:xxx:xxxx"), // MinIO ignores it
 		RoleSessionName: aws.String("vsync-test"),
 		Policy:          aws.String(string(policy)),
 		DurationSeconds: aws.Int32(int32(time.Hour / time.Second)),
-	})
+	}
+	out, err := client.AssumeRole(ctx, in)
+	// MinIO answers S3 before its STS and IAM subsystems are up, with
+	// "Server not initialized, please try again": poll until they are,
+	// within ctx.
+	for backoff := 10 * time.Millisecond; err != nil && notInitialized(err) && ctx.Err() == nil; backoff = min(2*backoff, 500*time.Millisecond) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		out, err = client.AssumeRole(ctx, in)
+	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("sts assume-role: %w", err)
 	}
@@ -110,4 +124,12 @@ func (s *Server) ReadOnlyKey(t testing.TB, bucket, prefix string) Credentials {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// notInitialized reports whether err is MinIO's answer while its IAM
+// subsystem is still starting.
+func notInitialized(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "XMinioServerNotInitialized" ||
+		strings.Contains(ae.ErrorMessage(), "Server not initialized"))
 }

@@ -181,7 +181,10 @@ func TestExampleProcfileStart(t *testing.T) {
 	secret := "CANARY_procfile_secret_" + strings.Repeat("s", 32)
 	v := newExampleVault(t, map[string]string{".env.prod": "SECRET_KEY=" + secret + "\nDATABASE_URL=sqlite:///prod.sqlite3\n"})
 	port := freePort(t)
-	p := startExample(t, app, v.containerEnv(), vsyncBinary(t), "start", "-p", fmt.Sprint(port))
+	// -t 30: the point is one SIGTERM and a clean exit; gunicorn's
+	// graceful stop took over the default 10 s once on a machine loaded
+	// by several race-detector suites at once.
+	p := startExample(t, app, v.containerEnv(), vsyncBinary(t), "start", "-t", "30", "-p", fmt.Sprint(port))
 	checkProcfileStop(t, p, port, secret, 143)
 	p.checkNoCanary()
 }

@@ -106,6 +106,14 @@ func newApp(sys *world) *cli.App {
 		UseShortOptionHandling: false,
 		EnableBashCompletion:   true, // completion.go
 		Flags:                  []cli.Flag{versionFlag()},
+		// --version before a command would otherwise be dropped and the
+		// command run: refuse it, as a flag vsync does not know there is.
+		Before: func(c *cli.Context) error {
+			if c.Bool("version") && c.Args().Present() {
+				return usageErrorf("--version takes no command (%q given); use \"vsync version\"", c.Args().First())
+			}
+			return nil
+		},
 		Action: func(c *cli.Context) error {
 			if c.Bool("version") && !c.Args().Present() {
 				readBuildVersion().print(sys.Stdout)

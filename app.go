@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,15 @@ func newWorld(stdin io.Reader, stdout, stderr io.Writer) *world {
 
 // run runs vsync with args (args[0] is the program name) and returns the
 // exit code. It is the only place that prints errors.
-func run(ctx context.Context, args []string, sys *world) int {
+func run(ctx context.Context, args []string, sys *world) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			code = reportBug(sys, r)
+		}
+	}()
+	if sys.Hooks.Panic {
+		panic("test hook: VSYNC_TEST_PANIC")
+	}
 	app := newApp(sys)
 	argv := args
 	if n := len(args); n > 1 && args[n-1] == completionFlag {
@@ -267,4 +276,17 @@ func exitOf(code int, err error) error {
 		return nil
 	}
 	return childExit{code: code, err: err}
+}
+
+// reportBug prints a panic of the command's goroutine as one error line
+// (its value, never a stack: a stack holds argument words) and a hint, and
+// returns exitInternal. VSYNC_DEBUG=stack adds the stack trace for a bug
+// report. A panic in another goroutine still crashes the process (exit 2).
+func reportBug(sys *world, r any) int {
+	fmt.Fprintf(sys.Stderr, "vsync: error: a bug in vsync: %s\n", escapeControls(fmt.Sprint(r)))
+	fmt.Fprintln(sys.Stderr, "vsync: hint: please report it, with the output of the same command under VSYNC_DEBUG=stack")
+	if sys.Getenv("VSYNC_DEBUG") == "stack" {
+		_, _ = sys.Stderr.Write(debug.Stack())
+	}
+	return exitInternal
 }

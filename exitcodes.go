@@ -54,7 +54,7 @@ func exitCodeDocs() []exitCodeDoc {
 		{"67", "wrong passphrase"},
 		{"68", "bundle (or --cache file: bundle, or its record re-dated or replayed) tampered with or truncated, unsafe path in its tar (.., absolute, link), manifest or history chain wrong, over the maximum bundle size (--max-bundle-size, default 256MiB, or a length field inside it)"},
 		{"69", "bucket or endpoint unreachable (after bounded retries or --fetch-timeout), bucket or vault directory missing; with --cache, no cached bundle younger than --cache-max-age; vsync status --strict: the status is unknown"},
-		{"70", "a bug in vsync"},
+		{"70", "a bug in vsync: one error line; VSYNC_DEBUG=stack adds the stack trace for a report"},
 		{"71", "credentials refused (403)"},
 		{"72", "push conflict: someone else pushed that generation meanwhile, or the folder is based on an older generation than the remote (pull first); a rotation whose history kept changing"},
 		{"73", "pull (or use) would overwrite local edits that were never pushed (--force, or see them with vsync diff)"},

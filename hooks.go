@@ -23,4 +23,7 @@ type testHooks struct {
 	// WrapBackend, when not nil, wraps the backend of every profile a
 	// vault command opens: the tests count the requests made.
 	WrapBackend func(s3bundle.Backend) s3bundle.Backend
+	// Panic, when true, makes the command line panic before it runs, to
+	// test that a bug in vsync exits 70 with one error line.
+	Panic bool
 }

@@ -57,6 +57,7 @@ func TestMain(m *testing.M) {
 func testHooksFromEnv() testHooks {
 	h := testHooks{S2KCount: 1024}
 	h.RotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
+	h.Panic = os.Getenv("VSYNC_TEST_PANIC") == "1"
 	if path := os.Getenv("VSYNC_TEST_REQUEST_LOG"); path != "" {
 		h.WrapBackend = func(b s3bundle.Backend) s3bundle.Backend { return &requestLog{Backend: b, path: path} }
 	}

@@ -78,6 +78,7 @@ const (
 	reasonUntermDouble = "unterminated double quote"
 	reasonAfterQuote   = "unexpected character after closing quote"
 	reasonBadRef       = "invalid ${...} variable reference"
+	reasonDeepRef      = "${...} references nested deeper than 1000"
 	reasonNUL          = "NUL byte in file"
 )
 

@@ -15,7 +15,13 @@ type expander struct {
 	line int    // line where s starts
 	dq   bool   // double-quoted: the escapes of dqEscapes apply
 	i    int
+	deep int // references open around x.i
 }
+
+// maxRefDepth bounds the nesting of ${NAME:-word} references: the
+// expander recurses once per level, and a value nested millions deep
+// would exhaust the stack, which Go does not recover from.
+const maxRefDepth = 1000
 
 // all expands the whole of x.s.
 func (x *expander) all() (string, error) {
@@ -112,7 +118,11 @@ func (x *expander) reference(b *strings.Builder) error {
 		return nil
 	}
 	x.i += len(op)
+	if x.deep++; x.deep > maxRefDepth {
+		return x.fail(reasonDeepRef)
+	}
 	word, err := x.until(true)
+	x.deep--
 	if err != nil {
 		return err
 	}

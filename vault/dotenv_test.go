@@ -248,3 +248,21 @@ func TestParseDotenvEscapedDollar(t *testing.T) {
 		}
 	}
 }
+
+// References nest up to maxRefDepth; deeper is a syntax error at its
+// line, not a stack exhausted (a vault written by someone holding the
+// passphrase, or an -e file, could nest millions deep).
+func TestParseDotenvNestingBounded(t *testing.T) {
+	nested := func(n int) []byte {
+		return []byte("X=" + strings.Repeat("${A:-", n) + "x" + strings.Repeat("}", n) + "\n")
+	}
+	vars, err := ParseDotenv(".env", nested(maxRefDepth), nil)
+	if err != nil || len(vars) != 1 || vars[0].Value != "x" {
+		t.Fatalf("%d levels: %v, %v", maxRefDepth, vars, err)
+	}
+	_, err = ParseDotenv(".env", nested(5_000_000), nil)
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Line != 1 || !strings.Contains(err.Error(), "nested deeper than 1000") {
+		t.Fatalf("5,000,000 levels: %v, want a syntax error at line 1", err)
+	}
+}

@@ -38,17 +38,20 @@ class ParameterExpansion(unittest.TestCase):
             self.assertEqual(str(cm.exception), "f:%d: invalid ${...} variable reference" % line)
 
     def test_deep_nesting_as_go(self):
-        # vault's parser nests words to any depth (its stack grows): closed,
-        # the innermost word; one brace short, the syntax error. Never a
-        # RecursionError.
-        for depth in (3000, 100000):
+        # Nesting as vault's parser allows it: 1000 deep gives the innermost
+        # word, one brace short the syntax error; deeper is refused as Go
+        # refuses it. Never a RecursionError.
+        text = "${X:-" * 1000 + "v" + "}" * 1000
+        self.assertEqual(parse_dotenv("f", ("A=" + text).encode(), _ENV.get)["A"], "v")
+        self.assertEqual(parse_dotenv("f", ('A="%s"' % text).encode(), _ENV.get)["A"], "v")
+        with self.assertRaises(DotenvSyntaxError) as cm:
+            parse_dotenv("f", ("B=1\nA=" + text[:-1]).encode(), _ENV.get)
+        self.assertEqual(str(cm.exception), "f:2: invalid ${...} variable reference")
+        for depth in (1001, 100000):
             text = "${X:-" * depth + "v" + "}" * depth
-            self.assertEqual(parse_dotenv("f", ("A=" + text).encode(), _ENV.get)["A"], "v")
-            self.assertEqual(parse_dotenv("f", ('A="%s"' % text).encode(), _ENV.get)["A"], "v")
             with self.assertRaises(DotenvSyntaxError) as cm:
-                parse_dotenv("f", ("B=1\nA=" + text[:-1]).encode(), _ENV.get)
-            self.assertEqual(str(cm.exception), "f:2: invalid ${...} variable reference")
-
+                parse_dotenv("f", ("B=1\nA=" + text).encode(), _ENV.get)
+            self.assertEqual(str(cm.exception), "f:2: ${...} references nested deeper than 1000")
 
 if __name__ == "__main__":
     unittest.main()

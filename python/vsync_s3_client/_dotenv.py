@@ -183,6 +183,8 @@ class _Parser:
 
 
 _BAD_REF = "invalid ${...} variable reference"
+_DEEP_REF = "${...} references nested deeper than 1000"
+_MAX_REF_DEPTH = 1000  # as vault/dotenv_expand.go's maxRefDepth
 _OPS = ("}", ":-", "-", ":+", "+")
 
 
@@ -191,16 +193,15 @@ class _Expander:
     does: escapes, $NAME, ${NAME} and ${NAME:-w}, ${NAME-w}, ${NAME:+w},
     ${NAME+w} with Compose's semantics (":" makes empty count as unset).
 
-    Words nest to any depth, as in the Go parser (whose stack grows): the
-    open references are kept on a list, not on Python's stack, so a deep
-    ${X:-${X:-...}} gives its value or a DotenvSyntaxError, never a
-    RecursionError."""
+    Words nest up to 1000 deep, as in the Go parser; deeper is a
+    DotenvSyntaxError. The open references are kept on a list, not on
+    Python's stack, so nesting is never a RecursionError."""
 
     def __init__(self, parser, s, line, dq):
         self.p, self.s, self.line, self.dq, self.i = parser, s, line, dq, 0
 
-    def fail(self):
-        return self.p.fail(self.line + self.s[:self.i].count("\n"), _BAD_REF)
+    def fail(self, reason=_BAD_REF):
+        return self.p.fail(self.line + self.s[:self.i].count("\n"), reason)
 
     def all(self):
         s, out = self.s, []
@@ -228,6 +229,8 @@ class _Expander:
                 if type(ref) is str:
                     out.append(ref)
                 else:
+                    if len(open_refs) >= _MAX_REF_DEPTH:
+                        raise self.fail(_DEEP_REF)
                     open_refs.append((out,) + ref)
                     out = []
             else:

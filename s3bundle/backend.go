@@ -59,6 +59,11 @@ type PutOptions struct {
 	IfNoneMatch bool   // create only: ErrConflict if the key exists
 	IfMatch     string // replace only this ETag: ErrConflict otherwise (or if missing)
 	Generation  uint64 // stored as metadata "vsync-generation"
+	// SHA256, when not empty, is the hex SHA-256 of the data, known to
+	// the caller: the S3 backend signs it as the payload's hash instead
+	// of hashing the data again (the server still checks it against the
+	// body). Other backends ignore it.
+	SHA256 string
 }
 
 // Backend is where bundles live. Keys are slash-separated and relative to the

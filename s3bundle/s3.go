@@ -16,12 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Defaults of S3Config.
@@ -325,7 +327,11 @@ func (b *S3) Put(ctx context.Context, key string, data []byte, opts PutOptions) 
 	if opts.IfMatch != "" {
 		in.IfMatch = aws.String(opts.IfMatch)
 	}
-	out, err := b.client.PutObject(ctx, in)
+	var signed []func(*s3.Options)
+	if opts.SHA256 != "" {
+		signed = append(signed, withPayloadSHA256(opts.SHA256))
+	}
+	out, err := b.client.PutObject(ctx, in, signed...)
 	if err != nil {
 		err = b.mapErr(ctx, "put", key, err)
 		if opts.IfMatch != "" && errors.Is(err, ErrNotExist) && !errors.Is(err, ErrNoBucket) {
@@ -339,6 +345,21 @@ func (b *S3) Put(ctx context.Context, key string, data []byte, opts PutOptions) 
 		Size:       int64(len(data)),
 		Generation: opts.Generation,
 	}, nil
+}
+
+// withPayloadSHA256 has a request signed with sum (hex) as its payload's
+// SHA-256, which the SDK would otherwise compute by reading the whole body
+// once more before sending it (on plain HTTP; on HTTPS it would send it
+// unsigned). The server checks the body against it.
+func withPayloadSHA256(sum string) func(*s3.Options) {
+	set := middleware.FinalizeMiddlewareFunc("vsyncPayloadSHA256", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		return next.HandleFinalize(v4.SetPayloadHash(ctx, sum), in)
+	})
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Insert(set, "ComputePayloadHash", middleware.Before)
+		})
+	}
 }
 
 // List returns the keys that start with prefix, sorted.

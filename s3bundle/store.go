@@ -195,7 +195,7 @@ func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err er
 	if err != nil {
 		return 0, ObjectInfo{}, err
 	}
-	current, err = s.publish(ctx, newest, data, current)
+	current, err = s.publish(ctx, newest, data, "", current)
 	if err != nil {
 		return 0, ObjectInfo{}, fmt.Errorf("roll current.pgp forward to generation %d: %w", newest, err)
 	}
@@ -225,32 +225,40 @@ func (s *Store) readGeneration(ctx context.Context, gen uint64) ([]byte, error) 
 // current.pgp never moves backwards. When current.pgp cannot be updated
 // after the commit point, the error wraps ErrNotPublished (and the cause).
 func (s *Store) Commit(ctx context.Context, gen uint64, data []byte, current ObjectInfo) error {
+	return s.CommitHashed(ctx, gen, data, "", current)
+}
+
+// CommitHashed is Commit of data whose hex SHA-256 the caller knows
+// (sum; "" when it does not): both PUTs sign it (PutOptions.SHA256)
+// instead of hashing the bundle again.
+func (s *Store) CommitHashed(ctx context.Context, gen uint64, data []byte, sum string, current ObjectInfo) error {
 	if gen == 0 {
 		return errors.New("commit: generation 0 is not a generation")
 	}
-	if _, err := s.Backend.Put(ctx, s.GenerationKey(gen), data, PutOptions{IfNoneMatch: true, Generation: gen}); err != nil {
+	if _, err := s.Backend.Put(ctx, s.GenerationKey(gen), data, PutOptions{IfNoneMatch: true, Generation: gen, SHA256: sum}); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return fmt.Errorf("commit generation %d: another push took it: %w", gen, err)
 		}
 		return fmt.Errorf("commit generation %d: %w", gen, err)
 	}
-	if _, err := s.publish(ctx, gen, data, current); err != nil {
+	if _, err := s.publish(ctx, gen, data, sum, current); err != nil {
 		return fmt.Errorf("commit generation %d: %w: %w", gen, ErrNotPublished, err)
 	}
 	return nil
 }
 
-// publish points current.pgp at generation gen (whose bytes are data),
+// publish points current.pgp at generation gen (whose bytes are data, of
+// hex SHA-256 sum when not ""),
 // starting from current as last seen. On a lost race it looks again: a
 // current.pgp at gen or newer is success; an older one is replaced, a
 // bounded number of times. It returns current.pgp's info afterwards.
-func (s *Store) publish(ctx context.Context, gen uint64, data []byte, current ObjectInfo) (ObjectInfo, error) {
+func (s *Store) publish(ctx context.Context, gen uint64, data []byte, sum string, current ObjectInfo) (ObjectInfo, error) {
 	var lastErr error
 	for range maxPublishAttempts {
 		if current.ETag != "" && current.Generation >= gen {
 			return current, nil
 		}
-		opts := PutOptions{Generation: gen}
+		opts := PutOptions{Generation: gen, SHA256: sum}
 		if current.ETag == "" {
 			opts.IfNoneMatch = true
 		} else {

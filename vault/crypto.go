@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -390,7 +389,10 @@ func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte,
 			b.Files[index[files[i].Path]].Data = nil
 		}
 	}
-	h := sha256.New()
+	// The payload is hashed on another goroutine (the other core) as it
+	// is encrypted.
+	h := NewSideSHA256(count.n)
+	defer h.Stop()
 	out := &countingWriter{w: w}
 	err := encryptWith(out, passphrase, opts, func(pw io.Writer) error {
 		return writePayload(hashWriter{pw, h}, &b.Manifest, files, release)
@@ -401,7 +403,7 @@ func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte,
 	if out.n > limit {
 		return "", out.n, &SizeError{What: "the bundle", Size: out.n, Limit: limit}
 	}
-	return hex.EncodeToString(h.Sum(nil)), out.n, nil
+	return h.Sum(), out.n, nil
 }
 
 // countingWriter writes to w and counts what w accepted.
@@ -427,7 +429,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // hashWriter writes to w and hashes what w accepted.
 type hashWriter struct {
 	w io.Writer
-	h hash.Hash
+	h io.Writer // a hash: its Write never fails
 }
 
 func (hw hashWriter) Write(p []byte) (int, error) {

@@ -33,7 +33,7 @@ func (e *Env) Log(ctx context.Context, limit uint64, each func(Entry) error) err
 		return e.nothingPushed()
 	}
 	gens, shown := logGenerations(newest, limit)
-	p := prefetch(ctx, e, gens, prefetchWidth(cur.Size))
+	p := prefetchSized(ctx, e, gens, cur.Size)
 	defer p.Close()
 	this := p.Next()
 	for i := range shown {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"vsync/internal/memlimit"
+
 	"vsync/vault"
 )
 
@@ -14,8 +16,9 @@ type fetched struct {
 	Err    error
 }
 
-// prefetchBudget bounds the bundle bytes a prefetcher has in flight; it
-// fetches one generation at a time when a bundle is this large.
+// prefetchBudget bounds the bundle bytes a prefetcher holds (in flight, or
+// handed back and not yet let go of); it holds one generation at a time
+// when a bundle is this large.
 const prefetchBudget = 16 << 20
 
 // maxPrefetch bounds the generations a prefetcher fetches at once.
@@ -36,11 +39,15 @@ func prefetchWidth(size int64) int {
 // prefetcher fetches generations of an env in a given order, up to width
 // at a time, and hands them back in that order (Next): `vsync log` and
 // `vsync verify` pay about one round trip per width generations, not one
-// per generation, and print the first as soon as it is in.
+// per generation, and print the first as soon as it is in. A generation
+// counts against width from its fetch until the Next after the one that
+// returned it: with width 1 and a large bundle, verify holds one
+// generation at a time, not the one it checks and the next.
 type prefetcher struct {
 	results []chan fetched
-	slots   chan struct{} // a token per generation fetched and not yet taken
+	slots   chan struct{} // a token per generation in flight, waiting or last taken
 	next    int
+	size    int64 // about the size of a bundle, when known (prefetchSized)
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -73,12 +80,26 @@ func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher
 	return p
 }
 
-// Next returns the next generation in the order given to prefetch, once
-// it is fetched, and lets the prefetcher start one more.
+// prefetchSized is prefetch of generations of about size bytes each (the
+// size of current.pgp, or 0 when unknown), as many at a time as
+// prefetchWidth allows; the memory of a large one is given back to the
+// system once it is let go of (Next), before the next one is fetched.
+func prefetchSized(ctx context.Context, v *Env, gens []uint64, size int64) *prefetcher {
+	p := prefetch(ctx, v, gens, prefetchWidth(size))
+	p.size = size
+	return p
+}
+
+// Next lets go of the generation it returned before (the caller is done
+// with it: the prefetcher may start one more) and returns the next in the
+// order given to prefetch, once it is fetched.
 func (p *prefetcher) Next() fetched {
+	if p.next > 0 {
+		memlimit.GiveBack(p.size)
+		<-p.slots
+	}
 	f := <-p.results[p.next]
 	p.next++
-	<-p.slots
 	return f
 }
 

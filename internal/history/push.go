@@ -49,7 +49,7 @@ func (e *Env) Push(ctx context.Context, b *vault.Bundle, cur s3bundle.ObjectInfo
 	// in check.
 	memlimit.Bound(min(filesSize, 32<<20))
 	opts.ReleaseFiles, opts.ManifestFresh = true, true
-	ct, sum, err := SealSpooled(spoolDir, b, e.Passphrase, opts, filesSize)
+	ct, sum, ctSum, err := SealSpooled(spoolDir, b, e.Passphrase, opts, filesSize)
 	if IsTooLarge(err) {
 		return Pushed{}, quietWrap(fmt.Sprintf("env %q: %s; nothing pushed", env, err), ErrPushTooLarge, err)
 	}
@@ -57,7 +57,7 @@ func (e *Env) Push(ctx context.Context, b *vault.Bundle, cur s3bundle.ObjectInfo
 		return Pushed{}, fmt.Errorf("encrypting env %q: %w", env, err)
 	}
 	p := Pushed{Gen: gen, Sum: sum, Published: true}
-	if err := e.Store.Commit(ctx, gen, ct, cur); err != nil {
+	if err := e.Store.CommitHashed(ctx, gen, ct, ctSum, cur); err != nil {
 		switch {
 		case errors.Is(err, s3bundle.ErrNotPublished):
 			// The generation is stored (the commit point passed) but

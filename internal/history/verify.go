@@ -30,7 +30,7 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
 		return 0, fmt.Errorf("reading %s: %w", e.Location, err)
 	}
-	p := prefetch(ctx, e, append(slices.Clone(gens), 0), prefetchWidth(cur.Size))
+	p := prefetchSized(ctx, e, append(slices.Clone(gens), 0), cur.Size)
 	defer p.Close()
 	var prevSum string
 	for i, g := range gens {

@@ -113,6 +113,7 @@ func runRun(ctx context.Context, sys *world, o supervisedOptions, child launcher
 	child.Stdin, _ = sys.Stdin.(*os.File)
 	child.Stdout, child.Stderr, child.Subreaper = sys.Stdout, sys.Stderr, true
 	child.Started = sys.Process.ChildStartedHook()
+	child.LastRun = o.Watch.Interval == 0 // the process exits after this Run
 	if o.Watch.Interval > 0 {
 		sys.Process.Supervising() // from here vsync supervises and polls
 	}

@@ -98,6 +98,13 @@ type Config struct {
 	// On systems without subreapers the flag is ignored.
 	Subreaper bool
 
+	// LastRun says that the process exits once Run returns, with no
+	// other Run after it (vsync run without --watch): Run then returns
+	// as soon as the child's tree is gone, without waiting for the
+	// released watchdog to exit. Safe either way: a Run that follows
+	// still gets its own children's statuses.
+	LastRun bool
+
 	// TerminalOff keeps the child out of the terminal's foreground even
 	// when Stdin is a terminal (for `vsync start`, where several children
 	// share it). The child still gets its own process group.

@@ -449,3 +449,39 @@ func TestStopSignalReachesStoppedChild(t *testing.T) {
 	rn.sigs <- syscall.SIGTERM
 	rn.waitCode(128 + 15)
 }
+
+// With LastRun, Run returns once the child's tree is gone without waiting
+// for the released watchdog (stopped here, so that it cannot exit), and
+// its reaper, still waiting, takes nothing from a Run that follows.
+func TestLastRunDoesNotWaitForWatchdog(t *testing.T) {
+	wd := 0
+	cfg := launcher.Config{Subreaper: true, LastRun: true, Started: func(int) {
+		wd = watchdogPid()
+		if wd != 0 {
+			_ = syscall.Kill(wd, syscall.SIGSTOP)
+		}
+	}}
+	start(t, "exit", "3", cfg).waitCode(3)
+	if wd == 0 {
+		t.Fatal("no watchdog among the children of the process")
+	}
+	t.Cleanup(func() { _ = syscall.Kill(wd, syscall.SIGKILL) })
+	// The next Run reaps the old watchdog as an orphan, after stopping it.
+	start(t, "exit", "7", launcher.Config{Subreaper: true}).waitCode(7)
+}
+
+// watchdogPid finds the watchdog among the children of the process.
+func watchdogPid() int {
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, s := range strings.Fields(string(b)) {
+			cmd, _ := os.ReadFile("/proc/" + s + "/cmdline")
+			if bytes.HasPrefix(cmd, []byte("vsync-watchdog\x00")) {
+				pid, _ := strconv.Atoi(s)
+				return pid
+			}
+		}
+	}
+	return 0
+}

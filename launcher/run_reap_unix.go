@@ -2,7 +2,11 @@
 
 package launcher
 
-import "golang.org/x/sys/unix"
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
 
 // reap waits for children and reports each on s.events, closing it when
 // there is nothing left to wait for: when reaping all, at ECHILD; otherwise
@@ -12,9 +16,12 @@ import "golang.org/x/sys/unix"
 // control; exitEvent.exited tells them apart.
 func (s *supervisor) reap() {
 	const jobs = unix.WUNTRACED | unix.WCONTINUED
-	if s.reapAll {
+	switch {
+	case s.reapAll && s.cfg.LastRun && s.watchdog != nil:
+		reapUntilQuit(jobs, s.events, &s.quit, s.watchdog.pid)
+	case s.reapAll:
 		reapEvents(-1, 0, jobs, s.events)
-	} else {
+	default:
 		reapEvents(s.pid, s.pid, jobs, s.events)
 	}
 }
@@ -54,3 +61,38 @@ func reapEvents(target, last, options int, events chan<- exitEvent) {
 // exited reports whether the event is a child's end, not a stop or a
 // continue.
 func (ev exitEvent) exited() bool { return ev.status.Exited() || ev.status.Signaled() }
+
+// reapUntilQuit is reapEvents(-1, 0, options, events) for a Run that may
+// return while the released watchdog still runs (Config.LastRun): it looks
+// at each waitable child without reaping it (waitid with WNOWAIT) and
+// reaps only that pid, so that once quit is set it reaps nothing but the
+// watchdog's exit and reports nothing. A later Run in the process
+// (a test binary) thus never has a child's status taken by this reaper,
+// which returns at the first child that becomes waitable after quit.
+func reapUntilQuit(options int, events chan<- exitEvent, quit *atomic.Bool, watchdog int) {
+	defer close(events)
+	for {
+		pid, exited, err := peekChild(options)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return // ECHILD: no children left
+		}
+		if quit.Load() {
+			if pid == watchdog && exited {
+				_, _ = unix.Wait4(pid, nil, unix.WNOHANG, nil)
+			}
+			return
+		}
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, options|unix.WNOHANG, nil)
+		if err != nil || got != pid {
+			continue // reaped behind our back, or the event is gone
+		}
+		ev := exitEvent{pid: pid, status: ws}
+		if ev.exited() || ws.Stopped() || ws.Continued() {
+			events <- ev
+		}
+	}
+}

@@ -112,12 +112,17 @@ func (t *sweep) send() {
 }
 
 // finished reports whether the teardown is over: when reaping all, once
-// the reaper ran out of children (the watchdog released first); otherwise
-// once the child's process group is empty.
+// the reaper ran out of children (the watchdog released first), or with
+// Config.LastRun once the watchdog is released (the reaper is told to
+// quit); otherwise once the child's process group is empty.
 func (t *sweep) finished() bool {
 	s := t.s
 	if s.reapAll {
 		s.releaseWatchdog()
+		if s.cfg.LastRun && s.watchdog != nil && s.watchdog.w == nil {
+			s.quit.Store(true)
+			return true
+		}
 		return s.events == nil
 	}
 	if !t.groupGone && unix.Kill(-s.pid, 0) == unix.ESRCH {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,7 +77,8 @@ const rescanInterval = 25 * time.Millisecond
 // (/bin/sh, as RunGroup's, see startWatchdog) is told the child's process
 // group: should vsync die without stopping the child (kill -9, a crash),
 // the child dies with it and the watchdog kills what is left of its group
-// at once. The watchdog is released once the child's tree is gone.
+// at once. The watchdog is released once the child's tree is gone; Run
+// waits for it to exit unless Config.LastRun is set.
 //
 // Teardown: when the child has exited, Run sends KillSignal to what is left
 // of its process group (and, when reaping all, to every remaining child of
@@ -153,6 +155,9 @@ type supervisor struct {
 	// watchdog kills the child's process group should vsync die first
 	// (see startWatchdog); nil when there is none.
 	watchdog *watchdog
+	// quit tells the reaper that Run has returned (Config.LastRun): it
+	// reaps nothing more but the watchdog (see reapUntilQuit).
+	quit atomic.Bool
 	// stopping: a stop signal (or ctx) has been passed on; killC fires
 	// KillTimeout later. escalated: SIGKILL has been sent to the group.
 	stopping  bool
@@ -229,7 +234,11 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	code, lost := s.supervise(ctx)
 	s.restoreTerminal()
 	s.teardown()
-	if !s.reapAll {
+	switch {
+	case s.reapAll: // released by teardown
+	case cfg.LastRun:
+		s.watchdog.release() // not waited for: the process exits
+	default:
 		s.watchdog.stop() // the reaper waited for the child only
 	}
 	st.drain()

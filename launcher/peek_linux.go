@@ -21,13 +21,16 @@ func peekChild(options int) (pid int, exited bool, err error) {
 	if err := unix.Waitid(unix.P_ALL, 0, &info, wopts, nil); err != nil {
 		return 0, false, err
 	}
-	// siginfo_t for SIGCHLD: si_signo, si_errno, si_code, then si_pid.
-	f := (*struct {
-		signo, errno, code, _ int32
-		pid                   int32
-	})(unsafe.Pointer(&info))
+	// siginfo_t for SIGCHLD: int si_signo, si_errno, si_code, then a
+	// union, aligned as a pointer (offset 16 on 64-bit, 12 on 32-bit),
+	// whose first member is si_pid. (MIPS swaps si_code and si_errno;
+	// vsync is not built for it.)
+	p := unsafe.Pointer(&info)
+	code := *(*int32)(unsafe.Add(p, 8))
+	align := unsafe.Alignof(uintptr(0))
+	pidAt := (12 + align - 1) &^ (align - 1)
 	// si_code 1, 2, 3: CLD_EXITED, CLD_KILLED, CLD_DUMPED (4 to 6:
 	// trapped, stopped, continued).
-	exited = f.code >= 1 && f.code <= 3
-	return int(f.pid), exited, nil
+	exited = code >= 1 && code <= 3
+	return int(*(*int32)(unsafe.Add(p, pidAt))), exited, nil
 }

@@ -412,18 +412,13 @@ func cmdEvilbundle(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 4 {
 		ts.Fatalf("usage: evilbundle ROOT PREFIX ENV KIND")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	be, err := testBackend(ctx, ts, args[0])
-	ts.Check(err)
-	st := &s3bundle.Store{Backend: be, Prefix: args[1], Env: args[2]}
-	tip, cur, err := st.Tip(ctx)
-	ts.Check(err)
-	payload, err := evilPayload(args[2], tip+1, args[3])
-	ts.Check(err)
-	var buf bytes.Buffer
-	ts.Check(vault.Encrypt(&buf, payload, []byte(ts.Getenv("VSYNC_PASSPHRASE")), vault.SealOptions{S2KCount: 1024}))
-	ts.Check(st.Commit(ctx, tip+1, buf.Bytes(), cur))
+	commitNext(ts, args[0], args[1], args[2], func(gen uint64) []byte {
+		payload, err := evilPayload(args[2], gen, args[3])
+		ts.Check(err)
+		var buf bytes.Buffer
+		ts.Check(vault.Encrypt(&buf, payload, []byte(ts.Getenv("VSYNC_PASSPHRASE")), vault.SealOptions{S2KCount: 1024}))
+		return buf.Bytes()
+	})
 }
 
 // evilPayload is a payload tar with a valid manifest first and one unsafe
@@ -470,6 +465,31 @@ func evilPayload(env string, gen uint64, kind string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// commitNext commits, as the next generation of env under prefix in the
+// backend at root (testBackend), the ciphertext bundle makes for that
+// generation number: a push made by another tool, or by an attacker who
+// can write to the bucket.
+func commitNext(ts *testscript.TestScript, root, prefix, env string, bundle func(gen uint64) []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	be, err := testBackend(ctx, ts, root)
+	ts.Check(err)
+	st := &s3bundle.Store{Backend: be, Prefix: prefix, Env: env}
+	tip, cur, err := st.Tip(ctx)
+	ts.Check(err)
+	ts.Check(st.Commit(ctx, tip+1, bundle(tip+1), cur))
+}
+
+// sealFiles seals files as generation gen of env (parent gen-1) under
+// pass, with a cheap S2K, as the given author with note.
+func sealFiles(ts *testscript.TestScript, env string, gen uint64, files []vault.File, pass, author, note string) []byte {
+	m := vault.NewManifest(vault.Manifest{Env: env, Generation: gen, Parent: gen - 1,
+		Created: time.Now().UTC().Truncate(time.Second), Author: author, Note: note}, files)
+	ct, _, err := vault.Seal(&vault.Bundle{Manifest: m, Files: files}, []byte(pass), vault.SealOptions{S2KCount: 1024})
+	ts.Check(err)
+	return ct
 }
 
 // testBackend is the directory backend at root, or the bucket of an

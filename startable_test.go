@@ -25,23 +25,14 @@ func cmdCollidebundle(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: collidebundle ROOT PREFIX ENV")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	be, err := testBackend(ctx, ts, args[0])
-	ts.Check(err)
-	st := &s3bundle.Store{Backend: be, Prefix: args[1], Env: args[2]}
-	tip, cur, err := st.Tip(ctx)
-	ts.Check(err)
 	files := []vault.File{
 		{Path: ".env." + args[2], Mode: 0o600, Data: []byte("A=collide\n")},
 		{Path: "tls/x.crt", Mode: 0o600, Data: []byte("one")},
 		{Path: "tls_x.crt", Mode: 0o600, Data: []byte("two")},
 	}
-	m := vault.NewManifest(vault.Manifest{Env: args[2], Generation: tip + 1, Parent: tip,
-		Created: time.Now().UTC().Truncate(time.Second), Author: "other@tools", Note: "collide"}, files)
-	ct, _, err := vault.Seal(&vault.Bundle{Manifest: m, Files: files}, []byte(ts.Getenv("VSYNC_PASSPHRASE")), vault.SealOptions{S2KCount: 1024})
-	ts.Check(err)
-	ts.Check(st.Commit(ctx, tip+1, ct, cur))
+	commitNext(ts, args[0], args[1], args[2], func(gen uint64) []byte {
+		return sealFiles(ts, args[2], gen, files, ts.Getenv("VSYNC_PASSPHRASE"), "other@tools", "collide")
+	})
 }
 
 // gpgBundle is payload encrypted by stock gpg in the bundle's shape

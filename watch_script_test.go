@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"regexp"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"vsync/s3bundle"
 	"vsync/vault"
 )
 
@@ -55,23 +53,9 @@ func cmdForeignpush(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 4 {
 		ts.Fatalf("usage: foreignpush ROOT PREFIX ENV PASSPHRASE KEY=VALUE...")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	be, err := testBackend(ctx, ts, args[0])
-	ts.Check(err)
 	env := args[2]
-	st := &s3bundle.Store{Backend: be, Prefix: args[1], Env: env}
-	tip, cur, err := st.Tip(ctx)
-	ts.Check(err)
 	files := []vault.File{{Path: ".env." + env, Mode: 0o600, Data: []byte(strings.Join(args[4:], "\n") + "\n")}}
-	b := &vault.Bundle{
-		Manifest: vault.NewManifest(vault.Manifest{
-			Env: env, Generation: tip + 1, Parent: tip,
-			Created: time.Now().UTC(), Author: "mallory", Note: "foreign passphrase",
-		}, files),
-		Files: files,
-	}
-	ct, _, err := vault.Seal(b, []byte(args[3]), vault.SealOptions{S2KCount: 1024})
-	ts.Check(err)
-	ts.Check(st.Commit(ctx, tip+1, ct, cur))
+	commitNext(ts, args[0], args[1], env, func(gen uint64) []byte {
+		return sealFiles(ts, env, gen, files, args[3], "mallory", "foreign passphrase")
+	})
 }

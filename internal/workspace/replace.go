@@ -35,19 +35,13 @@ func (e *FolderReadError) Unwrap() error { return e.Err }
 // opened) with the modes the files got. Unless force, a folder whose
 // files are neither recorded (the local state's records) nor b's is
 // *LocalEditsError, and one that cannot be read *FolderReadError; then
-// nothing is written.
+// nothing is written. With force the folder is not read at all.
 func (p *Project) ReplaceEnvFolder(env string, b *vault.Bundle, recorded []StateFile, force bool) ([]StateFile, error) {
 	dir := p.EnvDir(env)
 	pulled := ManifestFiles(&b.Manifest)
-	local, err := vault.HashDir(dir) // hashed as read: never held beside the payload
-	exists := true
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		exists = false
-	case err != nil && !force:
-		return nil, &FolderReadError{Dir: dir, Err: err}
-	case err == nil && !force && !sameLocal(recorded, pulled, local):
-		return nil, &LocalEditsError{Env: env, Dir: dir}
+	exists, err := checkLocalEdits(env, dir, recorded, pulled, force)
+	if err != nil {
+		return nil, err
 	}
 	if err := replaceDir(p.VaultDir(), dir, env, b.Files, exists); err != nil {
 		return nil, err
@@ -61,6 +55,28 @@ func (p *Project) ReplaceEnvFolder(env string, b *vault.Bundle, recorded []State
 		pulled[i].Mode = fi.Mode().Perm()
 	}
 	return pulled, nil
+}
+
+// checkLocalEdits reports whether the env's folder dir exists and, unless
+// force, that its files are the recorded or the pulled ones (see
+// ReplaceEnvFolder). A forced pull only looks whether dir is there: what
+// it holds is written over whatever it is, so hashing it (a pass over
+// every byte of a big folder) would be wasted.
+func checkLocalEdits(env, dir string, recorded, pulled []StateFile, force bool) (bool, error) {
+	if force {
+		_, err := os.Lstat(dir)
+		return !errors.Is(err, fs.ErrNotExist), nil
+	}
+	local, err := vault.HashDir(dir) // hashed as read: never held beside the payload
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return true, &FolderReadError{Dir: dir, Err: err}
+	case !sameLocal(recorded, pulled, local):
+		return true, &LocalEditsError{Env: env, Dir: dir}
+	}
+	return true, nil
 }
 
 // replaceDir puts files at dir atomically: it writes them into a staging

@@ -49,6 +49,20 @@ func TestReplaceEnvFolder(t *testing.T) {
 	if len(entries) != 1 || entries[0].Name() != "prod" {
 		t.Errorf("vault folder holds %v, want only prod", entries)
 	}
+	// A forced pull does not read the folder: one that cannot be hashed
+	// (a symlink in it) is written over all the same.
+	if err := os.Symlink("/etc/passwd", filepath.Join(p.EnvDir("prod"), "link")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ReplaceEnvFolder("prod", two, recorded, false); !errors.As(err, new(*FolderReadError)) {
+		t.Fatalf("over a folder holding a symlink: %v, want a FolderReadError", err)
+	}
+	if _, err := p.ReplaceEnvFolder("prod", two, recorded, true); err != nil {
+		t.Fatalf("forced over a folder holding a symlink: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(p.EnvDir("prod"), "link")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the symlink is still there: %v", err)
+	}
 }
 
 func TestHasVault(t *testing.T) {

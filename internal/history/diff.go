@@ -41,6 +41,19 @@ func IsDotenv(p string) bool {
 // first generation). Dotenv files are parsed with fromName/toName naming
 // the versions in syntax errors.
 func Diff(old, new []vault.File, fromName, toName string) ([]FileChange, error) {
+	parse := func(name string) dotenvOf {
+		return func(f vault.File) (map[string]string, error) { return dotenvValues(name+":"+f.Path, f.Data) }
+	}
+	return diffFiles(old, new, parse(fromName), parse(toName))
+}
+
+// dotenvOf gives the values by key of a dotenv file of one version.
+type dotenvOf func(vault.File) (map[string]string, error)
+
+// diffFiles is Diff with the dotenv files of each version read by
+// oldEnv and newEnv, which are called only for a dotenv file that is in
+// that version and changed.
+func diffFiles(old, new []vault.File, oldEnv, newEnv dotenvOf) ([]FileChange, error) {
 	om := byPath(old)
 	nm := byPath(new)
 	var out []FileChange
@@ -59,10 +72,19 @@ func Diff(old, new []vault.File, fromName, toName string) ([]FileChange, error) 
 			c = FileChange{Op: '~', Path: p, Mode: bytes.Equal(o.Data, n.Data)}
 		}
 		if IsDotenv(p) && !c.Mode {
+			ov, nv := map[string]string{}, map[string]string{}
 			var err error
-			if c.Keys, err = diffDotenv(o.Data, n.Data, fromName+":"+p, toName+":"+p); err != nil {
-				return nil, err
+			if inOld {
+				if ov, err = oldEnv(o); err != nil {
+					return nil, err
+				}
 			}
+			if inNew {
+				if nv, err = newEnv(n); err != nil {
+					return nil, err
+				}
+			}
+			c.Keys = diffValues(ov, nv)
 		}
 		out = append(out, c)
 	}
@@ -94,17 +116,8 @@ func unionKeys[V any](a, b map[string]V) []string {
 // only the owner's bits), so that a pull does not show up as a mode change.
 func pulledMode(m fs.FileMode) fs.FileMode { return m.Perm() & 0o700 }
 
-// diffDotenv compares two dotenv files key by key; nil is a file that is
-// not there.
-func diffDotenv(old, new []byte, oldName, newName string) ([]KeyChange, error) {
-	om, err := dotenvValues(oldName, old)
-	if err != nil {
-		return nil, err
-	}
-	nm, err := dotenvValues(newName, new)
-	if err != nil {
-		return nil, err
-	}
+// diffValues compares two dotenv files' values key by key.
+func diffValues(om, nm map[string]string) []KeyChange {
 	var out []KeyChange
 	for _, k := range unionKeys(om, nm) {
 		o, inOld := om[k]
@@ -118,7 +131,34 @@ func diffDotenv(old, new []byte, oldName, newName string) ([]KeyChange, error) {
 			out = append(out, KeyChange{Op: '~', Key: k, Old: o, New: n})
 		}
 	}
-	return out, nil
+	return out
+}
+
+// parsedDotenv is what dotenvValues gave for one file.
+type parsedDotenv struct {
+	values map[string]string
+	err    error
+}
+
+// parseDotenvs parses each dotenv file of files, naming it name:path in
+// syntax errors, as Diff would name it in the version called name.
+func parseDotenvs(files []vault.File, name string) map[string]parsedDotenv {
+	out := map[string]parsedDotenv{}
+	for _, f := range files {
+		if IsDotenv(f.Path) {
+			v, err := dotenvValues(name+":"+f.Path, f.Data)
+			out[f.Path] = parsedDotenv{v, err}
+		}
+	}
+	return out
+}
+
+// parsed reads dotenv files from what parseDotenvs gave.
+func parsed(m map[string]parsedDotenv) dotenvOf {
+	return func(f vault.File) (map[string]string, error) {
+		d := m[f.Path]
+		return d.values, d.err
+	}
 }
 
 // dotenvValues parses a dotenv file (nil: none) into its values by key.

@@ -33,7 +33,7 @@ func (e *Env) Log(ctx context.Context, limit uint64, each func(Entry) error) err
 		return e.nothingPushed()
 	}
 	gens, shown := logGenerations(newest, limit)
-	p := prefetchSized(ctx, e, gens, cur.Size)
+	p := prefetchSizedParsing(ctx, e, gens, cur.Size, true)
 	defer p.Close()
 	this := p.Next()
 	for i := range shown {
@@ -50,12 +50,15 @@ func (e *Env) Log(ctx context.Context, limit uint64, each func(Entry) error) err
 		}
 		m := this.Bundle.Manifest
 		var parentFiles []vault.File
+		var parentEnv map[string]parsedDotenv
 		if parent.Err == nil && parent.Bundle != nil && m.Parent != 0 && m.Parent == gens[i+1] {
-			parentFiles = parent.Bundle.Files
+			parentFiles, parentEnv = parent.Bundle.Files, parent.Dotenv
 		} else if parent.Err != nil && !errors.Is(parent.Err, s3bundle.ErrNotExist) {
 			return parent.Err
 		}
-		changes, err := Diff(parentFiles, this.Bundle.Files, fmt.Sprintf("generation %d", m.Parent), Name(gens[i]))
+		// Each generation's dotenv files were parsed once, as it was
+		// fetched, under the name Diff gives it (Name).
+		changes, err := diffFiles(parentFiles, this.Bundle.Files, parsed(parentEnv), parsed(this.Dotenv))
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,9 @@ type fetched struct {
 	Bundle *vault.Bundle
 	Sum    string // the payload's SHA-256
 	Err    error
+	// Dotenv is each dotenv file of Bundle parsed (parseDotenvs, named as
+	// Name gives the generation), when the prefetcher was asked to.
+	Dotenv map[string]parsedDotenv
 }
 
 // prefetchBudget bounds the bundle bytes a prefetcher holds (in flight, or
@@ -22,7 +25,7 @@ type fetched struct {
 const prefetchBudget = 16 << 20
 
 // maxPrefetch bounds the generations a prefetcher fetches at once.
-const maxPrefetch = 8
+const maxPrefetch = 16
 
 // prefetchWidth is how many generations of about size bytes each (the
 // size of current.pgp, or 0 when unknown) a prefetcher fetches at once:
@@ -48,6 +51,7 @@ type prefetcher struct {
 	slots   chan struct{} // a token per generation in flight, waiting or last taken
 	next    int
 	size    int64 // about the size of a bundle, when known (prefetchSized)
+	parse   bool  // parse the dotenv files of each generation (Fetched.Dotenv)
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -55,11 +59,19 @@ type prefetcher struct {
 // prefetch starts fetching gens (0: current.pgp) of v in order, width at
 // a time. The caller takes them with Next and calls Close.
 func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher {
+	return startPrefetch(ctx, v, gens, width, false)
+}
+
+// startPrefetch is prefetch, each generation's dotenv files parsed in the
+// goroutine that fetched it when parse is true (Log: the parsing of a
+// history's dotenv files runs on every core, once per generation).
+func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, parse bool) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{
 		results: make([]chan fetched, len(gens)),
 		slots:   make(chan struct{}, max(width, 1)),
 		cancel:  cancel,
+		parse:   parse,
 	}
 	for i := range p.results {
 		p.results[i] = make(chan fetched, 1)
@@ -72,8 +84,12 @@ func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher
 				return
 			}
 			p.wg.Go(func() {
-				b, sum, err := v.Fetch(ctx, g)
-				p.results[i] <- fetched{b, sum, err}
+				f := fetched{}
+				f.Bundle, f.Sum, f.Err = v.Fetch(ctx, g)
+				if f.Err == nil && p.parse {
+					f.Dotenv = parseDotenvs(f.Bundle.Files, Name(g))
+				}
+				p.results[i] <- f
 			})
 		}
 	})
@@ -83,9 +99,20 @@ func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher
 // prefetchSized is prefetch of generations of about size bytes each (the
 // size of current.pgp, or 0 when unknown), as many at a time as
 // prefetchWidth allows; the memory of a large one is given back to the
-// system once it is let go of (Next), before the next one is fetched.
+// system once it is let go of (Next), before the next one is fetched, and
+// many small ones are read with the collector's pacing relaxed
+// (memlimit.ManySmall).
 func prefetchSized(ctx context.Context, v *Env, gens []uint64, size int64) *prefetcher {
-	p := prefetch(ctx, v, gens, prefetchWidth(size))
+	return prefetchSizedParsing(ctx, v, gens, size, false)
+}
+
+// prefetchSizedParsing is prefetchSized, parsing the dotenv files when
+// parse is true (startPrefetch).
+func prefetchSizedParsing(ctx context.Context, v *Env, gens []uint64, size int64, parse bool) *prefetcher {
+	if len(gens) > maxPrefetch {
+		memlimit.ManySmall(size)
+	}
+	p := startPrefetch(ctx, v, gens, prefetchWidth(size), parse)
 	p.size = size
 	return p
 }

@@ -142,3 +142,32 @@ func TestGiveBackBelow16MiBDoesNothing(t *testing.T) {
 		t.Errorf("GiveBack below %d bytes forced %d GC cycles, want none", from, n)
 	}
 }
+
+func TestManySmall(t *testing.T) {
+	t.Setenv("GOGC", "")
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	for _, size := range []int64{0, -1, manySmallBelow, 64 << 20} {
+		ManySmall(size)
+		if got := debug.SetGCPercent(100); got != 100 {
+			t.Fatalf("ManySmall(%d) set GOGC to %d, want it left at 100", size, got)
+		}
+	}
+	ManySmall(20 << 10)
+	if got := debug.SetGCPercent(800); got != manySmallGCPercent {
+		t.Fatalf("ManySmall(20 KiB): GOGC %d, want %d", got, manySmallGCPercent)
+	}
+	ManySmall(20 << 10)
+	if got := debug.SetGCPercent(-1); got != 800 {
+		t.Errorf("ManySmall lowered GOGC 800 to %d", got)
+	}
+	ManySmall(20 << 10)
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("ManySmall turned on a collector that was off (GOGC %d)", got)
+	}
+	t.Setenv("GOGC", "50")
+	ManySmall(20 << 10)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("ManySmall with GOGC set: %d", got)
+	}
+}

@@ -1,6 +1,7 @@
 // Package memlimit tunes the Go runtime's memory use around the big steps
 // of a command (a bundle read or written): a soft memory limit raised
-// before, memory given back to the system after. It is process-wide
+// before, memory given back to the system after; and the collector's
+// pacing while many small objects are read (ManySmall). It is process-wide
 // tuning, kept in one small package so that the code with the big steps
 // (internal/history, the status server) calls it without knowing the
 // runtime's knobs. It imports only the standard library.

@@ -77,3 +77,33 @@ func BenchmarkEncrypt20MB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpen20MB is Open of a 20 MB bundle of one file with its size
+// known, as run (NoSum) and pull open current.pgp: decryption, the MDC,
+// the payload's and the file's SHA-256 (hashed as decrypted), the checks.
+func BenchmarkOpen20MB(b *testing.B) {
+	data := make([]byte, 20<<20)
+	rand.Read(data)
+	files := []File{{Path: ".env.prod", Mode: 0o600, Data: []byte("A=1\n")}, {Path: "blob", Mode: 0o600, Data: data}}
+	bundle := &Bundle{Manifest: NewManifest(Manifest{Env: "prod", Generation: 1}, files), Files: files}
+	pass := []byte("vsp1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	ct, _, err := Seal(bundle, pass, SealOptions{HighEntropy: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, noSum := range []bool{true, false} {
+		name := "pull"
+		if noSum {
+			name = "run"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := Open(bytes.NewReader(ct), pass, ReadOptions{Size: int64(len(ct)), NoSum: noSum}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -165,6 +165,12 @@ func integrityError(reason string) error {
 // A damaged passphrase packet (salt, count, encrypted session key) cannot be
 // told from a wrong passphrase and is reported as one.
 func Decrypt(r io.Reader, passphrase []byte, o ReadOptions) ([]byte, error) {
+	return decrypt(r, passphrase, o, nil)
+}
+
+// decrypt is Decrypt publishing the payload to feed (may be nil) as it
+// is read into its buffer. It does not close feed.
+func decrypt(r io.Reader, passphrase []byte, o ReadOptions, feed *payloadFeed) ([]byte, error) {
 	limit := o.limit()
 	if o.Size > limit {
 		return nil, &SizeError{What: "the bundle", Size: o.Size, Limit: limit}
@@ -174,7 +180,7 @@ func Decrypt(r io.Reader, passphrase []byte, o ReadOptions) ([]byte, error) {
 	key, err := unlockSKESK(br, passphrase, o.Keys)
 	var payload []byte
 	if err == nil {
-		payload, err = decryptData(br, key, o)
+		payload, err = decryptData(br, key, o, feed)
 	}
 	if err != nil && cr.over {
 		return nil, &SizeError{What: "the bundle", Size: -1, Limit: limit}
@@ -219,7 +225,7 @@ func unlockSKESK(r io.Reader, passphrase []byte, keys *KeyCache) ([]byte, error)
 // SEIPDv1 packet and nothing after it, decrypts it with the session key
 // and returns the payload once the MDC matched. A key that fails the MDC
 // and the quick check is reported as ErrWrongPassphrase.
-func decryptData(br *bufio.Reader, key []byte, o ReadOptions) ([]byte, error) {
+func decryptData(br *bufio.Reader, key []byte, o ReadOptions, feed *payloadFeed) ([]byte, error) {
 	p, err := packet.Read(br)
 	if err != nil {
 		return nil, integrityError("cannot read the encrypted data packet")
@@ -232,7 +238,8 @@ func decryptData(br *bufio.Reader, key []byte, o ReadOptions) ([]byte, error) {
 	if err != nil {
 		return nil, integrityError("truncated encrypted data")
 	}
-	payload, err := decryptSEIPD(rc, o)
+	payload, err := decryptSEIPD(rc, o, feed)
+	rc.stop()
 	if err != nil {
 		if !quickCheck(key, prefix) {
 			return nil, fmt.Errorf("decrypting the bundle: %w", ErrWrongPassphrase)
@@ -247,8 +254,8 @@ func decryptData(br *bufio.Reader, key []byte, o ReadOptions) ([]byte, error) {
 
 // decryptSEIPD reads the one literal data packet of the decrypted SEIPD
 // contents rc to EOF, which checks the MDC. Nothing is returned unless the
-// MDC matched.
-func decryptSEIPD(rc *seipdReader, o ReadOptions) ([]byte, error) {
+// MDC matched. The payload is published to feed (may be nil) as it is read.
+func decryptSEIPD(rc *seipdReader, o ReadOptions, feed *payloadFeed) ([]byte, error) {
 	// A refused length is returned at once: reading on to check the MDC
 	// would read the very bytes it claims.
 	var tag [1]byte
@@ -262,7 +269,7 @@ func decryptSEIPD(rc *seipdReader, o ReadOptions) ([]byte, error) {
 	if size < 0 {
 		size = o.Size // the payload is a little shorter than the bundle
 	}
-	payload, err := readAllHint(body, size)
+	payload, err := readAllHint(body, size, feed)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIntegrity) {
 			return nil, err
@@ -285,9 +292,10 @@ func decryptSEIPD(rc *seipdReader, o ReadOptions) ([]byte, error) {
 }
 
 // readAllHint reads r to EOF into one buffer of capacity sizeHint, growing
-// it only if the hint was too small. sizeHint must already be bounded (by
-// the maximum bundle size): it is not checked here.
-func readAllHint(r io.Reader, sizeHint int64) ([]byte, error) {
+// it only if the hint was too small, and publishes to feed (may be nil)
+// what it read. sizeHint must already be bounded (by the maximum bundle
+// size): it is not checked here.
+func readAllHint(r io.Reader, sizeHint int64, feed *payloadFeed) ([]byte, error) {
 	buf := make([]byte, 0, max(sizeHint, 512))
 	for {
 		if len(buf) == cap(buf) {
@@ -295,6 +303,7 @@ func readAllHint(r io.Reader, sizeHint int64) ([]byte, error) {
 			var probe [512]byte
 			n, err := r.Read(probe[:])
 			buf = append(buf, probe[:n]...)
+			feed.publish(buf, len(buf)) // a buffer that moved ends the feed
 			if err == io.EOF {
 				return buf, nil
 			}
@@ -305,6 +314,9 @@ func readAllHint(r io.Reader, sizeHint int64) ([]byte, error) {
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if n > 0 {
+			feed.publish(buf, len(buf))
+		}
 		if err == io.EOF {
 			return buf, nil
 		}
@@ -440,18 +452,52 @@ func (hw hashWriter) Write(p []byte) (int, error) {
 
 // Open = Decrypt + ParsePayload. It returns the bundle and the hex SHA-256
 // of the payload ("" with o.NoSum).
+//
+// From parallelHashMin on, the payload is hashed as it is decrypted, on
+// other goroutines (the other core): its SHA-256 and the digest of each
+// file's data, which ParsePayload then compares with the manifest's
+// instead of hashing the files after the decryption. Nothing of it is
+// used unless the MDC matched, and every check is the same.
 func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error) {
-	payload, err := Decrypt(r, passphrase, o)
+	var (
+		feed  *payloadFeed
+		files func() fileDigests
+		whole func() ([sha256.Size]byte, int)
+	)
+	if o.Size >= parallelHashMin {
+		feed = newPayloadFeed()
+		files = followFiles(feed)
+		if !o.NoSum {
+			whole = followSum(feed)
+		}
+	}
+	payload, err := decrypt(r, passphrase, o, feed)
+	feed.close()
+	var (
+		digests fileDigests
+		sum     [sha256.Size]byte
+		summed  bool
+	)
+	if files != nil { // the followers end with the feed: wait for them
+		digests = files()
+	}
+	if whole != nil {
+		var n int
+		sum, n = whole()
+		summed = n == len(payload)
+	}
 	if err != nil {
 		return nil, "", err
 	}
-	// The payload's digest and the per-file digests of ParsePayload are
-	// computed side by side: on two cores a big bundle opens in the time
-	// of one pass.
-	var sum [sha256.Size]byte
+	if !feed.holds(payload) {
+		digests, summed = nil, false
+	}
+	// Else the payload's digest and the per-file digests of ParsePayload
+	// are computed side by side: on two cores a big bundle opens in the
+	// time of one pass.
 	var done chan struct{}
 	switch {
-	case o.NoSum:
+	case o.NoSum || summed:
 	case len(payload) >= parallelHashMin:
 		done = make(chan struct{})
 		go func() {
@@ -461,7 +507,7 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 	default:
 		sum = sha256.Sum256(payload)
 	}
-	b, err := ParsePayload(payload)
+	b, err := parsePayload(payload, digests)
 	if done != nil {
 		<-done
 	}

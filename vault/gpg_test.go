@@ -154,8 +154,10 @@ func TestDecryptsGPGMessages(t *testing.T) {
 			}
 			bad := bytes.Clone(ct)
 			bad[at] ^= 1
-			if _, err := Decrypt(bytes.NewReader(bad), []byte(testPass), ReadOptions{}); !errors.Is(err, ErrIntegrity) {
-				t.Fatalf("size %d, bit flipped at %d of %d: %v, want ErrIntegrity", size, at, len(ct), err)
+			for _, hint := range []int64{0, int64(len(ct))} {
+				if _, err := Decrypt(bytes.NewReader(bad), []byte(testPass), ReadOptions{Size: hint}); !errors.Is(err, ErrIntegrity) {
+					t.Fatalf("size %d, hint %d, bit flipped at %d of %d: %v, want ErrIntegrity", size, hint, at, len(ct), err)
+				}
 			}
 		}
 	}

@@ -110,13 +110,22 @@ func checkDescribesHashing(m *Manifest, files []File, hash bool) error {
 
 // checkEntry compares a file's mode and content with its manifest entry.
 func checkEntry(e FileEntry, mode fs.FileMode, data []byte) error {
+	return checkEntrySum(e, mode, data, nil)
+}
+
+// checkEntrySum is checkEntry with data's SHA-256 already known when sum
+// is not nil.
+func checkEntrySum(e FileEntry, mode fs.FileMode, data []byte, sum *[sha256.Size]byte) error {
 	if e.Mode != mode {
 		return fmt.Errorf("%w: %q: mode %#o, manifest says %#o", ErrManifest, e.Path, mode, e.Mode)
 	}
 	if e.Size != int64(len(data)) {
 		return fmt.Errorf("%w: %q: size %d, manifest says %d", ErrManifest, e.Path, len(data), e.Size)
 	}
-	sum := sha256.Sum256(data)
+	if sum == nil {
+		s := sha256.Sum256(data)
+		sum = &s
+	}
 	if hex.EncodeToString(sum[:]) != e.SHA256 {
 		return fmt.Errorf("%w: %q: SHA-256 does not match the manifest", ErrManifest, e.Path)
 	}
@@ -267,13 +276,19 @@ func (c *canonWriter) Write(p []byte) (int, error) {
 // writes for the bundle it describes (the canonical form), so nothing can
 // hide in tar padding, extended headers or after the end marker.
 func ParsePayload(payload []byte) (*Bundle, error) {
+	return parsePayload(payload, nil)
+}
+
+// parsePayload is ParsePayload taking from sums (may be nil) the digest
+// of the data at a span of payload instead of hashing it.
+func parsePayload(payload []byte, sums fileDigests) (*Bundle, error) {
 	r := bytes.NewReader(payload)
 	tr := tar.NewReader(r)
 	b := &Bundle{}
 	if err := readManifest(payload, r, tr, &b.Manifest); err != nil {
 		return nil, err
 	}
-	files, err := readFiles(payload, r, tr, b.Manifest.Files)
+	files, err := readFiles(payload, r, tr, b.Manifest.Files, sums)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +340,7 @@ func readManifest(payload []byte, r *bytes.Reader, tr *tar.Reader, m *Manifest) 
 // readFiles reads the entries after the manifest, to the end of the tar,
 // and returns them in tar order: each a file that listed describes (see
 // readFile), and every file of listed present once. r and tr read payload.
-func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEntry) ([]File, error) {
+func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEntry, sums fileDigests) ([]File, error) {
 	want := make(map[string]int, len(listed))
 	for i, e := range listed {
 		want[e.Path] = i
@@ -340,7 +355,7 @@ func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEnt
 		if err != nil {
 			return nil, fmt.Errorf("%w: reading the payload tar: %v", ErrManifest, tarErr(err))
 		}
-		f, err := readFile(payload, r, hdr, listed, want, seen)
+		f, err := readFile(payload, r, hdr, listed, want, seen, sums)
 		if err != nil {
 			return nil, err
 		}
@@ -357,8 +372,9 @@ func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEnt
 // readFile checks the entry whose header tr just read and returns it as a
 // File aliasing payload: a regular file at a safe path, not the manifest,
 // not already in seen (it is added), listed in the manifest (want maps a
-// path to its index in listed) with the same mode, size and SHA-256.
-func readFile(payload []byte, r *bytes.Reader, hdr *tar.Header, listed []FileEntry, want map[string]int, seen map[string]bool) (File, error) {
+// path to its index in listed) with the same mode, size and SHA-256, the
+// data's digest taken from sums when it holds the entry's span.
+func readFile(payload []byte, r *bytes.Reader, hdr *tar.Header, listed []FileEntry, want map[string]int, seen map[string]bool, sums fileDigests) (File, error) {
 	name := hdr.Name
 	if hdr.Typeflag != tar.TypeReg {
 		return File{}, fmt.Errorf("%w: %q is not a regular file (type %q)", ErrUnsafePath, name, hdr.Typeflag)
@@ -377,6 +393,7 @@ func readFile(payload []byte, r *bytes.Reader, hdr *tar.Header, listed []FileEnt
 	if !ok {
 		return File{}, fmt.Errorf("%w: %q is not listed in the manifest", ErrManifest, name)
 	}
+	off := int64(len(payload)) - int64(r.Len())
 	data, err := entryData(payload, r, hdr)
 	if err != nil {
 		return File{}, err
@@ -385,7 +402,11 @@ func readFile(payload []byte, r *bytes.Reader, hdr *tar.Header, listed []FileEnt
 	if hdr.Mode < 0 || hdr.Mode > int64(fs.ModePerm) {
 		return File{}, fmt.Errorf("%w: %q: mode %#o has more than permission bits", ErrManifest, name, hdr.Mode)
 	}
-	if err := checkEntry(listed[i], mode, data); err != nil {
+	var known *[sha256.Size]byte
+	if sum, ok := sums[dataSpan{off, int64(len(data))}]; ok {
+		known = &sum
+	}
+	if err := checkEntrySum(listed[i], mode, data, known); err != nil {
 		return File{}, err
 	}
 	return File{Path: name, Mode: mode, Data: data}, nil

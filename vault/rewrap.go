@@ -35,7 +35,7 @@ func Rewrap(ciphertext, oldPass, newPass []byte, opts SealOptions) ([]byte, erro
 	if o.Size > o.limit() {
 		return nil, &SizeError{What: "the bundle", Size: int64(len(ciphertext)), Limit: o.limit()}
 	}
-	if _, err := decryptData(bufio.NewReader(bytes.NewReader(data)), key, o); err != nil {
+	if _, err := decryptData(bufio.NewReader(bytes.NewReader(data)), key, o, nil); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer

@@ -34,31 +34,43 @@ var errMDC = errors.New("modification detection code (MDC) mismatch")
 // of a block needs only the ciphertext block before it, two halves of a
 // long run of blocks side by side.
 //
+// The MDC's SHA-1 covers every decrypted byte but the last 20 (the digest
+// itself). From parallelHashMin on it is taken on another goroutine as the
+// ciphertext is decrypted: seipdReader then fills two buffers in turn, and
+// a buffer is filled again only once the hashing of what it held is done.
+//
 // Read returns the plaintext after the prefix and before the MDC packet,
 // withholding the last mdcTrailerLen decrypted bytes until the ciphertext
 // ends; io.EOF comes only once the MDC matched, errMDC otherwise. Like any
 // CFB stream the bytes Read returns are not yet authenticated: callers
-// must not act on them before Read returned io.EOF.
+// must not act on them before Read returned io.EOF. stop must be called
+// when the reader is let go of before that.
 type seipdReader struct {
 	r     io.Reader
 	block cipher.Block
 	iv    [aes.BlockSize]byte // the last ciphertext block decrypted
-	mdc   hash.Hash
-	// buf[start:dend] is decrypted and not yet returned; buf[dend:end] is
-	// ciphertext short of a whole block, kept until more arrives.
-	buf        []byte
-	start      int
-	dend       int
-	end        int
-	prefixLeft int  // bytes of the random prefix still to hash and drop
-	eof        bool // r is exhausted
-	err        error
+	mdc   hash.Hash           // hashed inline when side is nil
+	side  *sideMDC
+	// buf (one of bufs) holds buf[start:dend] decrypted and not yet
+	// returned, and buf[dend:end] ciphertext short of a whole block,
+	// kept until more arrives. buf[hashed:dend] is decrypted and not yet
+	// given to the MDC's hash.
+	bufs   [2][]byte
+	cur    int
+	buf    []byte
+	start  int
+	dend   int
+	end    int
+	hashed int
+	eof    bool // r is exhausted
+	err    error
 }
 
 // newSEIPDReader returns a seipdReader of the ciphertext r under key (an
 // AES-256 key), having read the prefix, which it returns (encrypted).
 // sizeHint, when above 0, is the message's size: a smaller one gets a
-// smaller buffer.
+// smaller buffer, and from parallelHashMin the MDC is hashed on another
+// goroutine.
 func newSEIPDReader(r io.Reader, key []byte, sizeHint int64) (*seipdReader, []byte, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -68,15 +80,24 @@ func newSEIPDReader(r io.Reader, key []byte, sizeHint int64) (*seipdReader, []by
 	if sizeHint > 0 {
 		chunk = min(chunk, sizeHint+aes.BlockSize)
 	}
-	s := &seipdReader{r: r, block: block, mdc: sha1.New(), prefixLeft: seipdPrefixLen,
-		buf: make([]byte, max(chunk, seipdPrefixLen)+mdcTrailerLen+aes.BlockSize)}
+	size := max(chunk, seipdPrefixLen) + mdcTrailerLen + aes.BlockSize
+	s := &seipdReader{r: r, block: block, mdc: sha1.New()}
+	s.bufs[0] = make([]byte, size)
+	s.bufs[1] = s.bufs[0] // one buffer, compacted in place
+	if sizeHint >= parallelHashMin {
+		s.bufs[1] = make([]byte, size)
+		s.side = newSideMDC(s.mdc)
+	}
+	s.buf = s.bufs[0]
 	if _, err := io.ReadFull(r, s.buf[:seipdPrefixLen]); err != nil {
+		s.stop()
 		return nil, nil, err
 	}
 	prefix := make([]byte, seipdPrefixLen)
 	copy(prefix, s.buf)
 	s.end = seipdPrefixLen
 	s.decrypt()
+	s.start = seipdPrefixLen // the prefix is hashed, not returned
 	return s, prefix, nil
 }
 
@@ -85,14 +106,8 @@ func (s *seipdReader) Read(p []byte) (int, error) {
 		if s.err != nil {
 			return 0, s.err
 		}
-		if s.prefixLeft > 0 && s.dend-s.start >= s.prefixLeft {
-			s.mdc.Write(s.buf[s.start : s.start+s.prefixLeft])
-			s.start += s.prefixLeft
-			s.prefixLeft = 0
-		}
-		if avail := s.dend - s.start - mdcTrailerLen; s.prefixLeft == 0 && avail > 0 {
+		if avail := s.dend - s.start - mdcTrailerLen; avail > 0 {
 			n := copy(p, s.buf[s.start:s.start+avail])
-			s.mdc.Write(p[:n])
 			s.start += n
 			return n, nil
 		}
@@ -104,13 +119,19 @@ func (s *seipdReader) Read(p []byte) (int, error) {
 	}
 }
 
-// fill moves what is left to the front of buf, reads more ciphertext
-// after it and decrypts the whole blocks (all of it at the end).
+// fill moves what is left (and not yet hashed) to the front of the other
+// buffer, once its hashing is done, reads more ciphertext after it and
+// decrypts the whole blocks (all of it at the end).
 func (s *seipdReader) fill() {
-	copy(s.buf, s.buf[s.start:s.end])
-	s.dend -= s.start
-	s.end -= s.start
-	s.start = 0
+	next := 1 - s.cur
+	s.side.wait(next)
+	keep := min(s.start, s.hashed)
+	copy(s.bufs[next], s.buf[keep:s.end])
+	s.cur, s.buf = next, s.bufs[next]
+	s.start -= keep
+	s.hashed -= keep
+	s.dend -= keep
+	s.end -= keep
 	// Reading a good run of blocks at once lets decrypt split it.
 	free := s.buf[s.end:]
 	n, err := io.ReadAtLeast(s.r, free, min(len(free), seipdChunk/2))
@@ -125,7 +146,8 @@ func (s *seipdReader) fill() {
 }
 
 // decrypt decrypts the whole blocks of buf[dend:end], or all of it once r
-// is exhausted (CFB's last block may be short).
+// is exhausted (CFB's last block may be short), and gives the MDC's hash
+// what is decrypted but the last sha1.Size bytes, which may be the digest.
 func (s *seipdReader) decrypt() {
 	p := s.buf[s.dend:s.end]
 	if !s.eof {
@@ -134,16 +156,24 @@ func (s *seipdReader) decrypt() {
 	s.dend += len(p)
 	if len(p) < parallelCFBMin {
 		cfbDecrypt(s.block, &s.iv, p)
-		return
+	} else {
+		mid := len(p) / 2 &^ (aes.BlockSize - 1)
+		var iv2 [aes.BlockSize]byte
+		copy(iv2[:], p[mid-aes.BlockSize:mid])
+		var wg sync.WaitGroup
+		wg.Go(func() { cfbDecrypt(s.block, &iv2, p[mid:]) })
+		cfbDecrypt(s.block, &s.iv, p[:mid])
+		wg.Wait()
+		s.iv = iv2
 	}
-	mid := len(p) / 2 &^ (aes.BlockSize - 1)
-	var iv2 [aes.BlockSize]byte
-	copy(iv2[:], p[mid-aes.BlockSize:mid])
-	var wg sync.WaitGroup
-	wg.Go(func() { cfbDecrypt(s.block, &iv2, p[mid:]) })
-	cfbDecrypt(s.block, &s.iv, p[:mid])
-	wg.Wait()
-	s.iv = iv2
+	if upto := s.dend - sha1.Size; upto > s.hashed {
+		if s.side != nil {
+			s.side.hash(s.cur, s.buf[s.hashed:upto])
+		} else {
+			s.mdc.Write(s.buf[s.hashed:upto])
+		}
+		s.hashed = upto
+	}
 }
 
 // cfbDecrypt decrypts p in place in CFB mode under b, iv being the
@@ -164,15 +194,74 @@ func cfbDecrypt(b cipher.Block, iv *[aes.BlockSize]byte, p []byte) {
 }
 
 // finish checks the withheld MDC packet against the digest of the prefix
-// and plaintext.
+// and plaintext (everything decrypted before the digest).
 func (s *seipdReader) finish() error {
+	s.stop()
 	trailer := s.buf[s.start:s.end]
-	if s.prefixLeft > 0 || len(trailer) != mdcTrailerLen || trailer[0] != 0xD3 || trailer[1] != 0x14 {
+	// Read returned all but the last mdcTrailerLen bytes after the
+	// prefix: fewer are left when the message was too short for them.
+	if len(trailer) != mdcTrailerLen || trailer[0] != 0xD3 || trailer[1] != 0x14 || s.hashed != s.end-sha1.Size {
 		return errMDC
 	}
-	s.mdc.Write(trailer[:2])
 	if subtle.ConstantTimeCompare(s.mdc.Sum(nil), trailer[2:]) != 1 {
 		return errMDC
 	}
 	return io.EOF
+}
+
+// stop ends the MDC's hashing goroutine, once it hashed what it was given.
+func (s *seipdReader) stop() { s.side.stop() }
+
+// sideMDC writes to a hash, on a goroutine of its own, the parts of
+// seipdReader's two buffers it is given, and tells when a buffer is free
+// again. Its methods do nothing on a nil *sideMDC (hashing inline).
+type sideMDC struct {
+	jobs    chan mdcJob
+	freed   chan int // the buffer of each part hashed
+	pending [2]int   // parts given and not yet hashed, by buffer
+	done    chan struct{}
+	stopped bool
+}
+
+type mdcJob struct {
+	buf  int
+	part []byte
+}
+
+func newSideMDC(h hash.Hash) *sideMDC {
+	m := &sideMDC{jobs: make(chan mdcJob, 4), freed: make(chan int, 8), done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		for j := range m.jobs {
+			h.Write(j.part)
+			m.freed <- j.buf
+		}
+	}()
+	return m
+}
+
+// hash hands part, which lies in buffer buf, to the goroutine.
+func (m *sideMDC) hash(buf int, part []byte) {
+	m.pending[buf]++
+	m.jobs <- mdcJob{buf, part}
+}
+
+// wait returns once every part of buffer buf is hashed.
+func (m *sideMDC) wait(buf int) {
+	if m == nil {
+		return
+	}
+	for m.pending[buf] > 0 {
+		m.pending[<-m.freed]--
+	}
+}
+
+// stop waits for everything given to be hashed and ends the goroutine.
+func (m *sideMDC) stop() {
+	if m == nil || m.stopped {
+		return
+	}
+	m.stopped = true
+	close(m.jobs)
+	<-m.done
 }

@@ -1,0 +1,160 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// bigBundle is sampleBundle with files around the follower's interest: an
+// empty one, one over parallelHashMin, one across many decryption chunks.
+func bigBundle() *Bundle {
+	b := sampleBundle()
+	files := append([]File(nil), b.Files...)
+	blob := make([]byte, 3<<20+7)
+	rand.Read(blob)
+	files = append(files, File{Path: "big/blob.bin", Mode: 0o600, Data: blob},
+		File{Path: "big/empty", Mode: 0o600}, File{Path: "big/small", Mode: 0o600, Data: []byte("x")},
+		File{Path: "mid.bin", Mode: 0o600, Data: blob[:seipdChunk+5]})
+	return &Bundle{Manifest: NewManifest(b.Manifest, files), Files: files}
+}
+
+func sealForTest(t *testing.T, payload []byte) []byte {
+	t.Helper()
+	var ct bytes.Buffer
+	if err := Encrypt(&ct, payload, []byte(testPass), testOpts); err != nil {
+		t.Fatal(err)
+	}
+	return ct.Bytes()
+}
+
+// noGoroutinesLeft fails when more goroutines run than before (the
+// followers and the MDC's hashing end with Open, whatever it returns).
+func noGoroutinesLeft(t *testing.T, before int) {
+	t.Helper()
+	for range 100 {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // goroutines that were told to end, exiting
+	}
+	t.Errorf("%d goroutines left running, %d before", runtime.NumGoroutine(), before)
+}
+
+// TestOpenFollowed: with a known size of parallelHashMin or more, Open
+// hashes the payload and the files as they are decrypted (followers, the
+// MDC on another goroutine): the bundle and the payload digest are the
+// ones Open gives without a size, with and without NoSum, and no
+// goroutine is left.
+func TestOpenFollowed(t *testing.T) {
+	before := runtime.NumGoroutine()
+	b := bigBundle()
+	payload, err := MarshalPayload(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := sealForTest(t, payload)
+	want := sha256.Sum256(payload)
+	for _, o := range []ReadOptions{{}, {Size: int64(len(ct))}, {Size: int64(len(ct)), NoSum: true}, {Size: int64(len(ct)) + 1000}} {
+		got, sum, err := Open(bytes.NewReader(ct), []byte(testPass), o)
+		if err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+		sameFiles(t, got.Files, b.Files)
+		if o.NoSum && sum != "" || !o.NoSum && sum != hex.EncodeToString(want[:]) {
+			t.Errorf("%+v: wrong payload digest", o)
+		}
+	}
+	noGoroutinesLeft(t, before)
+}
+
+// TestOpenFollowedRefuses: what the followers hash decides nothing: a
+// file whose content differs from its manifest digest (in a message with
+// a good MDC), a flipped bit (the MDC fails), a truncated message and a
+// wrong passphrase are refused with Open's errors when the size is known,
+// and nothing is left running.
+func TestOpenFollowedRefuses(t *testing.T) {
+	before := runtime.NumGoroutine()
+	b := bigBundle()
+	payload, err := MarshalPayload(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := b.Files[len(b.Files)-4].Data // big/blob.bin
+	bad := bytes.Clone(payload)
+	bad[bytes.Index(payload, blob)+len(blob)/2] ^= 1
+	tampered := sealForTest(t, bad)
+	if _, _, err := Open(bytes.NewReader(tampered), []byte(testPass), ReadOptions{Size: int64(len(tampered))}); !errors.Is(err, ErrManifest) {
+		t.Errorf("a file changed under its manifest: %v, want ErrManifest", err)
+	}
+
+	ct := sealForTest(t, payload)
+	for _, at := range []int{len(ct) / 2, len(ct) - 5, len(ct) - 30} {
+		flipped := bytes.Clone(ct)
+		flipped[at] ^= 1
+		if _, _, err := Open(bytes.NewReader(flipped), []byte(testPass), ReadOptions{Size: int64(len(ct))}); !errors.Is(err, ErrIntegrity) {
+			t.Errorf("bit flipped at %d of %d: %v, want ErrIntegrity", at, len(ct), err)
+		}
+	}
+	for _, n := range []int{len(ct) - 1, len(ct) - 21, len(ct) / 2} {
+		if _, _, err := Open(bytes.NewReader(ct[:n]), []byte(testPass), ReadOptions{Size: int64(len(ct))}); !errors.Is(err, ErrIntegrity) {
+			t.Errorf("truncated to %d of %d: %v, want ErrIntegrity", n, len(ct), err)
+		}
+	}
+	if _, _, err := Open(bytes.NewReader(ct), []byte("not the passphrase"), ReadOptions{Size: int64(len(ct))}); !errors.Is(err, ErrWrongPassphrase) {
+		t.Errorf("wrong passphrase: %v", err)
+	}
+	noGoroutinesLeft(t, before)
+}
+
+// TestFeedMovedBuffer: a payload read into a buffer that had to grow (the
+// size hint was short) ends the feed: the followers cover only what was
+// published before, and Open's check that the feed holds the payload
+// fails, so that it hashes the payload itself.
+func TestFeedMovedBuffer(t *testing.T) {
+	payload, err := MarshalPayload(bigBundle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := newPayloadFeed()
+	files, whole := followFiles(feed), followSum(feed)
+	got, err := readAllHint(bytes.NewReader(payload), 1<<20, feed)
+	feed.close()
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("readAllHint: %v", err)
+	}
+	if _, n := whole(); n >= len(payload) {
+		t.Errorf("the payload's follower covered %d bytes of %d past a moved buffer", n, len(payload))
+	}
+	files()
+	if feed.holds(got) {
+		t.Error("the feed holds a buffer that moved")
+	}
+
+	// With an exact hint it holds the payload, and the followers' digests
+	// are the payload's and the files'.
+	feed = newPayloadFeed()
+	files, whole = followFiles(feed), followSum(feed)
+	got, err = readAllHint(bytes.NewReader(payload), int64(len(payload)), feed)
+	feed.close()
+	if err != nil || !feed.holds(got) {
+		t.Fatalf("exact hint: %v, holds %v", err, feed.holds(got))
+	}
+	if sum, n := whole(); n != len(payload) || sum != sha256.Sum256(payload) {
+		t.Errorf("the payload's follower: %d bytes of %d, or a wrong digest", n, len(payload))
+	}
+	sums := files()
+	if len(sums) != len(bigBundle().Files)+1 { // and the manifest
+		t.Errorf("%d file digests, want %d", len(sums), len(bigBundle().Files)+1)
+	}
+	for span, sum := range sums {
+		if sum != sha256.Sum256(payload[span.off:span.off+span.size]) {
+			t.Errorf("digest of %d bytes at %d differs", span.size, span.off)
+		}
+	}
+}

@@ -115,9 +115,9 @@ func peakRun(t *testing.T, u *user, dir string, args ...string) (string, int, in
 // of ct: the literal data packet's first length octet XORed through the
 // malleable CFB stream to octet, and filler bytes appended to the SEIPD
 // packet, re-framed with one definite length. The writer knows the
-// octet's plaintext from the format (vsync's writer always starts with the
-// same partial length); the test reads it with pass, the passphrase, to
-// depend on no writer's habits.
+// octet's plaintext from the format (vsync's writer always starts with a
+// five-octet definite length); the test reads it with pass, the
+// passphrase, to depend on no writer's habits.
 func flipLiteralLength(t *testing.T, ct, pass []byte, octet byte, filler int) []byte {
 	t.Helper()
 	p, err := packet.Read(bytes.NewReader(ct))

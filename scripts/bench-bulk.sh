@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bulk (issue 14 item 1): vsync run and pull of a big bundle beside
 # `curl presigned | gpg -d | tar -x` in the same hyperfine run, push of the
-# same env, and the 20 KB cold start of this build interleaved with an older
+# same env (beside the older build's push, both orders), and the 20 KB cold start of this build interleaved with an older
 # one (BENCH_OLD, a git ref; default main's first parent of HEAD is not
 # guessed: set it, e.g. BENCH_OLD=81acbc7). Peak RSS of run, pull, push and
 # verify against 1.3 x bundle + 16 MB. Prints the load average with every
@@ -61,11 +61,18 @@ load
 
 echo "push of the bundle (a changed file each time):"
 load
-hyperfine -N --runs "${BENCH_RUNS:-10}" --export-json "$BENCH_DIR/push.json" \
-  --prepare "sh -c 'date +%s%N >infra/vault/$env/stamp'" \
-  -n 'vsync push' "$VSYNC push $env --note bench" >/dev/null
-medians "$BENCH_DIR/push.json"
-load
+push=(-n 'vsync push' "$VSYNC push $env --note bench")
+# With an old build, it pushes the same env beside this one, the pair run
+# in both orders (hyperfine runs one command's runs after the other's).
+[ -z "$OLD" ] || push+=(-n "old vsync push ($BENCH_OLD)" "$OLD push $env --note bench")
+for order in 1 2; do
+  hyperfine -N --runs "${BENCH_RUNS:-10}" --export-json "$BENCH_DIR/push.json" \
+    --prepare "sh -c 'date +%s%N >infra/vault/$env/stamp'" "${push[@]}" >/dev/null
+  medians "$BENCH_DIR/push.json"
+  load
+  [ -n "$OLD" ] || break
+  push=("${push[@]:3:3}" "${push[@]:0:3}")
+done
 
 echo "peak RSS (target 1.3 x bundle + 16 MB = $(( (size * 13 / 10 + 16000000) / 1000000 )) MB):"
 peak() {

@@ -113,6 +113,6 @@ medians() {
   python3 - "$1" <<'PY'
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
-    print(f"  {r['command']:<60} median {r['median']*1e3:7.2f} ms  mean {r['mean']*1e3:7.2f} ms  min {r['min']*1e3:7.2f} ms")
+    print(f"  {r['command']:<60} median {r['median']*1e3:7.2f} ms  mean {r['mean']*1e3:7.2f} ms  min {r['min']*1e3:7.2f} ms  cpu {(r['user']+r['system'])*1e3:7.2f} ms")
 PY
 }

@@ -107,3 +107,20 @@ func BenchmarkOpen20MB(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSeal20MB is Seal of a bundle of one 20 MB file with a generated
+// passphrase: tar, payload SHA-256, encryption and MDC.
+func BenchmarkSeal20MB(b *testing.B) {
+	data := make([]byte, 20<<20)
+	rand.Read(data)
+	files := []File{{Path: "blob", Mode: 0o600, Data: data}}
+	bundle := &Bundle{Manifest: NewManifest(Manifest{Env: "prod", Generation: 1}, files), Files: files}
+	pass := []byte("vsp1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Seal(bundle, pass, SealOptions{HighEntropy: true, ManifestFresh: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/aes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ProtonMail/go-crypto/openpgp/s2k"
 )
@@ -48,6 +48,10 @@ type SealOptions struct {
 	Salt []byte
 	// Keys, when not nil, caches the S2K's result for Seal and Rewrap.
 	Keys *KeyCache
+	// Sized, when not nil, is told the exact length of the ciphertext
+	// SealTo is about to write, before its first byte (a streaming upload
+	// can announce it).
+	Sized func(ciphertext int64)
 }
 
 // OpenPGP constants of the bundle format (RFC 4880).
@@ -58,13 +62,12 @@ const (
 	s2kSalted        = 1    // S2K specifier: salted
 	s2kIterated      = 3    // S2K specifier: iterated and salted
 	hashSHA256       = 8    // hash algorithm SHA-256
+	tagSEIPD         = 18   // Sym. Encrypted Integrity Protected Data packet
+	seipdVersion     = 1    // SEIPDv1 (MDC)
 	seipdPrefixLen   = 18   // SEIPDv1 random prefix: block size + 2
 	literalNewTag    = 0xCB // new-format header byte of a literal data packet
 	literalOldTagMin = 0xAC // old-format literal data header bytes: 0xAC..0xAF
 )
-
-// encryptChunk is the size of the writes Encrypt makes.
-const encryptChunk = 64 << 10
 
 func pgpConfig(opts SealOptions) *packet.Config {
 	sc := &s2k.Config{
@@ -92,50 +95,68 @@ func pgpConfig(opts SealOptions) *packet.Config {
 //
 // The message is one SKESK v4 packet (AES-256, SHA-256 S2K: salted when
 // opts.HighEntropy, else iterated) and one SEIPDv1 packet (MDC) holding a
-// binary literal data packet with no file name and time 0, uncompressed.
+// binary literal data packet with no file name and time 0, uncompressed,
+// both with definite lengths.
 func Encrypt(w io.Writer, payload []byte, passphrase []byte, opts SealOptions) error {
-	return encryptWith(w, passphrase, opts, func(pw io.Writer) error {
+	return encryptWith(w, rand.Reader, passphrase, opts, int64(len(payload)), nil, func(pw io.Writer) error {
 		_, err := pw.Write(payload)
 		return err
 	})
 }
 
-// encryptWith is Encrypt of the payload that write writes to its writer.
-func encryptWith(w io.Writer, passphrase []byte, opts SealOptions, write func(io.Writer) error) error {
-	var pw io.WriteCloser
-	var err error
-	if opts.Salt != nil && !opts.HighEntropy {
-		pw, err = encryptSalted(w, passphrase, opts)
-	} else {
-		pw, err = openpgp.SymmetricallyEncrypt(w, passphrase, &openpgp.FileHints{IsBinary: true}, pgpConfig(opts))
-	}
+// encryptWith is Encrypt of the n-byte payload that write writes to its
+// writer, the session key, the S2K salt (unless opts.Salt) and the SEIPD
+// prefix drawn from rnd, in that order, as go-crypto's SymmetricallyEncrypt
+// draws them from its Config.Rand. sized, when not nil, is told the
+// message's length before anything is written, and may refuse it.
+func encryptWith(w io.Writer, rnd io.Reader, passphrase []byte, opts SealOptions, n int64, sized func(int64) error, write func(io.Writer) error) error {
+	skesk, key, err := passphrasePacket(rnd, passphrase, opts)
 	if err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
-	if err := write(chunkWriter{pw}); err != nil {
+	size, ok := seipdSize(n)
+	if sized != nil && ok {
+		if err := sized(int64(len(skesk)) + size); err != nil {
+			return err
+		}
+	}
+	if _, err := w.Write(skesk); err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
-	if err := pw.Close(); err != nil {
+	sw, err := newSEIPDWriter(w, key, n, rnd)
+	if err != nil {
+		return fmt.Errorf("encrypting the bundle: %w", err)
+	}
+	if err := write(sw); err != nil {
+		sw.Stop()
+		return fmt.Errorf("encrypting the bundle: %w", err)
+	}
+	if err := sw.Close(); err != nil {
 		return fmt.Errorf("encrypting the bundle: %w", err)
 	}
 	return nil
 }
 
-// chunkWriter hands w at most encryptChunk bytes a Write: go-crypto
-// buffers a whole Write before emitting partial-length chunks, so writing
-// in slices keeps its buffers small and avoids copying the payload.
-type chunkWriter struct{ w io.Writer }
-
-func (c chunkWriter) Write(p []byte) (int, error) {
-	done := 0
-	for done < len(p) {
-		n, err := c.w.Write(p[done:min(len(p), done+encryptChunk)])
-		done += n
-		if err != nil {
-			return done, err
+// passphrasePacket returns a bundle-format passphrase packet (see
+// Encrypt) under passphrase and the new session key it wraps, drawn from
+// rnd, as is the S2K salt unless opts.Salt gives it.
+func passphrasePacket(rnd io.Reader, passphrase []byte, opts SealOptions) (skesk, key []byte, err error) {
+	var buf bytes.Buffer
+	if opts.Salt != nil && !opts.HighEntropy {
+		key = make([]byte, 32)
+		if _, err := io.ReadFull(rnd, key); err != nil {
+			return nil, nil, err
 		}
+		err = writeSKESK(&buf, key, passphrase, opts)
+	} else {
+		cfg := pgpConfig(opts)
+		cfg.Rand = rnd
+		key, err = packet.SerializeSymmetricKeyEncrypted(&buf, passphrase, cfg)
 	}
-	return done, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	return buf.Bytes(), key, nil
 }
 
 // integrityError wraps ErrIntegrity with a reason that holds no content.
@@ -234,7 +255,7 @@ func decryptData(br *bufio.Reader, key []byte, o ReadOptions, feed *payloadFeed)
 	if !ok || !se.IntegrityProtected || se.Version != 1 {
 		return nil, integrityError("second packet is not integrity-protected data (SEIPDv1)")
 	}
-	rc, prefix, err := newSEIPDReader(se.Contents, key, o.Size)
+	rc, prefix, err := newSEIPDReader(wholeReader{se.Contents}, key, o.Size)
 	if err != nil {
 		return nil, integrityError("truncated encrypted data")
 	}
@@ -250,6 +271,24 @@ func decryptData(br *bufio.Reader, key []byte, o ReadOptions, feed *payloadFeed)
 		return nil, integrityError("data after the encrypted data packet")
 	}
 	return payload, nil
+}
+
+// errShortPacket is a packet that ended before its length said.
+var errShortPacket = errors.New("packet shorter than its length")
+
+// wholeReader reads the contents of a packet from r, go-crypto's reader of
+// them, and reports a packet that ends before its definite length as
+// errShortPacket rather than r's io.ErrUnexpectedEOF, which a reader of a
+// stream (io.ReadAtLeast) also returns at its normal end: an overstated
+// length is refused, not taken for the end of the data.
+type wholeReader struct{ r io.Reader }
+
+func (w wholeReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if err == io.ErrUnexpectedEOF {
+		err = errShortPacket
+	}
+	return n, err
 }
 
 // decryptSEIPD reads the one literal data packet of the decrypted SEIPD
@@ -346,7 +385,7 @@ func quickCheck(key, prefix []byte) bool {
 // child generation records as ParentSHA256). It is SealTo into memory.
 func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, payloadSHA256 string, err error) {
 	var buf bytes.Buffer
-	grow := func(payload int64) { buf.Grow(int(payload + payload/512 + 1024)) }
+	grow := func(size int64) { buf.Grow(int(size)) }
 	sum, _, err := sealTo(&buf, grow, b, passphrase, opts)
 	if err != nil {
 		return nil, "", err
@@ -359,15 +398,16 @@ func Seal(b *Bundle, passphrase []byte, opts SealOptions) (ciphertext []byte, pa
 // whole: the memory SealTo needs is the files' (let go of as they are
 // encrypted with opts.ReleaseFiles), not the ciphertext's. A payload or
 // ciphertext over opts.MaxSize (0: DefaultMaxBundleSize) is refused with a
-// *SizeError, the payload before anything is written; what was written to
-// w before an error is not a bundle.
+// *SizeError before anything is written (the ciphertext's length is known
+// from the payload's: opts.Sized is told it); what was written to w before
+// an error is not a bundle.
 func SealTo(w io.Writer, b *Bundle, passphrase []byte, opts SealOptions) (payloadSHA256 string, n int64, err error) {
 	return sealTo(w, nil, b, passphrase, opts)
 }
 
-// sealTo is SealTo; grow, when not nil, is told the payload's size before
-// anything is written.
-func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte, opts SealOptions) (string, int64, error) {
+// sealTo is SealTo; grow, when not nil, is told the ciphertext's size
+// before anything is written.
+func sealTo(w io.Writer, grow func(size int64), b *Bundle, passphrase []byte, opts SealOptions) (string, int64, error) {
 	files := make([]File, len(b.Files))
 	copy(files, b.Files)
 	sortFiles(files)
@@ -382,8 +422,17 @@ func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte,
 	if count.n > limit {
 		return "", 0, &SizeError{What: "the payload", Size: count.n, Limit: limit}
 	}
-	if grow != nil {
-		grow(count.n)
+	sized := func(size int64) error {
+		if size > limit {
+			return &SizeError{What: "the bundle", Size: size, Limit: limit}
+		}
+		if grow != nil {
+			grow(size)
+		}
+		if opts.Sized != nil {
+			opts.Sized(size)
+		}
+		return nil
 	}
 	var release func(i int)
 	if opts.ReleaseFiles {
@@ -406,14 +455,11 @@ func sealTo(w io.Writer, grow func(payload int64), b *Bundle, passphrase []byte,
 	h := NewSideSHA256(count.n)
 	defer h.Stop()
 	out := &countingWriter{w: w}
-	err := encryptWith(out, passphrase, opts, func(pw io.Writer) error {
+	err := encryptWith(out, rand.Reader, passphrase, opts, count.n, sized, func(pw io.Writer) error {
 		return writePayload(hashWriter{pw, h}, &b.Manifest, files, release)
 	})
 	if err != nil {
 		return "", out.n, err
-	}
-	if out.n > limit {
-		return "", out.n, &SizeError{What: "the bundle", Size: out.n, Limit: limit}
 	}
 	return h.Sum(), out.n, nil
 }

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -188,7 +189,7 @@ func TestTamperAndTruncate(t *testing.T) {
 		for _, mask := range []byte{0x01, 0x80, 0xff} {
 			bad := bytes.Clone(ct)
 			bad[pos] ^= mask
-			check("flip", bad)
+			check(fmt.Sprintf("flip %d/%d mask %x", pos, len(ct), mask), bad)
 		}
 	}
 	// Body flips must be reported as integrity failures, not passphrase.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -158,6 +159,64 @@ func TestDecryptsGPGMessages(t *testing.T) {
 				if _, err := Decrypt(bytes.NewReader(bad), []byte(testPass), ReadOptions{Size: hint}); !errors.Is(err, ErrIntegrity) {
 					t.Fatalf("size %d, hint %d, bit flipped at %d of %d: %v, want ErrIntegrity", size, hint, at, len(ct), err)
 				}
+			}
+		}
+	}
+}
+
+// TestGPGDecryptsSizes: stock gpg decrypts what Encrypt writes (definite
+// lengths, the bulk CFB of seipdWriter) for each kind of passphrase
+// packet and payload sizes around the one-, two- and five-octet lengths,
+// the writer's output chunk and the side hashing of the MDC, and reports a
+// valid MDC; with one ciphertext bit flipped it refuses the message.
+func TestGPGDecryptsSizes(t *testing.T) {
+	gpg := needGPG(t)
+	dir := t.TempDir()
+	home := filepath.Join(dir, "gnupg")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(dir, "pf")
+	if err := os.WriteFile(pf, []byte(testPass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, out := filepath.Join(dir, "payload.pgp"), filepath.Join(dir, "payload")
+	decrypt := func(ct []byte) ([]byte, string, error) {
+		if err := os.WriteFile(in, ct, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(out)
+		cmd := exec.Command(gpg, "--batch", "--status-fd", "2", "--passphrase-file", pf, "-o", out, "-d", in)
+		cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
+		msg, err := cmd.CombinedOutput()
+		if err != nil {
+			return nil, string(msg), err
+		}
+		got, err := os.ReadFile(out)
+		return got, string(msg), err
+	}
+	for _, kind := range sealKinds {
+		for _, size := range []int{0, 1, 185, 186, 8377, 8378, seipdOutChunk + 1, 3<<20 + 5} {
+			payload := make([]byte, size)
+			rand.Read(payload)
+			var ct bytes.Buffer
+			if err := Encrypt(&ct, payload, []byte(testPass), kind.opts); err != nil {
+				t.Fatal(err)
+			}
+			got, status, err := decrypt(ct.Bytes())
+			if err != nil {
+				t.Fatalf("%s, %d bytes: gpg: %v\n%s", kind.name, size, err, status)
+			}
+			if !bytes.Equal(got, payload) {
+				t.Fatalf("%s, %d bytes: gpg's output differs from the payload", kind.name, size)
+			}
+			if !strings.Contains(status, "[GNUPG:] GOODMDC") {
+				t.Fatalf("%s, %d bytes: gpg reports no good MDC:\n%s", kind.name, size, status)
+			}
+			bad := bytes.Clone(ct.Bytes())
+			bad[len(bad)-1-size/2] ^= 1
+			if _, _, err := decrypt(bad); err == nil {
+				t.Fatalf("%s, %d bytes: gpg decrypted a flipped message", kind.name, size)
 			}
 		}
 	}

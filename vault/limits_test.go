@@ -42,21 +42,32 @@ func splitSEIPD(ct []byte) (start int, body []byte, err error) {
 }
 
 // hostile is what a bucket writer without the passphrase can make of ct,
-// a bundle of a payload of at least 64 KiB: the first length octet of the
-// literal data packet (plaintext 0xCB 0xF0, a 64 KiB partial length, known
-// to anyone who knows the format) XORed in the CFB stream to octet, and
-// filler bytes appended to the SEIPD packet, re-framed with one definite
-// length. The MDC no longer matches, but only at the end.
+// a bundle of a payload of at least 8,378 bytes: the first length octet of
+// the literal data packet (plaintext 0xCB 0xFF, a five-octet definite
+// length, known to anyone who knows the format) XORed in the CFB stream to
+// octet, and filler bytes appended to the SEIPD packet, re-framed with one
+// definite length. The MDC no longer matches, but only at the end.
 func hostile(t *testing.T, ct []byte, octet byte, filler int) []byte {
+	t.Helper()
+	return hostileAt(t, ct, 19, []byte{0xFF}, []byte{octet}, filler)
+}
+
+// hostileAt is hostile with the plaintext want at offset at of the SEIPD
+// stream (the prefix's first byte is 0) XORed to to.
+func hostileAt(t *testing.T, ct []byte, at int, want, to []byte, filler int) []byte {
 	t.Helper()
 	start, body := seipdBody(t, ct)
 	// body[0] is the version; the stream's byte 18 is the literal tag,
 	// byte 19 its first length octet.
-	if got := decryptedAt(t, ct, body, 19); got != 0xF0 {
-		t.Fatalf("literal length octet %#x, want 0xF0 (a payload of 64 KiB or more)", got)
+	for i := range want {
+		if got := decryptedAt(t, ct, body, at+i); got != want[i] {
+			t.Fatalf("plaintext %#x at %d, want %#x", got, at+i, want[i])
+		}
 	}
 	body = append(body, make([]byte, filler)...)
-	body[1+19] ^= 0xF0 ^ octet
+	for i := range want {
+		body[1+at+i] ^= want[i] ^ to[i]
+	}
 	out := append([]byte{}, ct[:start]...)
 	out = append(out, 0xD2, 0xFF)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(body)))
@@ -102,38 +113,48 @@ func bigCiphertext(t *testing.T, n int) []byte {
 }
 
 // TestDecryptLyingLiteralLength: a literal length a bucket writer flipped
-// to claim 1 GiB, with 8 MiB of filler behind it, is refused before the
-// filler is read: as too large under the default limit, as tampering
+// to claim 1 GiB, its first octet to a partial length or its definite
+// length's four octets, with 8 MiB of filler behind it, is refused before
+// the filler is read: as too large under the default limit, as tampering
 // (more than the bundle holds) under a limit above the claim.
 func TestDecryptLyingLiteralLength(t *testing.T) {
-	evil := hostile(t, bigCiphertext(t, 100<<10), 0xFE, 8<<20) // partial length 2^30
-	for _, tc := range []struct {
+	ct := bigCiphertext(t, 100<<10)
+	literal := binary.BigEndian.AppendUint32(nil, literalHeaderLen+100<<10)
+	for _, evil := range []struct {
 		name string
-		max  int64
-		want error
+		data []byte
 	}{
-		{"default limit", 0, ErrTooLarge},
-		{"limit above the claim", 2 << 30, ErrIntegrity},
+		{"partial", hostile(t, ct, 0xFE, 8<<20)}, // partial length 2^30
+		{"definite", hostileAt(t, ct, 20, literal, binary.BigEndian.AppendUint32(nil, 1<<30), 8<<20)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cr := &countingReader{r: bytes.NewReader(evil)}
-			_, err := Decrypt(cr, []byte(testPass), ReadOptions{Size: int64(len(evil)), MaxSize: tc.max})
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("got %v, want %v", err, tc.want)
-			}
-			if cr.n > 256<<10 {
-				t.Errorf("read %d bytes of a %d-byte bundle before refusing it", cr.n, len(evil))
-			}
-			if strings.Contains(err.Error(), "CANARY") {
-				t.Error("error quotes content")
-			}
-		})
-	}
-	var se *SizeError
-	_, err := Decrypt(bytes.NewReader(evil), []byte(testPass), ReadOptions{Size: int64(len(evil))})
-	if !errors.As(err, &se) || se.Size != 1<<30 || se.Limit != DefaultMaxBundleSize ||
-		!strings.Contains(err.Error(), "1073741824") || !strings.Contains(err.Error(), "268435456") {
-		t.Errorf("error %q does not name the claim and the limit", err)
+		for _, tc := range []struct {
+			name string
+			max  int64
+			want error
+		}{
+			{"default limit", 0, ErrTooLarge},
+			{"limit above the claim", 2 << 30, ErrIntegrity},
+		} {
+			t.Run(evil.name+"/"+tc.name, func(t *testing.T) {
+				cr := &countingReader{r: bytes.NewReader(evil.data)}
+				_, err := Decrypt(cr, []byte(testPass), ReadOptions{Size: int64(len(evil.data)), MaxSize: tc.max})
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("got %v, want %v", err, tc.want)
+				}
+				if cr.n > 256<<10 {
+					t.Errorf("read %d bytes of a %d-byte bundle before refusing it", cr.n, len(evil.data))
+				}
+				if strings.Contains(err.Error(), "CANARY") {
+					t.Error("error quotes content")
+				}
+			})
+		}
+		var se *SizeError
+		_, err := Decrypt(bytes.NewReader(evil.data), []byte(testPass), ReadOptions{Size: int64(len(evil.data))})
+		if !errors.As(err, &se) || se.Size != 1<<30 || se.Limit != DefaultMaxBundleSize ||
+			!strings.Contains(err.Error(), "1073741824") || !strings.Contains(err.Error(), "268435456") {
+			t.Errorf("%s: error %q does not name the claim and the limit", evil.name, err)
+		}
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"sync"
 
-	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ProtonMail/go-crypto/openpgp/s2k"
 )
 
@@ -153,23 +152,4 @@ func writeSKESK(w io.Writer, sessionKey, passphrase []byte, opts SealOptions) er
 		return err
 	}
 	return nil
-}
-
-// encryptSalted is encryptWith for opts.Salt: the passphrase packet of
-// writeSKESK, then the SEIPDv1 packet and literal data packet that
-// openpgp.SymmetricallyEncrypt writes, under a new random session key.
-func encryptSalted(w io.Writer, passphrase []byte, opts SealOptions) (io.WriteCloser, error) {
-	sessionKey := make([]byte, 32)
-	if _, err := rand.Read(sessionKey); err != nil {
-		return nil, err
-	}
-	if err := writeSKESK(w, sessionKey, passphrase, opts); err != nil {
-		return nil, err
-	}
-	cfg := pgpConfig(opts)
-	enc, err := packet.SerializeSymmetricallyEncrypted(w, packet.CipherAES256, false, packet.CipherSuite{Cipher: packet.CipherAES256}, sessionKey, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return packet.SerializeLiteral(enc, true, "", 0)
 }

@@ -6,21 +6,21 @@ import (
 	"hash"
 )
 
-// sideChunk and sideChunks size the buffers a SideSHA256 copies what it
-// is given into: at most sideChunks × sideChunk bytes wait for the
-// hashing goroutine.
+// sideChunk and sideChunks size the buffers a SideHash copies what it is
+// given into: at most sideChunks × sideChunk bytes wait for the hashing
+// goroutine.
 const (
 	sideChunk  = 256 << 10
 	sideChunks = 8
 )
 
-// SideSHA256 is an io.Writer that SHA-256s what is written to it on another
+// SideHash is an io.Writer that hashes what is written to it on another
 // goroutine (the other core, while the writer goes on encrypting): each
 // write is copied into one of a few buffers, handed over, and the buffer
 // comes back once hashed. Data under parallelHashMin is hashed in Write
-// instead. Sum waits for the hashing to finish; Stop ends the goroutine
-// when Sum is not called.
-type SideSHA256 struct {
+// instead. Sum and Digest wait for the hashing to finish; Stop ends the
+// goroutine when neither is called.
+type SideHash struct {
 	h          hash.Hash
 	full, free chan []byte // nil: hashed in Write
 	done       chan struct{}
@@ -28,11 +28,16 @@ type SideSHA256 struct {
 	stopped    bool
 }
 
-// NewSideSHA256 returns a SideSHA256 for about size bytes (0: unknown):
-// from parallelHashMin on it starts the hashing goroutine, which Sum or
-// Stop ends.
-func NewSideSHA256(size int64) *SideSHA256 {
-	s := &SideSHA256{h: sha256.New()}
+// NewSideSHA256 is NewSideHash of SHA-256.
+func NewSideSHA256(size int64) *SideHash {
+	return NewSideHash(sha256.New(), size)
+}
+
+// NewSideHash returns a SideHash that feeds h, for about size bytes (0:
+// unknown): from parallelHashMin on it starts the hashing goroutine, which
+// Sum, Digest or Stop ends. h must not be used until then.
+func NewSideHash(h hash.Hash, size int64) *SideHash {
+	s := &SideHash{h: h}
 	if size < parallelHashMin {
 		return s
 	}
@@ -49,7 +54,7 @@ func NewSideSHA256(size int64) *SideSHA256 {
 	return s
 }
 
-func (s *SideSHA256) Write(p []byte) (int, error) {
+func (s *SideHash) Write(p []byte) (int, error) {
 	if s.full == nil {
 		return s.h.Write(p)
 	}
@@ -64,7 +69,7 @@ func (s *SideSHA256) Write(p []byte) (int, error) {
 }
 
 // buffer is a free buffer, a new one while fewer than sideChunks exist.
-func (s *SideSHA256) buffer() []byte {
+func (s *SideHash) buffer() []byte {
 	select {
 	case b := <-s.free:
 		return b
@@ -78,7 +83,7 @@ func (s *SideSHA256) buffer() []byte {
 }
 
 // Stop ends the hashing goroutine, once everything written is hashed.
-func (s *SideSHA256) Stop() {
+func (s *SideHash) Stop() {
 	if s.full == nil {
 		return
 	}
@@ -89,8 +94,15 @@ func (s *SideSHA256) Stop() {
 	<-s.done
 }
 
-// Sum is the hex SHA-256 of all that was written.
-func (s *SideSHA256) Sum() string {
+// Digest is the digest of all that was written; nothing may be written
+// after it.
+func (s *SideHash) Digest() []byte {
 	s.Stop()
-	return hex.EncodeToString(s.h.Sum(nil))
+	return s.h.Sum(nil)
+}
+
+// Sum is the hex digest of all that was written; nothing may be written
+// after it.
+func (s *SideHash) Sum() string {
+	return hex.EncodeToString(s.Digest())
 }

@@ -49,8 +49,9 @@ var errMDC = errors.New("modification detection code (MDC) mismatch")
 type seipdReader struct {
 	r     io.Reader
 	block cipher.Block
-	iv    [aes.BlockSize]byte // the last ciphertext block decrypted
-	mdc   hash.Hash           // hashed inline when side is nil
+	xk    *[aesRoundKeysLen]byte // the round keys for cfbDecryptBlocks; nil: none
+	iv    [aes.BlockSize]byte    // the last ciphertext block decrypted
+	mdc   hash.Hash              // hashed inline when side is nil
 	side  *sideMDC
 	// buf (one of bufs) holds buf[start:dend] decrypted and not yet
 	// returned, and buf[dend:end] ciphertext short of a whole block,
@@ -82,7 +83,7 @@ func newSEIPDReader(r io.Reader, key []byte, sizeHint int64) (*seipdReader, []by
 		chunk = min(chunk, sizeHint+aes.BlockSize)
 	}
 	size := max(chunk, seipdPrefixLen) + mdcTrailerLen + aes.BlockSize
-	s := &seipdReader{r: r, block: block, mdc: sha1.New()}
+	s := &seipdReader{r: r, block: block, xk: newBlockCFB(key), mdc: sha1.New()}
 	s.bufs[0] = make([]byte, size)
 	s.bufs[1] = s.bufs[0] // one buffer, compacted in place
 	if sizeHint >= parallelHashMin {
@@ -156,14 +157,14 @@ func (s *seipdReader) decrypt() {
 	}
 	s.dend += len(p)
 	if len(p) < parallelCFBMin {
-		cfbDecrypt(s.block, &s.iv, p)
+		cfbDecrypt(s.block, s.xk, &s.iv, p)
 	} else {
 		mid := len(p) / 2 &^ (aes.BlockSize - 1)
 		var iv2 [aes.BlockSize]byte
 		copy(iv2[:], p[mid-aes.BlockSize:mid])
 		var wg sync.WaitGroup
-		wg.Go(func() { cfbDecrypt(s.block, &iv2, p[mid:]) })
-		cfbDecrypt(s.block, &s.iv, p[:mid])
+		wg.Go(func() { cfbDecrypt(s.block, s.xk, &iv2, p[mid:]) })
+		cfbDecrypt(s.block, s.xk, &s.iv, p[:mid])
 		wg.Wait()
 		s.iv = iv2
 	}
@@ -179,8 +180,12 @@ func (s *seipdReader) decrypt() {
 
 // cfbDecrypt decrypts p in place in CFB mode under b, iv being the
 // ciphertext block before p (the IV at the start); iv is left as p's last
-// whole ciphertext block. Only p's last block may be short.
-func cfbDecrypt(b cipher.Block, iv *[aes.BlockSize]byte, p []byte) {
+// whole ciphertext block. Only p's last block may be short. With xk (b's
+// round keys) the whole blocks go through cfbDecryptBlocks.
+func cfbDecrypt(b cipher.Block, xk *[aesRoundKeysLen]byte, iv *[aes.BlockSize]byte, p []byte) {
+	if xk != nil {
+		p = p[cfbDecryptBlocks(xk, iv, p):]
+	}
 	var ks [aes.BlockSize]byte
 	le := binary.LittleEndian
 	for len(p) >= aes.BlockSize {

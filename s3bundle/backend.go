@@ -90,3 +90,11 @@ type Backend interface {
 	// String names the backend for messages ("s3://bucket", "dir:/path").
 	String() string
 }
+
+// InfoLister is a Backend whose listing also gives each object's ETag and
+// size (S3's LIST does, in the same request). Generation may be 0 in the
+// ObjectInfos it returns: S3's LIST does not return metadata.
+type InfoLister interface {
+	// ListInfo is List with each key's ObjectInfo, sorted by key.
+	ListInfo(ctx context.Context, prefix string) ([]ObjectInfo, error)
+}

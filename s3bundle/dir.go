@@ -339,6 +339,29 @@ func hashReader(r io.Reader) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
+var _ InfoLister = (*Dir)(nil)
+
+// ListInfo is List with each object's info as Head gives it (the ETag
+// read, the SHA-256 of the content): a key removed meanwhile is left out.
+func (d *Dir) ListInfo(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+	keys, err := d.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]ObjectInfo, 0, len(keys))
+	for _, k := range keys {
+		info, err := d.Head(ctx, k)
+		if errors.Is(err, ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, info)
+	}
+	return infos, nil
+}
+
 // fileETag hashes the file at p; exists is false when there is none.
 func fileETag(p string) (etag string, exists bool, err error) {
 	f, err := os.Open(p)

@@ -364,13 +364,29 @@ func withPayloadSHA256(sum string) func(*s3.Options) {
 
 // List returns the keys that start with prefix, sorted.
 func (b *S3) List(ctx context.Context, prefix string) ([]string, error) {
+	infos, err := b.ListInfo(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(infos))
+	for i, o := range infos {
+		keys[i] = o.Key
+	}
+	return keys, nil
+}
+
+var _ InfoLister = (*S3)(nil)
+
+// ListInfo is List with each key's ETag and size, as the LIST answered
+// them (Generation is 0: a LIST does not return metadata).
+func (b *S3) ListInfo(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	in := &s3.ListObjectsV2Input{Bucket: &b.bucket}
 	if prefix != "" {
 		in.Prefix = &prefix
 	}
-	var keys []string
+	var infos []ObjectInfo
 	p := s3.NewListObjectsV2Paginator(b.client, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -382,12 +398,12 @@ func (b *S3) List(ctx context.Context, prefix string) ([]string, error) {
 			// leading '/') must not widen the listing: string prefix,
 			// as S3 matches.
 			if k := aws.ToString(o.Key); strings.HasPrefix(k, prefix) {
-				keys = append(keys, k)
+				infos = append(infos, ObjectInfo{Key: k, ETag: aws.ToString(o.ETag), Size: aws.ToInt64(o.Size)})
 			}
 		}
 	}
-	sort.Strings(keys)
-	return keys, nil
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Key < infos[j].Key })
+	return infos, nil
 }
 
 // parseGeneration reads "vsync-generation"; 0 when absent or not a number

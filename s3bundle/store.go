@@ -78,6 +78,39 @@ func (s *Store) Generations(ctx context.Context) ([]uint64, error) {
 	return gens, nil
 }
 
+// ErrNoInfoList: the backend is not an InfoLister.
+var ErrNoInfoList = fmt.Errorf("the backend does not list ETags: %w", errors.ErrUnsupported)
+
+// ListedGeneration is a generation object as a listing gives it.
+type ListedGeneration struct {
+	Gen  uint64
+	ETag string
+	Size int64
+}
+
+// ListGenerations is Generations with each generation's ETag and size,
+// from the same one LIST (InfoLister), ascending. A backend that is not
+// an InfoLister is ErrNoInfoList, before any request.
+func (s *Store) ListGenerations(ctx context.Context) ([]ListedGeneration, error) {
+	il, ok := s.Backend.(InfoLister)
+	if !ok {
+		return nil, ErrNoInfoList
+	}
+	prefix := s.generationsPrefix()
+	infos, err := il.ListInfo(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var gens []ListedGeneration
+	for _, o := range infos {
+		if gen, ok := parseGenerationName(strings.TrimPrefix(o.Key, prefix)); ok {
+			gens = append(gens, ListedGeneration{Gen: gen, ETag: o.ETag, Size: o.Size})
+		}
+	}
+	sort.Slice(gens, func(i, j int) bool { return gens[i].Gen < gens[j].Gen })
+	return gens, nil
+}
+
 // maxGeneration is the largest number the layout's ten digits hold.
 const maxGeneration = 9_999_999_999
 

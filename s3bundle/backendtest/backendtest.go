@@ -49,6 +49,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3bundle.Backend) {
 		{"GetIfNoneMatch", testGetIfNoneMatch},
 		{"Poll", testPoll},
 		{"List", testList},
+		{"ListInfo", testListInfo},
 		{"BadKeys", testBadKeys},
 		{"String", testString},
 	}
@@ -388,6 +389,50 @@ func testList(t *testing.T, b s3bundle.Backend) {
 			t.Errorf("List(%q) = %q, want %q", tc.prefix, got, tc.want)
 		}
 	}
+}
+
+// testListInfo: a backend that is an InfoLister lists the keys List
+// lists, each with the ETag and size Head gives; an overwritten object
+// lists with its new ETag.
+func testListInfo(t *testing.T, b s3bundle.Backend) {
+	il, ok := b.(s3bundle.InfoLister)
+	if !ok {
+		t.Skip("not an InfoLister")
+	}
+	ctx := t.Context()
+	for i, key := range []string{"env/generations/0000000002.pgp", "env/generations/0000000001.pgp", "env/current.pgp", "other/x"} {
+		if _, err := b.Put(ctx, key, bytes.Repeat([]byte{'a' + byte(i)}, 10+i), s3bundle.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func() {
+		t.Helper()
+		infos, err := il.ListInfo(ctx, "env/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := b.List(ctx, "env/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(infos) != len(keys) {
+			t.Fatalf("ListInfo: %d objects, List: %d keys", len(infos), len(keys))
+		}
+		for i, o := range infos {
+			head, err := b.Head(ctx, o.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Key != keys[i] || o.ETag == "" || o.ETag != head.ETag || o.Size != head.Size {
+				t.Errorf("ListInfo[%d] = %+v, want key %q, ETag %q, size %d", i, o, keys[i], head.ETag, head.Size)
+			}
+		}
+	}
+	check()
+	if _, err := b.Put(ctx, "env/current.pgp", []byte("replaced"), s3bundle.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check()
 }
 
 func testBadKeys(t *testing.T, b s3bundle.Backend) {

@@ -81,6 +81,7 @@ func TestScripts(t *testing.T) {
 			}
 			e.Setenv("HOME", home)
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, "config"))
+			e.Setenv("XDG_CACHE_HOME", filepath.Join(e.WorkDir, "cache"))
 			e.Setenv("USER", "tester")
 			e.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")

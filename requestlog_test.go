@@ -52,3 +52,14 @@ func (l *requestLog) List(ctx context.Context, prefix string) ([]string, error) 
 	l.log("LIST", prefix)
 	return l.Backend.List(ctx, prefix)
 }
+
+// ListInfo logs "LIST prefix" when the backend lists ETags, and is
+// s3bundle.ErrNoInfoList, with no request, when it does not.
+func (l *requestLog) ListInfo(ctx context.Context, prefix string) ([]s3bundle.ObjectInfo, error) {
+	il, ok := l.Backend.(s3bundle.InfoLister)
+	if !ok {
+		return nil, s3bundle.ErrNoInfoList
+	}
+	l.log("LIST", prefix)
+	return il.ListInfo(ctx, prefix)
+}

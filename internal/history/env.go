@@ -21,6 +21,8 @@ type Env struct {
 	// Keys caches the S2K of the passphrase packets Fetch opens: a
 	// history sealed with one salt costs one key derivation.
 	Keys vault.KeyCache
+	// LogCache, when not nil, keeps Log's entries between runs.
+	LogCache LogCache
 }
 
 // Fetch reads, decrypts and checks generation gen (0: current.pgp). The

@@ -16,17 +16,31 @@ type Home struct {
 
 // ConfigDir is $XDG_CONFIG_HOME/vsync, default ~/.config/vsync.
 func (h Home) ConfigDir() (string, error) {
-	base := h.Getenv("XDG_CONFIG_HOME")
+	return h.xdgDir("XDG_CONFIG_HOME", ".config", "config")
+}
+
+// CacheDir is $XDG_CACHE_HOME/vsync, default ~/.cache/vsync: what vsync
+// keeps only to be quicker (`vsync log`'s entries), which may be deleted
+// at any time.
+func (h Home) CacheDir() (string, error) {
+	return h.xdgDir("XDG_CACHE_HOME", ".cache", "cache")
+}
+
+// xdgDir is $variable/vsync when variable is an absolute path, else
+// ~/home/vsync; what names the directory in the error when there is no
+// home.
+func (h Home) xdgDir(variable, home, what string) (string, error) {
+	base := h.Getenv(variable)
 	if base == "" || !filepath.IsAbs(base) {
-		home := h.Getenv("HOME")
-		if home == "" {
+		dir := h.Getenv("HOME")
+		if dir == "" {
 			d, err := os.UserHomeDir()
 			if err != nil {
-				return "", configErrorf("cannot find the config directory: set XDG_CONFIG_HOME or HOME")
+				return "", configErrorf("cannot find the %s directory: set %s or HOME", what, variable)
 			}
-			home = d
+			dir = d
 		}
-		base = filepath.Join(home, ".config")
+		base = filepath.Join(dir, home)
 	}
 	return filepath.Join(base, "vsync"), nil
 }

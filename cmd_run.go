@@ -102,7 +102,6 @@ func runRun(ctx context.Context, sys *world, o supervisedOptions, child launcher
 		return usageErrorf("no command given: vsync run [flags] -- CMD [ARGS...]")
 	}
 	sigs := subscribeForwarded()
-	defer sigs.stop()
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
 	if err != nil {
 		return err

@@ -96,7 +96,6 @@ func startCommand(sys *world) *cli.Command {
 // Running are set.
 func runStart(ctx context.Context, sys *world, o startOptions, f supervise.Formation) error {
 	sigs := subscribeForwarded()
-	defer sigs.stop()
 	plan, err := procfile.ReadPlan(o.Procfile, o.Concurrency, o.Names)
 	if err != nil {
 		return err

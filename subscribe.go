@@ -14,7 +14,7 @@ import (
 // real-time signals cost a wrapper's start-up more than a millisecond,
 // which the background subscription overlaps with reading the vault.
 // Wait on the channel before starting a child, so that every signal is
-// relayed from then on, and before signal.Stop.
+// relayed from then on.
 func subscribe(ch chan<- os.Signal, sigs []os.Signal) <-chan struct{} {
 	var now, later []os.Signal
 	for _, s := range sigs {

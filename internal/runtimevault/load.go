@@ -36,6 +36,7 @@ func Load(ctx context.Context, o Options) (*Loaded, error) {
 	if o.Local {
 		return loadLocal(dir, o.Env)
 	}
+	o.beforeRead()
 	v, err := o.Projects.OpenProjectEnv(ctx, dir, o.Env)
 	if err != nil {
 		return nil, err
@@ -69,6 +70,7 @@ func loadToken(ctx context.Context, o Options, tok s3bundle.Token) (*Loaded, err
 	}
 	st.MaxSize = workspace.Profile{}.BundleLimit(o.MaxBundle)
 	loc := TokenLocation(tok)
+	o.beforeRead()
 	lv, err := fetch(ctx, o, st, pass, "token", cacheFor(o, loc, tok.Env, pass))
 	if err != nil {
 		return nil, TokenCredentials(err, tok)

@@ -50,6 +50,18 @@ type Options struct {
 	// Messages is where the notes and warnings of a load are said (a
 	// start from the cache, a cache that could not be written).
 	Messages io.Writer
+	// BeforeRead, when not nil, is called before the vault is read from
+	// a bucket or a project's store (what may be slow), and not before
+	// the token is parsed and the client built: `vsync run` subscribes to
+	// the signals it forwards meanwhile.
+	BeforeRead func()
+}
+
+// beforeRead calls BeforeRead when set.
+func (o Options) beforeRead() {
+	if o.BeforeRead != nil {
+		o.BeforeRead()
+	}
 }
 
 // ProjectOpener opens an env of a project as the operator's commands do

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -51,13 +52,16 @@ func wipeEnvironBlock(keys []string) error {
 	if err != nil {
 		return err
 	}
-	mem, err := os.OpenFile("/proc/self/mem", os.O_RDWR, 0)
+	// The descriptors are used directly, not through an os.File, which
+	// would try to register them with the runtime's poller first (five
+	// system calls more each): this runs at every start.
+	mem, err := unix.Open("/proc/self/mem", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return &os.PathError{Op: "open", Path: "/proc/self/mem", Err: err}
 	}
-	defer mem.Close()
+	defer unix.Close(mem)
 	block := make([]byte, end-start)
-	if _, err := mem.ReadAt(block, int64(start)); err != nil {
+	if err := preadFull(mem, block, int64(start)); err != nil {
 		return fmt.Errorf("reading the environment block: %w", err)
 	}
 	off := 0
@@ -65,7 +69,7 @@ func wipeEnvironBlock(keys []string) error {
 		k, v, ok := bytes.Cut(kv, []byte("="))
 		if ok && len(v) > 0 && slices.Contains(keys, string(k)) {
 			at := off + len(k) + 1
-			if _, err := mem.WriteAt(make([]byte, len(v)), int64(start)+int64(at)); err != nil {
+			if err := pwriteFull(mem, make([]byte, len(v)), int64(start)+int64(at)); err != nil {
 				return fmt.Errorf("wiping the environment block: %w", err)
 			}
 		}
@@ -77,7 +81,8 @@ func wipeEnvironBlock(keys []string) error {
 // environBlock returns env_start and env_end, fields 50 and 51 of
 // /proc/self/stat (proc(5)).
 func environBlock() (uint64, uint64, error) {
-	stat, err := os.ReadFile("/proc/self/stat")
+	var buf [4096]byte // the line is about 300 bytes, 52 numbers at most
+	stat, err := readSelfStat(buf[:])
 	if err != nil {
 		return 0, 0, err
 	}
@@ -95,4 +100,65 @@ func environBlock() (uint64, uint64, error) {
 		return 0, 0, errors.New("malformed env_start/env_end in /proc/self/stat")
 	}
 	return start, end, nil
+}
+
+// readSelfStat reads /proc/self/stat into buf with open, read and close;
+// a file longer than buf is refused.
+func readSelfStat(buf []byte) ([]byte, error) {
+	fd, err := unix.Open("/proc/self/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: "/proc/self/stat", Err: err}
+	}
+	defer unix.Close(fd)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: "/proc/self/stat", Err: err}
+		}
+		if m == 0 {
+			return buf[:n], nil
+		}
+		n += m
+	}
+	return nil, errors.New("/proc/self/stat is longer than expected")
+}
+
+// preadFull reads len(b) bytes of fd at off.
+func preadFull(fd int, b []byte, off int64) error {
+	for len(b) > 0 {
+		n, err := unix.Pread(fd, b, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		b, off = b[n:], off+int64(n)
+	}
+	return nil
+}
+
+// pwriteFull writes b to fd at off.
+func pwriteFull(fd int, b []byte, off int64) error {
+	for len(b) > 0 {
+		n, err := unix.Pwrite(fd, b, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		b, off = b[n:], off+int64(n)
+	}
+	return nil
 }

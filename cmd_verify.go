@@ -51,6 +51,7 @@ func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
 	}
 	env := opts.Env
 	v.Store.MaxSize = v.Profile.BundleLimit(opts.MaxBundle)
+	// startable runs in the goroutines that fetch (Verify): it only reads.
 	startable := func(g uint64, b *vault.Bundle) error {
 		if err := childenv.CheckStartable(env, b.Files); err != nil {
 			return fmt.Errorf("generation %d: %w", g, err)

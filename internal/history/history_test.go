@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"vsync/s3bundle"
@@ -145,12 +146,35 @@ func TestLogAndVerify(t *testing.T) {
 	if err != nil || !slices.Equal(gens, []uint64{3, 2}) {
 		t.Fatalf("Log: %v %v", gens, err)
 	}
+	var mu sync.Mutex // check runs in the fetching goroutines
 	var checked, verified []uint64
 	last, err := e.Verify(ctx,
-		func(g uint64, _ *vault.Bundle) error { checked = append(checked, g); return nil },
+		func(g uint64, _ *vault.Bundle) error { mu.Lock(); checked = append(checked, g); mu.Unlock(); return nil },
 		func(g uint64, _ *vault.Bundle) error { verified = append(verified, g); return nil })
-	if err != nil || last != 3 || !slices.Equal(checked, []uint64{1, 2, 3}) || !slices.Equal(verified, checked) {
+	slices.Sort(checked)
+	if err != nil || last != 3 || !slices.Equal(checked, []uint64{1, 2, 3}) || !slices.Equal(verified, []uint64{1, 2, 3}) {
 		t.Fatalf("Verify: %d %v %v %v", last, checked, verified, err)
+	}
+}
+
+// TestVerifyCheckFails: the error check gives for a generation is
+// returned once Verify reaches it, the generations before it verified,
+// none after it, whatever the order check ran in.
+func TestVerifyCheckFails(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 6)
+	refused := errors.New("refused")
+	var verified []uint64
+	_, err := e.Verify(ctx,
+		func(g uint64, _ *vault.Bundle) error {
+			if g == 3 || g == 5 {
+				return fmt.Errorf("generation %d: %w", g, refused)
+			}
+			return nil
+		},
+		func(g uint64, _ *vault.Bundle) error { verified = append(verified, g); return nil })
+	if !errors.Is(err, refused) || err.Error() != "generation 3: refused" || !slices.Equal(verified, []uint64{1, 2}) {
+		t.Fatalf("Verify: %v, verified %v", err, verified)
 	}
 }
 

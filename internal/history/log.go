@@ -117,7 +117,7 @@ type logCacheUse struct {
 // fetch (newest first: those not known and their parents), size about
 // the size of each.
 func (e *Env) logFetching(ctx context.Context, shown, fetch []uint64, size int64, cache *logCacheUse, each func(Entry) error) error {
-	p := prefetchSizedParsing(ctx, e, fetch, size, true)
+	p := prefetchSizedAfter(ctx, e, fetch, size, parseAfter)
 	defer p.Close()
 	got := map[uint64]fetched{} // fetched and not yet done with: at most this one and its parent
 	taken := 0

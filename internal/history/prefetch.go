@@ -15,8 +15,21 @@ type fetched struct {
 	Sum    string // the payload's SHA-256
 	Err    error
 	// Dotenv is each dotenv file of Bundle parsed (parseDotenvs, named as
-	// Name gives the generation), when the prefetcher was asked to.
+	// Name gives the generation), when the prefetcher's after hook sets it.
 	Dotenv map[string]parsedDotenv
+}
+
+// afterFetch is work a prefetcher does on each generation it fetched
+// (gen 0: current.pgp) in the goroutine that fetched it, before handing
+// it back: on every core, ahead of the caller. It may set f.Err.
+type afterFetch func(gen uint64, f *fetched)
+
+// parseAfter parses each generation's dotenv files (fetched.Dotenv): the
+// afterFetch of Log.
+func parseAfter(gen uint64, f *fetched) {
+	if f.Err == nil {
+		f.Dotenv = parseDotenvs(f.Bundle.Files, Name(gen))
+	}
 }
 
 // prefetchBudget bounds the bundle bytes a prefetcher holds (in flight, or
@@ -51,7 +64,7 @@ type prefetcher struct {
 	slots   chan struct{} // a token per generation in flight, waiting or last taken
 	next    int
 	size    int64 // about the size of a bundle, when known (prefetchSized)
-	parse   bool  // parse the dotenv files of each generation (Fetched.Dotenv)
+	after   afterFetch // nil: none
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -59,19 +72,18 @@ type prefetcher struct {
 // prefetch starts fetching gens (0: current.pgp) of v in order, width at
 // a time. The caller takes them with Next and calls Close.
 func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher {
-	return startPrefetch(ctx, v, gens, width, false)
+	return startPrefetch(ctx, v, gens, width, nil)
 }
 
-// startPrefetch is prefetch, each generation's dotenv files parsed in the
-// goroutine that fetched it when parse is true (Log: the parsing of a
-// history's dotenv files runs on every core, once per generation).
-func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, parse bool) *prefetcher {
+// startPrefetch is prefetch with after (may be nil) run on each
+// generation in the goroutine that fetched it.
+func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, after afterFetch) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{
 		results: make([]chan fetched, len(gens)),
 		slots:   make(chan struct{}, max(width, 1)),
 		cancel:  cancel,
-		parse:   parse,
+		after:   after,
 	}
 	for i := range p.results {
 		p.results[i] = make(chan fetched, 1)
@@ -86,8 +98,8 @@ func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, parse 
 			p.wg.Go(func() {
 				f := fetched{}
 				f.Bundle, f.Sum, f.Err = v.Fetch(ctx, g)
-				if f.Err == nil && p.parse {
-					f.Dotenv = parseDotenvs(f.Bundle.Files, Name(g))
+				if p.after != nil {
+					p.after(g, &f)
 				}
 				p.results[i] <- f
 			})
@@ -103,16 +115,16 @@ func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, parse 
 // many small ones are read with the collector's pacing relaxed
 // (memlimit.ManySmall).
 func prefetchSized(ctx context.Context, v *Env, gens []uint64, size int64) *prefetcher {
-	return prefetchSizedParsing(ctx, v, gens, size, false)
+	return prefetchSizedAfter(ctx, v, gens, size, nil)
 }
 
-// prefetchSizedParsing is prefetchSized, parsing the dotenv files when
-// parse is true (startPrefetch).
-func prefetchSizedParsing(ctx context.Context, v *Env, gens []uint64, size int64, parse bool) *prefetcher {
+// prefetchSizedAfter is prefetchSized with after (may be nil) run on each
+// generation (startPrefetch).
+func prefetchSizedAfter(ctx context.Context, v *Env, gens []uint64, size int64, after afterFetch) *prefetcher {
 	if len(gens) > maxPrefetch {
 		memlimit.ManySmall(size)
 	}
-	p := startPrefetch(ctx, v, gens, prefetchWidth(size), parse)
+	p := startPrefetch(ctx, v, gens, prefetchWidth(size), after)
 	p.size = size
 	return p
 }

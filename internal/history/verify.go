@@ -15,22 +15,30 @@ import (
 // gap, that each records its parent and the SHA-256 of its parent's
 // payload, and that current.pgp holds the newest generation. Each
 // generation goes to check first (the caller's own checks) and, once it
-// checked out, to verified. It returns N. A broken chain is ErrChain, a
-// current.pgp that is missing or behind *CurrentError, an env with no
-// generation *NothingPushedError.
+// checked out, to verified. check is called in the goroutines that fetch
+// (several at once, ahead of the generation being verified, and maybe for
+// generations after one that fails): it must be safe for concurrent use
+// and change nothing; its error for a generation is returned where that
+// generation is reached, as if it were called in order. verified is
+// called in order from Verify's goroutine. It returns N. A broken chain
+// is ErrChain, a current.pgp that is missing or behind *CurrentError, an
+// env with no generation *NothingPushedError.
+//
+// The generations are listed with one LIST, with their sizes where the
+// backend lists them (Store.ListGenerations), which set how many are
+// fetched at once; else current.pgp's HEAD does.
 func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *vault.Bundle) error) (uint64, error) {
 	env := e.Store.Env
-	gens, err := e.Generations(ctx)
+	gens, size, err := e.verifyList(ctx)
 	if err != nil {
 		return 0, err
 	}
-	// current.pgp's size sets how many generations are fetched at once; a
-	// missing one is reported once the history checked out.
-	cur, err := e.Store.Current(ctx)
-	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
-		return 0, fmt.Errorf("reading %s: %w", e.Location, err)
+	after := func(g uint64, f *fetched) {
+		if g != 0 && f.Err == nil {
+			f.Err = check(g, f.Bundle)
+		}
 	}
-	p := prefetchSized(ctx, e, append(slices.Clone(gens), 0), cur.Size)
+	p := prefetchSizedAfter(ctx, e, append(slices.Clone(gens), 0), size, after)
 	defer p.Close()
 	var prevSum string
 	for i, g := range gens {
@@ -39,10 +47,7 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 		}
 		f := p.Next()
 		if f.Err != nil {
-			return 0, f.Err
-		}
-		if err := check(g, f.Bundle); err != nil {
-			return 0, err
+			return 0, f.Err // check's error included
 		}
 		m := f.Bundle.Manifest
 		switch {
@@ -70,4 +75,33 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 			msg: fmt.Sprintf("env %q: current.pgp holds generation %d, not the newest, %d: %v", env, f.Bundle.Manifest.Generation, last, ErrChain)}
 	}
 	return last, nil
+}
+
+// verifyList is the generations of e, ascending, and about the size of
+// each: the newest one's as listed, else current.pgp's (0 when it is
+// missing: reported once the history checked out).
+func (e *Env) verifyList(ctx context.Context) ([]uint64, int64, error) {
+	listed, err := e.Store.ListGenerations(ctx)
+	if err == nil {
+		if len(listed) == 0 {
+			return nil, 0, e.nothingPushed()
+		}
+		gens := make([]uint64, len(listed))
+		for i, o := range listed {
+			gens[i] = o.Gen
+		}
+		return gens, listed[len(listed)-1].Size, nil
+	}
+	if !errors.Is(err, s3bundle.ErrNoInfoList) {
+		return nil, 0, fmt.Errorf("listing the generations of %s: %w", e.Location, err)
+	}
+	gens, err := e.Generations(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	cur, err := e.Store.Current(ctx)
+	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
+		return nil, 0, fmt.Errorf("reading %s: %w", e.Location, err)
+	}
+	return gens, cur.Size, nil
 }

@@ -149,7 +149,12 @@ func TestLogAndVerify(t *testing.T) {
 	var mu sync.Mutex // check runs in the fetching goroutines
 	var checked, verified []uint64
 	last, err := e.Verify(ctx,
-		func(g uint64, _ *vault.Bundle) error { mu.Lock(); checked = append(checked, g); mu.Unlock(); return nil },
+		func(g uint64, _ *vault.Bundle) error {
+			mu.Lock()
+			checked = append(checked, g)
+			mu.Unlock()
+			return nil
+		},
 		func(g uint64, _ *vault.Bundle) error { verified = append(verified, g); return nil })
 	slices.Sort(checked)
 	if err != nil || last != 3 || !slices.Equal(checked, []uint64{1, 2, 3}) || !slices.Equal(verified, []uint64{1, 2, 3}) {

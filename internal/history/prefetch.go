@@ -63,7 +63,7 @@ type prefetcher struct {
 	results []chan fetched
 	slots   chan struct{} // a token per generation in flight, waiting or last taken
 	next    int
-	size    int64 // about the size of a bundle, when known (prefetchSized)
+	size    int64      // about the size of a bundle, when known (prefetchSized)
 	after   afterFetch // nil: none
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup

@@ -76,17 +76,11 @@ func walkAt(root int, rel string, create bool) (int, error) {
 // there is not followed), mode 0600 whatever the umask, holding data. On
 // failure nothing is left at name. The error names no path.
 func createAt(dirfd int, name string, data []byte) error {
-	fd, err := retryEINTR(func() (int, error) {
-		return unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	})
+	f, err := openNewAt(dirfd, name)
 	if err != nil {
-		return err
+		return unwrapPathError(err)
 	}
-	f := os.NewFile(uintptr(fd), name)
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
+	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -95,6 +89,24 @@ func createAt(dirfd int, name string, data []byte) error {
 		return unwrapPathError(err)
 	}
 	return nil
+}
+
+// openNewAt creates name in dirfd, which must not exist (a symlink is not
+// followed), with mode exactly 0600, and returns it open for writing.
+func openNewAt(dirfd int, name string) (*os.File, error) {
+	fd, err := retryEINTR(func() (int, error) {
+		return unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	})
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		_ = unix.Unlinkat(dirfd, name, 0)
+		return nil, err
+	}
+	return f, nil
 }
 
 // removeAllAt removes everything in the directory dirfd (not the directory

@@ -199,6 +199,31 @@ func (d *PrivateDir) WriteFile(name string, data []byte) (string, error) {
 	return d.FilePath(name), nil
 }
 
+// Create is WriteFile for content that arrives in pieces: it creates the
+// file name the same way (parents 0700, mode 0600, never over anything,
+// through the directory's descriptor) and returns it empty, open for
+// writing. The caller writes and closes it, and removes the directory if
+// the content could not be written in full.
+func (d *PrivateDir) Create(name string) (*os.File, error) {
+	dir, leaf, err := splitLocal(name)
+	if err != nil {
+		return nil, err
+	}
+	if d.lock == nil {
+		return nil, fmt.Errorf("launcher: private file %q: directory removed", name)
+	}
+	parent, err := walkAt(d.dirfd(), dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
+	}
+	defer unix.Close(parent)
+	f, err := openNewAt(parent, leaf)
+	if err != nil {
+		return nil, fmt.Errorf("launcher: private file %q: %w", name, unwrapPathError(err))
+	}
+	return f, nil
+}
+
 // splitLocal checks that name is a local, slash-separated path and splits
 // it into its directory ("." at the top) and its last element.
 func splitLocal(name string) (dir, leaf string, err error) {

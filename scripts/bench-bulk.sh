@@ -54,7 +54,8 @@ cmds=(
   -n 'vsync run -- true (token)' "env VSYNC_CONFIG=$bigtoken VSYNC_PASSPHRASE=$bigpass $VSYNC run -- true"
   -n 'vsync pull --force (profile)' "sh -c 'cd $pulldir && $VSYNC pull $env --force >/dev/null'"
 )
-[ -z "$OLD" ] || cmds+=(-n "old vsync run -- true (token)" "env VSYNC_CONFIG=$bigtoken VSYNC_PASSPHRASE=$bigpass $OLD run -- true")
+[ -z "$OLD" ] || cmds+=(-n "old vsync run -- true (token)" "env VSYNC_CONFIG=$bigtoken VSYNC_PASSPHRASE=$bigpass $OLD run -- true"
+  -n 'old vsync pull --force (profile)' "sh -c 'cd $pulldir && $OLD pull $env --force >/dev/null'")
 hyperfine -N --warmup 1 --runs "${BENCH_RUNS:-10}" --export-json "$BENCH_DIR/bulk.json" "${cmds[@]}" >/dev/null
 medians "$BENCH_DIR/bulk.json"
 load

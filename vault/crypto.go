@@ -506,15 +506,22 @@ func (hw hashWriter) Write(p []byte) (int, error) {
 // used unless the MDC matched, and every check is the same.
 func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error) {
 	var (
-		feed  *payloadFeed
-		files func() fileDigests
-		whole func() ([sha256.Size]byte, int)
+		feed   *payloadFeed
+		files  func() fileDigests
+		whole  func() ([sha256.Size]byte, int)
+		writes func() map[string]dataSpan
 	)
+	if o.Stream != nil {
+		o.Stream.Written = map[string]bool{}
+	}
 	if o.Size >= parallelHashMin {
 		feed = newPayloadFeed()
 		files = followFiles(feed)
 		if !o.NoSum {
 			whole = followSum(feed)
+		}
+		if o.Stream != nil {
+			writes = followWrites(feed, o.Stream.Create)
 		}
 	}
 	payload, err := decrypt(r, passphrase, o, feed)
@@ -523,9 +530,13 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 		digests fileDigests
 		sum     [sha256.Size]byte
 		summed  bool
+		written map[string]dataSpan
 	)
 	if files != nil { // the followers end with the feed: wait for them
 		digests = files()
+	}
+	if writes != nil {
+		written = writes()
 	}
 	if whole != nil {
 		var n int
@@ -536,7 +547,7 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 		return nil, "", err
 	}
 	if !feed.holds(payload) {
-		digests, summed = nil, false
+		digests, summed, written = nil, false, nil
 	}
 	// Else the payload's digest and the per-file digests of ParsePayload
 	// are computed side by side: on two cores a big bundle opens in the
@@ -553,12 +564,21 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 	default:
 		sum = sha256.Sum256(payload)
 	}
-	b, err := parsePayload(payload, digests)
+	var spans map[string]dataSpan
+	if written != nil {
+		spans = map[string]dataSpan{}
+	}
+	b, err := parsePayload(payload, digests, spans)
 	if done != nil {
 		<-done
 	}
 	if err != nil {
 		return nil, "", err
+	}
+	for path, span := range written {
+		if at, ok := spans[path]; ok && at == span {
+			o.Stream.Written[path] = true
+		}
 	}
 	if o.NoSum {
 		return b, "", nil

@@ -3,7 +3,7 @@ package vault
 import (
 	"archive/tar"
 	"crypto/sha256"
-	"hash"
+	"io"
 )
 
 // dataSpan is where an entry's data lies in the payload.
@@ -39,10 +39,12 @@ func fileSums(f *payloadFeed) fileDigests {
 		}
 		// After Next, r is at the entry's data; tar seeks past it.
 		span := dataSpan{int64(r.pos), hdr.Size}
-		sum, ok := followSpan(f, r.pos, r.pos+int(hdr.Size), sha256.New())
-		if !ok {
+		h := sha256.New()
+		if _, ok := followSpan(f, r.pos, r.pos+int(hdr.Size), h); !ok {
 			return sums
 		}
+		var sum [sha256.Size]byte
+		h.Sum(sum[:0])
 		sums[span] = sum
 	}
 }
@@ -78,19 +80,79 @@ func followSum(f *payloadFeed) func() ([sha256.Size]byte, int) {
 	}
 }
 
-// followSpan writes buf[from:to] of f's buffer to h as it is published
-// and returns h's sum; false when the feed ended before to.
-func followSpan(f *payloadFeed, from, to int, h hash.Hash) ([sha256.Size]byte, bool) {
-	var sum [sha256.Size]byte
+// followSpan writes buf[from:to] of f's buffer to w as it is published;
+// false when the feed ended before to, or w failed.
+func followSpan(f *payloadFeed, from, to int, w io.Writer) (int, bool) {
 	for pos := from; pos < to; {
 		buf, n, end := f.wait(pos)
 		if end {
-			return sum, false
+			return pos - from, false
 		}
 		k := min(n, to)
-		h.Write(buf[pos:k])
+		if _, err := w.Write(buf[pos:k]); err != nil {
+			return pos - from, false
+		}
 		pos = k
 	}
-	h.Sum(sum[:0])
-	return sum, true
+	return to - from, true
+}
+
+// StreamFiles has Open write a big bundle's files out as it decrypts
+// them, on another goroutine, rather than the caller after Open: the
+// writes overlap the download and the decryption. What is written is not
+// authenticated until Open returns the bundle: on any error the caller
+// must remove everything Create made, and use nothing of it.
+type StreamFiles struct {
+	// Create returns where to write the data of the file at path (a
+	// path CheckPath accepts), of size bytes, or nil to leave it out. It
+	// is called from another goroutine, in the payload's order, before
+	// Open returns; an error stops the writing.
+	Create func(path string, size int64) (io.WriteCloser, error)
+	// Written is set by Open: once it returned the bundle, the paths of
+	// the files whose data went in full to Create's writers, at the very
+	// place, path and size of the checked bundle's file (its content is
+	// the File's). Any other file is the caller's to write.
+	Written map[string]bool
+}
+
+// followWrites starts a goroutine that reads the tar in f's payload as it
+// is published and writes each file's data to the writer create gives
+// for it. The function it returns waits for the goroutine, which ends
+// with the feed or at the first thing it cannot do, and returns where
+// the data of each file written in full lay.
+func followWrites(f *payloadFeed, create func(path string, size int64) (io.WriteCloser, error)) func() map[string]dataSpan {
+	done := make(chan map[string]dataSpan, 1)
+	go func() { done <- writeFiles(f, create) }()
+	return func() map[string]dataSpan { return <-done }
+}
+
+func writeFiles(f *payloadFeed, create func(path string, size int64) (io.WriteCloser, error)) map[string]dataSpan {
+	r := &feedReader{f: f}
+	tr := tar.NewReader(r)
+	written := map[string]dataSpan{}
+	for {
+		hdr, err := tr.Next()
+		if err != nil || hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxFeedSeek-int64(r.pos) {
+			return written
+		}
+		if hdr.Name == ManifestPath {
+			continue
+		}
+		if _, dup := written[hdr.Name]; dup || CheckPath(hdr.Name) != nil {
+			return written
+		}
+		w, err := create(hdr.Name, hdr.Size)
+		if err != nil {
+			return written
+		}
+		if w == nil {
+			continue
+		}
+		span := dataSpan{int64(r.pos), hdr.Size}
+		_, ok := followSpan(f, r.pos, r.pos+int(hdr.Size), w)
+		if err := w.Close(); err != nil || !ok {
+			return written
+		}
+		written[hdr.Name] = span
+	}
 }

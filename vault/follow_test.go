@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -156,5 +158,74 @@ func TestFeedMovedBuffer(t *testing.T) {
 		if sum != sha256.Sum256(payload[span.off:span.off+span.size]) {
 			t.Errorf("digest of %d bytes at %d differs", span.size, span.off)
 		}
+	}
+}
+
+// memSink collects what Open streams, by path.
+type memSink struct {
+	mu    sync.Mutex
+	files map[string]*bytes.Buffer
+	fail  string // Create of this path fails
+	skip  string // Create of this path gives no writer
+}
+
+func (m *memSink) create(path string, size int64) (io.WriteCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch path {
+	case m.fail:
+		return nil, errors.New("create failed")
+	case m.skip:
+		return nil, nil
+	}
+	b := &bytes.Buffer{}
+	m.files[path] = b
+	return nopCloser{b}, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// TestOpenStream: with Stream, Open writes a big bundle's files as it
+// decrypts them and lists in Written those it wrote in full, with their
+// content; a path the sink leaves out is not listed, a failed Create
+// stops the writing; a bundle Open refuses lists nothing.
+func TestOpenStream(t *testing.T) {
+	b := bigBundle()
+	payload, err := MarshalPayload(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := sealForTest(t, payload)
+	sink := &memSink{files: map[string]*bytes.Buffer{}, skip: "gcp-sa.json"}
+	st := &StreamFiles{Create: sink.create}
+	got, _, err := Open(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct)), Stream: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Written) != len(b.Files)-1 || st.Written["gcp-sa.json"] {
+		t.Errorf("Written lists %d files, want all %d but the one left out", len(st.Written), len(b.Files)-1)
+	}
+	for _, f := range got.Files {
+		if st.Written[f.Path] && !bytes.Equal(sink.files[f.Path].Bytes(), f.Data) {
+			t.Errorf("%q: what was streamed is not the file", f.Path)
+		}
+	}
+
+	sink = &memSink{files: map[string]*bytes.Buffer{}, fail: "big/empty"}
+	st = &StreamFiles{Create: sink.create}
+	if _, _, err := Open(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct)), Stream: st}); err != nil {
+		t.Fatal(err)
+	}
+	if !st.Written["big/blob.bin"] || st.Written["big/empty"] || st.Written["mid.bin"] {
+		t.Errorf("after a failed Create: %v", st.Written)
+	}
+
+	flipped := bytes.Clone(ct)
+	flipped[len(ct)/2] ^= 1
+	st = &StreamFiles{Create: (&memSink{files: map[string]*bytes.Buffer{}}).create}
+	if _, _, err := Open(bytes.NewReader(flipped), []byte(testPass), ReadOptions{Size: int64(len(ct)), Stream: st}); !errors.Is(err, ErrIntegrity) || len(st.Written) != 0 {
+		t.Errorf("a flipped bit: %v, %d files listed as written", err, len(st.Written))
 	}
 }

@@ -51,6 +51,10 @@ type ReadOptions struct {
 	// Keys, when not nil, caches the S2K's result: opening many objects
 	// sealed with one salt derives the key once.
 	Keys *KeyCache
+	// Stream, when not nil, has Open write the files of a bundle of
+	// parallelHashMin or more (by Size) out as it decrypts them (see
+	// StreamFiles); Open sets its Written.
+	Stream *StreamFiles
 }
 
 // limit is the maximum bundle size o stands for.

@@ -276,19 +276,20 @@ func (c *canonWriter) Write(p []byte) (int, error) {
 // writes for the bundle it describes (the canonical form), so nothing can
 // hide in tar padding, extended headers or after the end marker.
 func ParsePayload(payload []byte) (*Bundle, error) {
-	return parsePayload(payload, nil)
+	return parsePayload(payload, nil, nil)
 }
 
 // parsePayload is ParsePayload taking from sums (may be nil) the digest
-// of the data at a span of payload instead of hashing it.
-func parsePayload(payload []byte, sums fileDigests) (*Bundle, error) {
+// of the data at a span of payload instead of hashing it, and recording
+// in spans (when not nil) where each file's data lies.
+func parsePayload(payload []byte, sums fileDigests, spans map[string]dataSpan) (*Bundle, error) {
 	r := bytes.NewReader(payload)
 	tr := tar.NewReader(r)
 	b := &Bundle{}
 	if err := readManifest(payload, r, tr, &b.Manifest); err != nil {
 		return nil, err
 	}
-	files, err := readFiles(payload, r, tr, b.Manifest.Files, sums)
+	files, err := readFiles(payload, r, tr, b.Manifest.Files, sums, spans)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +341,7 @@ func readManifest(payload []byte, r *bytes.Reader, tr *tar.Reader, m *Manifest) 
 // readFiles reads the entries after the manifest, to the end of the tar,
 // and returns them in tar order: each a file that listed describes (see
 // readFile), and every file of listed present once. r and tr read payload.
-func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEntry, sums fileDigests) ([]File, error) {
+func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEntry, sums fileDigests, spans map[string]dataSpan) ([]File, error) {
 	want := make(map[string]int, len(listed))
 	for i, e := range listed {
 		want[e.Path] = i
@@ -355,9 +356,13 @@ func readFiles(payload []byte, r *bytes.Reader, tr *tar.Reader, listed []FileEnt
 		if err != nil {
 			return nil, fmt.Errorf("%w: reading the payload tar: %v", ErrManifest, tarErr(err))
 		}
+		off := int64(len(payload)) - int64(r.Len())
 		f, err := readFile(payload, r, hdr, listed, want, seen, sums)
 		if err != nil {
 			return nil, err
+		}
+		if spans != nil {
+			spans[f.Path] = dataSpan{off, int64(len(f.Data))}
 		}
 		files = append(files, f)
 	}

@@ -17,6 +17,13 @@ import (
 // with its cause, not a truncated bundle: it says nothing about what is
 // stored.
 func FetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep bool) (*vault.Bundle, []byte, s3bundle.ObjectInfo, error) {
+	return FetchCurrentTo(ctx, st, pass, keep, nil)
+}
+
+// FetchCurrentTo is FetchCurrent with stream (may be nil) writing a big
+// bundle's files out as they are decrypted (vault.StreamFiles): on an
+// error, what it made must be removed.
+func FetchCurrentTo(ctx context.Context, st *s3bundle.Store, pass []byte, keep bool, stream *vault.StreamFiles) (*vault.Bundle, []byte, s3bundle.ObjectInfo, error) {
 	rc, info, err := OpenObject(ctx, st, 0)
 	if err != nil {
 		return nil, nil, info, err
@@ -24,7 +31,7 @@ func FetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep boo
 	r, stop := ReadAhead(rc, info.Size)
 	defer stop()
 	defer rc.Close()
-	b, raw, err := ReadCurrent(r, info, st, pass, keep)
+	b, raw, err := readCurrent(r, info, st, pass, keep, stream)
 	return b, raw, info, err
 }
 
@@ -35,6 +42,11 @@ func FetchCurrent(ctx context.Context, st *s3bundle.Store, pass []byte, keep boo
 // truncated bundle; a body over st.MaxSize is refused as too large (an
 // *EnvError).
 func ReadCurrent(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, keep bool) (*vault.Bundle, []byte, error) {
+	return readCurrent(r, info, st, pass, keep, nil)
+}
+
+// readCurrent is ReadCurrent with stream (may be nil).
+func readCurrent(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, keep bool, stream *vault.StreamFiles) (*vault.Bundle, []byte, error) {
 	body := &bodyReader{r: r}
 	var in io.Reader = body
 	var raw *bytes.Buffer
@@ -42,7 +54,7 @@ func ReadCurrent(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass
 		raw = bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
 		in = io.TeeReader(body, raw)
 	}
-	b, _, err := Check(in, info, st, pass, nil, 0, Name(0), true)
+	b, _, err := check(in, info, st, pass, nil, 0, Name(0), true, stream)
 	if err != nil {
 		if body.err != nil && !IsTooLarge(body.err) {
 			return nil, nil, fmt.Errorf("reading %s of env %q: %w (%w)", Name(0), st.Env, s3bundle.ErrUnreachable, body.err)

@@ -79,9 +79,15 @@ func OpenObject(ctx context.Context, st *s3bundle.Store, gen uint64) (io.ReadClo
 // pass over the payload; the files' digests are checked either way). keys,
 // when not nil, caches the S2K. Its errors are *EnvError.
 func Check(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, keys *vault.KeyCache, gen uint64, what string, noSum bool) (*vault.Bundle, string, error) {
+	return check(r, info, st, pass, keys, gen, what, noSum, nil)
+}
+
+// check is Check, with stream (may be nil) writing the files out as they
+// are decrypted (vault.ReadOptions.Stream).
+func check(r io.Reader, info s3bundle.ObjectInfo, st *s3bundle.Store, pass []byte, keys *vault.KeyCache, gen uint64, what string, noSum bool, stream *vault.StreamFiles) (*vault.Bundle, string, error) {
 	// The payload, and for pull the folder's files beside it.
 	memlimit.Bound(2 * min(info.Size, st.MaxSize))
-	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize, NoSum: noSum, Keys: keys})
+	b, sum, err := vault.Open(r, pass, vault.ReadOptions{Size: info.Size, MaxSize: st.MaxSize, NoSum: noSum, Keys: keys, Stream: stream})
 	if err != nil {
 		return nil, "", &EnvError{Env: st.Env, Err: fmt.Errorf("%s of env %q: %w", what, st.Env, err)}
 	}

@@ -16,12 +16,18 @@ import (
 // VSYNC_PASSPHRASE_FILE; else o.Env in a project; else none (nil, nil):
 // the dotenv-only mode. At runtime with a token it makes exactly one GET.
 func Load(ctx context.Context, o Options) (*Loaded, error) {
+	return load(ctx, o, nil)
+}
+
+// load is Load, with early (may be nil) the private directory to write a
+// big bundle's files into as they are decrypted.
+func load(ctx context.Context, o Options, early *earlyDir) (*Loaded, error) {
 	tok, err := TokenFromEnv(o.Getenv)
 	if err != nil {
 		return nil, err
 	}
 	if tok != nil {
-		return loadToken(ctx, o, *tok)
+		return loadToken(ctx, o, *tok, early)
 	}
 	if o.Env == "" {
 		if o.Local {
@@ -44,7 +50,7 @@ func Load(ctx context.Context, o Options) (*Loaded, error) {
 	if o.MaxBundle > 0 {
 		v.Store.MaxSize = o.MaxBundle
 	}
-	lv, err := fetch(ctx, o, v.Store, v.Passphrase, "profile", cacheFor(o, v.Location, o.Env, v.Passphrase))
+	lv, err := fetch(ctx, o, v.Store, v.Passphrase, "profile", cacheFor(o, v.Location, o.Env, v.Passphrase), early)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +59,7 @@ func Load(ctx context.Context, o Options) (*Loaded, error) {
 }
 
 // loadToken reads the vault the runtime token tok points at.
-func loadToken(ctx context.Context, o Options, tok s3bundle.Token) (*Loaded, error) {
+func loadToken(ctx context.Context, o Options, tok s3bundle.Token, early *earlyDir) (*Loaded, error) {
 	if o.Env != "" && o.Env != tok.Env {
 		return nil, &EnvMismatchError{Env: o.Env, TokenEnv: tok.Env}
 	}
@@ -71,7 +77,7 @@ func loadToken(ctx context.Context, o Options, tok s3bundle.Token) (*Loaded, err
 	st.MaxSize = workspace.Profile{}.BundleLimit(o.MaxBundle)
 	loc := TokenLocation(tok)
 	o.beforeRead()
-	lv, err := fetch(ctx, o, st, pass, "token", cacheFor(o, loc, tok.Env, pass))
+	lv, err := fetch(ctx, o, st, pass, "token", cacheFor(o, loc, tok.Env, pass), early)
 	if err != nil {
 		return nil, TokenCredentials(err, tok)
 	}
@@ -93,7 +99,9 @@ func cacheFor(o Options, location, env string, pass []byte) *bundlecache.Offline
 // pass, and splits it into the dotenv and the private files. With a cache
 // (non-nil) it keeps the bundle there, and when the bucket does not
 // answer it starts from the cache instead (bundlecache.Offline.Start).
-func fetch(ctx context.Context, o Options, st *s3bundle.Store, pass []byte, source string, cache *bundlecache.Offline) (*Loaded, error) {
+// With early, a big bundle's files are written into its directory as the
+// bundle is decrypted.
+func fetch(ctx context.Context, o Options, st *s3bundle.Store, pass []byte, source string, cache *bundlecache.Offline, early *earlyDir) (*Loaded, error) {
 	if cache != nil {
 		if err := bundlecache.CheckDir(cache.Dir()); err != nil {
 			return nil, err
@@ -104,7 +112,8 @@ func fetch(ctx context.Context, o Options, st *s3bundle.Store, pass []byte, sour
 		ctx, cancel = context.WithTimeout(ctx, o.FetchTimeout)
 		defer cancel()
 	}
-	b, raw, info, err := history.FetchCurrent(ctx, st, pass, cache != nil)
+	stream := early.stream(st.Env)
+	b, raw, info, err := history.FetchCurrentTo(ctx, st, pass, cache != nil, stream)
 	if err != nil {
 		if cache == nil || !bundlecache.BucketDidNotAnswer(err) {
 			if errors.Is(err, context.DeadlineExceeded) {
@@ -128,6 +137,9 @@ func fetch(ctx context.Context, o Options, st *s3bundle.Store, pass []byte, sour
 		return nil, err
 	}
 	lv.Store, lv.Source, lv.ETag, lv.Passphrase = st, source, info.ETag, pass
+	if stream != nil {
+		lv.streamed = stream.Written
+	}
 	if cache != nil {
 		cache.Keep(raw, info, b.Manifest.Generation)
 		lv.Cache = cache

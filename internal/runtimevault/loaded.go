@@ -26,6 +26,9 @@ type Loaded struct {
 	// Passphrase the one that opened it: what --watch polls with.
 	ETag       string
 	Passphrase []byte
+	// streamed: the files Prepare's early private directory already
+	// holds, written as the bundle was decrypted (nil: none).
+	streamed map[string]bool
 }
 
 // Split separates the env's top-level .env.ENV from the other files of

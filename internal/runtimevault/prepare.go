@@ -37,10 +37,17 @@ func (p *Prepared) Close() error {
 // Prepare loads the vault (Load) and the dotenv files, writes the vault's
 // files as private files when write is true (else their would-be paths
 // are shown as "<private>/PATH"), opens the status socket beside them,
-// and composes the child's environment. Nothing is written when any
-// source fails to load or verify.
+// and composes the child's environment. Nothing is left written when any
+// source fails to load or verify: the private directory is made before
+// the fetch (a big bundle's files are written as it is decrypted), and
+// removed again then.
 func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
-	lv, err := Load(ctx, o)
+	var early *earlyDir
+	if write {
+		early = &earlyDir{getenv: o.Getenv}
+	}
+	defer early.remove() // unless taken
+	lv, err := load(ctx, o, early)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +76,7 @@ func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
 		return nil, err
 	}
 	if lv != nil {
-		if err := p.write(lv, write, o.Getenv); err != nil {
+		if err := p.write(lv, write, o.Getenv, early); err != nil {
 			return nil, err
 		}
 	}
@@ -81,10 +88,15 @@ func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
 }
 
 // write makes the private directory (when write is true and there is
-// something to put there), opens the status socket in it for a vault from
-// a bucket, and writes lv's files. On failure it leaves nothing behind.
-func (p *Prepared) write(lv *Loaded, write bool, getenv func(string) string) error {
+// something to put there) or takes early's, opens the status socket in it
+// for a vault from a bucket, and writes lv's files (those not already
+// streamed into early's). On failure it leaves nothing behind.
+func (p *Prepared) write(lv *Loaded, write bool, getenv func(string) string, early *earlyDir) error {
+	files := lv.Files
 	if write && (len(lv.Files) > 0 || lv.Store != nil) {
+		p.Private, files = early.take(lv)
+	}
+	if write && (len(lv.Files) > 0 || lv.Store != nil) && p.Private == nil {
 		base := launcher.PrivateBase(getenv)
 		_, _ = launcher.CleanStale(base)
 		var err error
@@ -105,7 +117,7 @@ func (p *Prepared) write(lv *Loaded, write bool, getenv func(string) string) err
 			p.Composer.StatusSocket = status.SocketName
 		}
 	}
-	if err := childenv.WriteFiles(p.Private, lv.Files); err != nil {
+	if err := childenv.WriteFiles(p.Private, files); err != nil {
 		p.Close()
 		return err
 	}

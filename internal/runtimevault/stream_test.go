@@ -1,0 +1,169 @@
+package runtimevault
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"vsync/internal/miniotest"
+	"vsync/internal/testsupport"
+	"vsync/s3bundle"
+	"vsync/vault"
+)
+
+// streamFixture is MinIO with a bucket and a runtime token for env prod,
+// and Options reading it with a private base of the test's own.
+type streamFixture struct {
+	srv  *miniotest.Server
+	base string
+	o    Options
+}
+
+const streamPass = "stream test passphrase"
+
+func newStreamFixture(t *testing.T) *streamFixture {
+	srv := miniotest.Start(t)
+	srv.MakeBucket(t, "vault")
+	tok, err := s3bundle.Token{Bucket: "vault", Prefix: "app", Env: "prod", Endpoint: srv.Endpoint, PathStyle: true,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := t.TempDir()
+	env := map[string]string{"VSYNC_CONFIG": tok, "VSYNC_PASSPHRASE": streamPass, "XDG_RUNTIME_DIR": base}
+	return &streamFixture{srv: srv, base: base, o: options(env, t.TempDir())}
+}
+
+// put stores raw as current.pgp of env prod.
+func (f *streamFixture) put(t *testing.T, raw []byte) {
+	t.Helper()
+	key := (&s3bundle.Store{Prefix: "app", Env: "prod"}).CurrentKey()
+	if _, err := f.srv.Client().PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String("vault"), Key: aws.String(key), Body: bytes.NewReader(raw)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// leftover fails when the private base holds anything.
+func (f *streamFixture) leftover(t *testing.T, what string) {
+	t.Helper()
+	if entries, _ := os.ReadDir(f.base); len(entries) != 0 {
+		t.Errorf("%s: the private base holds %d entries", what, len(entries))
+	}
+}
+
+func streamFiles() []vault.File {
+	big := make([]byte, 3<<20+11)
+	rand.Read(big)
+	return []vault.File{
+		{Path: ".env.prod", Mode: 0o600, Data: []byte("A=1\n")},
+		{Path: "big.bin", Mode: 0o600, Data: big},
+		{Path: "tls/key.pem", Mode: 0o600, Data: []byte("KEY")},
+	}
+}
+
+// TestPrepareStreams: the files of a big bundle are written into the
+// private directory as it is decrypted, and are the bundle's.
+func TestPrepareStreams(t *testing.T) {
+	f := newStreamFixture(t)
+	files := streamFiles()
+	f.put(t, testsupport.SealedBundle(t, "prod", 1, streamPass, files...))
+	p, err := Prepare(context.Background(), f.o, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Private == nil || len(p.Vault.streamed) != 2 || !p.Vault.streamed["big.bin"] || !p.Vault.streamed["tls/key.pem"] {
+		t.Fatalf("streamed %v, want big.bin and tls/key.pem", p.Vault.streamed)
+	}
+	for _, file := range files[1:] {
+		data, err := os.ReadFile(p.Private.FilePath(file.Path))
+		if err != nil || !bytes.Equal(data, file.Data) {
+			t.Errorf("%s: not the bundle's content (%v)", file.Path, err)
+		}
+	}
+	if _, err := os.Stat(p.Private.FilePath(".env.prod")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dotenv was written as a private file: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.leftover(t, "after Close")
+}
+
+// TestPrepareStreamRefused: a big bundle whose MDC fails (a flipped bit),
+// that is cut short, whose file differs from its manifest, or that is not
+// startable leaves nothing in the private base, however much of it was
+// written while it was decrypted.
+func TestPrepareStreamRefused(t *testing.T) {
+	f := newStreamFixture(t)
+	files := streamFiles()
+	good := testsupport.SealedBundle(t, "prod", 1, streamPass, files...)
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)-100] ^= 1
+	m := vault.NewManifest(vault.Manifest{Env: "prod", Generation: 1}, files)
+	lying := bytes.Clone(files[1].Data)
+	lying[len(lying)/2] ^= 1
+	payload, err := vault.MarshalPayload(&vault.Bundle{Manifest: m, Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(payload, files[1].Data, lying, 1)
+	var tampered bytes.Buffer
+	if err := vault.Encrypt(&tampered, bad, []byte(streamPass), vault.SealOptions{S2KCount: 1024}); err != nil {
+		t.Fatal(err)
+	}
+	reserved := append(streamFiles(), vault.File{Path: ".vsync-x", Mode: 0o600, Data: []byte("x")})
+	for _, c := range []struct {
+		name string
+		raw  []byte
+		is   error
+	}{
+		{"a flipped bit", flipped, vault.ErrIntegrity},
+		{"cut short", good[:len(good)-30], vault.ErrIntegrity},
+		{"a file unlike its manifest", tampered.Bytes(), vault.ErrManifest},
+		{"not startable", testsupport.SealedBundle(t, "prod", 1, streamPass, reserved...), nil},
+	} {
+		f.put(t, c.raw)
+		p, err := Prepare(context.Background(), f.o, true)
+		if err == nil || c.is != nil && !errors.Is(err, c.is) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.is)
+		}
+		if p != nil {
+			p.Close()
+		}
+		f.leftover(t, c.name)
+	}
+}
+
+// TestEarlyDirTake: an early directory holding a file made but not
+// checked is removed, and the files are written afresh.
+func TestEarlyDirTake(t *testing.T) {
+	base := t.TempDir()
+	e := &earlyDir{getenv: func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": base}[k] }}
+	st := e.stream("prod")
+	if st == nil || e.dir == nil {
+		t.Fatal("no early directory")
+	}
+	w, err := st.Create("half.bin", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("half"))
+	w.Close()
+	lv := &Loaded{}
+	lv.Files = []vault.File{{Path: "half.bin", Mode: 0o600, Data: []byte("the whole!")}}
+	d, rest := e.take(lv)
+	if d != nil || len(rest) != 1 {
+		t.Fatalf("took a directory holding an unchecked file (%d files left to write)", len(rest))
+	}
+	if entries, _ := os.ReadDir(base); len(entries) != 0 {
+		t.Errorf("the early directory was not removed: %d entries in the base", len(entries))
+	}
+	e.remove()
+}

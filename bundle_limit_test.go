@@ -183,15 +183,7 @@ func replaceCurrent(t *testing.T, be s3bundle.Backend, data []byte) {
 
 func currentObject(t *testing.T, be s3bundle.Backend) []byte {
 	t.Helper()
-	rc, _, err := be.Get(context.Background(), "p/prod/current.pgp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, _ := readObject(t, be, "p/prod/current.pgp")
 	return data
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -202,9 +203,13 @@ func TestGPGInterop(t *testing.T) {
 	gpg := needTool(t, "gpg")
 	needTool(t, "tar")
 	srv, awsEnv := minioEnv(t, "vault")
-	for _, tc := range []struct{ name, chosen string }{
-		{"generated", ""},
-		{"chosen", "a passphrase a person chose"},
+	for _, tc := range []struct {
+		name, chosen string
+		big          bool // over s3bundle.StreamMin: uploaded in parts, current.pgp a copy
+	}{
+		{"generated", "", false},
+		{"chosen", "a passphrase a person chose", false},
+		{"big", "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := append([]string{}, awsEnv...)
@@ -216,6 +221,11 @@ func TestGPGInterop(t *testing.T) {
 			u.must(proj, "profile", "add", "m", "--bucket", "vault", "--endpoint", srv.Endpoint, "--path-style")
 			u.must(proj, "init", "prod", "--profile", "m", "--prefix", "gpg-"+tc.name)
 			files := operatorFiles("prod")
+			if tc.big {
+				blob := make([]byte, 3*s3bundle.StreamMin+12345)
+				rand.Read(blob)
+				files["blob.bin"] = blob
+			}
 			for p, d := range files {
 				writeFile(t, filepath.Join(proj, "infra/vault/prod", p), d, 0o600)
 			}
@@ -226,14 +236,11 @@ func TestGPGInterop(t *testing.T) {
 			}
 
 			work := t.TempDir()
-			rc, _, err := testsupport.MinioBackend(t, srv, "vault").Get(context.Background(), "gpg-"+tc.name+"/prod/current.pgp")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ct, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				t.Fatal(err)
+			be := testsupport.MinioBackend(t, srv, "vault")
+			ct, _ := readObject(t, be, "gpg-"+tc.name+"/prod/current.pgp")
+			if gen, info := readObject(t, be, "gpg-"+tc.name+"/prod/generations/0000000001.pgp"); tc.big &&
+				(!bytes.Equal(gen, ct) || !strings.Contains(info.ETag, "-")) {
+				t.Errorf("generation 1 (%d bytes, ETag %s) is not current.pgp (%d bytes) uploaded in parts", len(gen), info.ETag, len(ct))
 			}
 			writeFile(t, filepath.Join(work, "current.pgp"), ct, 0o600)
 			writeFile(t, filepath.Join(work, "pf"), append(pass, '\n'), 0o600)
@@ -281,6 +288,21 @@ func TestGPGInterop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readObject is the object at key, whole.
+func readObject(t *testing.T, be s3bundle.Backend, key string) ([]byte, s3bundle.ObjectInfo) {
+	t.Helper()
+	rc, info, err := be.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, info
 }
 
 // TestAWSCLIInterop: the AWS CLI sees exactly the normative layout, and

@@ -212,8 +212,8 @@ func parseGenerationName(name string) (uint64, bool) {
 
 // Tip returns the newest generation (0 if none) and the info of
 // current.pgp, after rolling current.pgp forward when the history holds a
-// newer generation than it (a push that died between its two PUTs: the
-// recovery rule of Newest). It never moves current.pgp backwards, and it
+// newer generation than it (a push that died between its two writes: the
+// recovery rule of Newest; a big generation is copied within a Streamer). It never moves current.pgp backwards, and it
 // does not LIST: two HEADs when current.pgp is up to date. current is the
 // zero ObjectInfo when there is no current.pgp and no history.
 func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err error) {
@@ -224,30 +224,37 @@ func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err er
 	if current.Generation >= newest {
 		return current.Generation, current, nil
 	}
-	data, err := s.readGeneration(ctx, newest)
+	put, err := s.rollForward(ctx, newest)
 	if err != nil {
 		return 0, ObjectInfo{}, err
 	}
-	current, err = s.publish(ctx, newest, data, "", current)
+	current, err = s.publish(ctx, newest, put, current)
 	if err != nil {
 		return 0, ObjectInfo{}, fmt.Errorf("roll current.pgp forward to generation %d: %w", newest, err)
 	}
 	return max(newest, current.Generation), current, nil
 }
 
-// readGeneration reads generation gen whole, into one buffer of the
-// object's announced size.
-func (s *Store) readGeneration(ctx context.Context, gen uint64) ([]byte, error) {
+// rollForward is the write of generation gen to current.pgp for publish:
+// on a Streamer, a generation over StreamMin is copied within the backend
+// (its body is not read); otherwise it is read whole, into one buffer of
+// the object's announced size, and Put.
+func (s *Store) rollForward(ctx context.Context, gen uint64) (func(context.Context, PutOptions) (ObjectInfo, error), error) {
 	rc, info, err := s.Open(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
+	if st, ok := s.Backend.(Streamer); ok && info.Size > StreamMin && info.ETag != "" {
+		return func(ctx context.Context, opts PutOptions) (ObjectInfo, error) {
+			return st.Copy(ctx, info, s.CurrentKey(), opts)
+		}, nil
+	}
 	buf := bytes.NewBuffer(make([]byte, 0, max(info.Size, 0)+bytes.MinRead))
 	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.GenerationKey(gen), err)
 	}
-	return buf.Bytes(), nil
+	return s.putData(buf.Bytes(), ""), nil
 }
 
 // Commit publishes generation gen (data is its encrypted bundle):
@@ -274,30 +281,39 @@ func (s *Store) CommitHashed(ctx context.Context, gen uint64, data []byte, sum s
 		}
 		return fmt.Errorf("commit generation %d: %w", gen, err)
 	}
-	if _, err := s.publish(ctx, gen, data, sum, current); err != nil {
+	if _, err := s.publish(ctx, gen, s.putData(data, sum), current); err != nil {
 		return fmt.Errorf("commit generation %d: %w: %w", gen, ErrNotPublished, err)
 	}
 	return nil
 }
 
-// publish points current.pgp at generation gen (whose bytes are data, of
-// hex SHA-256 sum when not ""),
-// starting from current as last seen. On a lost race it looks again: a
-// current.pgp at gen or newer is success; an older one is replaced, a
-// bounded number of times. It returns current.pgp's info afterwards.
-func (s *Store) publish(ctx context.Context, gen uint64, data []byte, sum string, current ObjectInfo) (ObjectInfo, error) {
+// putData is a publish's write of data (of hex SHA-256 sum, or "") to
+// current.pgp.
+func (s *Store) putData(data []byte, sum string) func(context.Context, PutOptions) (ObjectInfo, error) {
+	return func(ctx context.Context, opts PutOptions) (ObjectInfo, error) {
+		opts.SHA256 = sum
+		return s.Backend.Put(ctx, s.CurrentKey(), data, opts)
+	}
+}
+
+// publish points current.pgp at generation gen, writing it with put
+// (given the condition and the generation), starting from current as
+// last seen. On a lost race it looks again: a current.pgp at gen or newer
+// is success; an older one is replaced, a bounded number of times. It
+// returns current.pgp's info afterwards.
+func (s *Store) publish(ctx context.Context, gen uint64, put func(context.Context, PutOptions) (ObjectInfo, error), current ObjectInfo) (ObjectInfo, error) {
 	var lastErr error
 	for range maxPublishAttempts {
 		if current.ETag != "" && current.Generation >= gen {
 			return current, nil
 		}
-		opts := PutOptions{Generation: gen, SHA256: sum}
+		opts := PutOptions{Generation: gen}
 		if current.ETag == "" {
 			opts.IfNoneMatch = true
 		} else {
 			opts.IfMatch = current.ETag
 		}
-		info, err := s.Backend.Put(ctx, s.CurrentKey(), data, opts)
+		info, err := put(ctx, opts)
 		if err == nil {
 			return info, nil
 		}

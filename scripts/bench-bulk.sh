@@ -82,6 +82,12 @@ peak() {
 }
 date +%s%N >"infra/vault/$env/stamp"
 printf '  %-8s %s MB\n' push "$(peak "$VSYNC" push "$env" --note rss)"
+if [ -n "$OLD" ]; then
+  date +%s%N >"infra/vault/$env/stamp"
+  printf '  %-8s %s MB\n' "old push" "$(peak "$OLD" push "$env" --note rss)"
+  date +%s%N >"infra/vault/$env/stamp"
+  printf '  %-8s %s MB\n' push "$(peak "$VSYNC" push "$env" --note rss)"
+fi
 printf '  %-8s %s MB\n' verify "$(peak "$VSYNC" verify "$env")"
 (cd "$pulldir" && rm -rf "infra/vault/$env" && printf '  %-8s %s MB\n' pull "$(peak "$VSYNC" pull "$env")")
 printf '  %-8s %s MB\n' run "$(VSYNC_CONFIG=$bigtoken VSYNC_PASSPHRASE=$bigpass peak "$VSYNC" run -- true)"

@@ -102,6 +102,7 @@ func runRun(ctx context.Context, sys *world, o supervisedOptions, child launcher
 		return usageErrorf("no command given: vsync run [flags] -- CMD [ARGS...]")
 	}
 	sigs := subscribeForwarded()
+	go launcher.WarmUp() // while the vault is read
 	o.BeforeRead = sigs.beforeRead
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
 	if err != nil {

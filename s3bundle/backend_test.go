@@ -72,3 +72,17 @@ func mustS3(t *testing.T, cfg s3bundle.S3Config) *s3bundle.S3 {
 	}
 	return b
 }
+
+// TestS3BulkBackend runs the suite against the S3 backend's Bulk (its
+// own presigned GETs) on MinIO and SeaweedFS.
+func TestS3BulkBackend(t *testing.T) {
+	for name, srv := range map[string]*miniotest.Server{"MinIO": miniotest.Start(t), "SeaweedFS": seaweedtest.Start(t)} {
+		t.Run(name, func(t *testing.T) {
+			n := 0
+			backendtest.Run(t, func(t *testing.T) s3bundle.Backend {
+				n++
+				return newS3(t, srv, fmt.Sprintf("bulk-%d", n)).Bulk()
+			})
+		})
+	}
+}

@@ -3,6 +3,7 @@ package envops
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"vsync/internal/childenv"
 	"vsync/internal/workspace"
@@ -33,13 +34,19 @@ func Pull(ctx context.Context, e *Env, opts PullOptions) (*Pulled, error) {
 		return nil, err
 	}
 	var (
-		b   *vault.Bundle
-		sum string
+		b     *vault.Bundle
+		sum   string
+		stage *workspace.PullStage
 	)
 	if opts.Generation != 0 {
 		b, sum, err = e.Fetch(ctx, opts.Generation)
 	} else {
-		b, sum, err = e.FetchNewest(ctx)
+		// The new folder is staged before the fetch, so that a big
+		// bundle's files are written as it is decrypted; the stage is
+		// removed unless the bundle checks out and replaces the folder.
+		stage = e.earlyStage()
+		defer stage.Discard()
+		b, sum, err = e.FetchNewestTo(ctx, stage.Stream())
 	}
 	if err != nil {
 		return nil, err
@@ -47,7 +54,7 @@ func Pull(ctx context.Context, e *Env, opts PullOptions) (*Pulled, error) {
 	if err := childenv.CheckStartable(e.Name, b.Files); err != nil {
 		return nil, fmt.Errorf("generation %d: %w", b.Manifest.Generation, err)
 	}
-	written, err := e.Project.ReplaceEnvFolder(e.Name, b, st.Files, opts.Force)
+	written, err := e.Project.ReplaceEnvFolderStaged(e.Name, b, st.Files, opts.Force, stage)
 	if err != nil {
 		return nil, err
 	}
@@ -58,4 +65,18 @@ func Pull(ctx context.Context, e *Env, opts PullOptions) (*Pulled, error) {
 		return nil, err
 	}
 	return &Pulled{Gen: b.Manifest.Generation, Files: len(b.Files)}, nil
+}
+
+// earlyStage is a pull's staging directory made before the fetch, or nil
+// (staged after it, as without) when the project has no vault folder yet
+// (a pull that fails must not leave one) or the stage cannot be made.
+func (e *Env) earlyStage() *workspace.PullStage {
+	if fi, err := os.Stat(e.Project.VaultDir()); err != nil || !fi.IsDir() {
+		return nil
+	}
+	st, err := e.Project.NewPullStage(e.Name)
+	if err != nil {
+		return nil
+	}
+	return st
 }

@@ -35,6 +35,12 @@ func (e *Env) Fetch(ctx context.Context, gen uint64) (*vault.Bundle, string, err
 // Fetch is Env.Fetch for any Store, with keys (may be nil) caching the
 // S2K.
 func Fetch(ctx context.Context, st *s3bundle.Store, pass []byte, keys *vault.KeyCache, gen uint64) (*vault.Bundle, string, error) {
+	return fetchTo(ctx, st, pass, keys, gen, nil)
+}
+
+// fetchTo is Fetch with stream (may be nil) writing a big bundle's files
+// out as they are decrypted (vault.ReadOptions.Stream).
+func fetchTo(ctx context.Context, st *s3bundle.Store, pass []byte, keys *vault.KeyCache, gen uint64, stream *vault.StreamFiles) (*vault.Bundle, string, error) {
 	rc, info, err := OpenObject(ctx, st, gen)
 	if err != nil {
 		return nil, "", err
@@ -42,7 +48,7 @@ func Fetch(ctx context.Context, st *s3bundle.Store, pass []byte, keys *vault.Key
 	r, stop := ReadAhead(rc, info.Size)
 	defer stop()
 	defer rc.Close()
-	return Check(r, info, st, pass, keys, gen, Name(gen), false)
+	return check(r, info, st, pass, keys, gen, Name(gen), false, stream)
 }
 
 // Name is "current.pgp" (gen 0) or "generation N", for messages.

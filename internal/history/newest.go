@@ -18,7 +18,15 @@ import (
 // Store.Tip, which rolls current.pgp forward (the recovery rule of
 // Store.Newest), and fetch that generation.
 func (e *Env) FetchNewest(ctx context.Context) (*vault.Bundle, string, error) {
-	b, sum, err := e.Fetch(ctx, 0)
+	return e.FetchNewestTo(ctx, nil)
+}
+
+// FetchNewestTo is FetchNewest with stream (may be nil) writing the files
+// of a big current.pgp out as it is decrypted (vault.StreamFiles). When
+// the newest generation is another object, stream.Written is emptied:
+// none of what it wrote is that generation's.
+func (e *Env) FetchNewestTo(ctx context.Context, stream *vault.StreamFiles) (*vault.Bundle, string, error) {
+	b, sum, err := fetchTo(ctx, e.Store, e.Passphrase, &e.Keys, 0, stream)
 	missing := errors.Is(err, s3bundle.ErrNotExist) // Fetch keeps the cause
 	if err != nil && !missing {
 		return nil, "", err // unreadable, undecryptable or damaged: never bypassed
@@ -36,6 +44,9 @@ func (e *Env) FetchNewest(ctx context.Context) (*vault.Bundle, string, error) {
 	}
 	if missing && newest == 0 {
 		return nil, "", e.nothingPushed()
+	}
+	if stream != nil {
+		stream.Written = map[string]bool{}
 	}
 	gen, _, err := e.Store.Tip(ctx)
 	if err != nil {

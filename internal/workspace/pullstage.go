@@ -12,7 +12,7 @@ import (
 )
 
 // A pull stages the new folder of env ENV in infra/vault/.ENV.pull-N (see
-// replaceDir): N/new is the pulled content, N/old the folder it replaces
+// PullStage): N/new is the pulled content, N/old the folder it replaces
 // once renamed aside. The pull holds an exclusive flock on the staging
 // directory from its creation to its removal, so that a staging directory
 // nobody holds a lock on is the leftover of a pull that was killed, and the

@@ -7,7 +7,8 @@
 # generation, log, log --limit 1 and verify (hyperfine medians).
 # With BENCH_OLD=REV (a git revision) the same commands of that revision's
 # build run in the same hyperfine runs, on the same histories (but log
-# --limit, which it does not have).
+# --limit, which it does not have, and log --no-cache and log with the log
+# cache emptied before each run, which are the new build's only).
 # BENCH_GENS (default "10 500") sets the history lengths: with
 # BENCH_GENS="10 50 100 500" it gives the generations rows of the scaling
 # table (issue 14 item 5). The load average is printed before and after
@@ -59,7 +60,11 @@ bench() {
 for env in "${ENVS[@]}"; do
   echo "== $env (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   bench "pull $env" 20 --prepare "rm -rf $proj/infra/vault/$env" -- pull "$env" --force
+  # log keeps its entries in the log cache: the warm-up fills it, so "log"
+  # is the cache warm; emptied before each run, it is the first log
   bench "log $env" 5 -- log "$env"
+  OLD= bench "log, cache emptied $env" 5 --prepare "rm -rf $HOME/.cache/vsync/log" -- log "$env"
+  OLD= bench "log --no-cache $env" 5 -- log "$env" --no-cache
   OLD= bench "log --limit 1 $env" 20 -- log "$env" --limit 1
   bench "verify $env" 5 -- verify "$env"
   # last: the old build's pushes seal with a random salt each

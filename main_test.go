@@ -59,7 +59,7 @@ func testHooksFromEnv() testHooks {
 	h.RotateStopAfter, _ = strconv.Atoi(os.Getenv("VSYNC_TEST_ROTATE_STOP_AFTER"))
 	h.Panic = os.Getenv("VSYNC_TEST_PANIC") == "1"
 	if path := os.Getenv("VSYNC_TEST_REQUEST_LOG"); path != "" {
-		h.WrapBackend = func(b s3bundle.Backend) s3bundle.Backend { return &requestLog{Backend: b, path: path} }
+		h.WrapBackend = func(b s3bundle.Backend) s3bundle.Backend { return wrapRequestLog(b, path) }
 	}
 	if d, err := time.ParseDuration(os.Getenv("VSYNC_TEST_S3_TIMEOUT")); err == nil {
 		h.S3Timeout = d

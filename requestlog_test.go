@@ -63,3 +63,30 @@ func (l *requestLog) ListInfo(ctx context.Context, prefix string) ([]s3bundle.Ob
 	l.log("LIST", prefix)
 	return il.ListInfo(ctx, prefix)
 }
+
+// wrapRequestLog is a requestLog of b, and a Streamer when b is one, so
+// that a push logs the requests it makes of the real backend.
+func wrapRequestLog(b s3bundle.Backend, path string) s3bundle.Backend {
+	l := &requestLog{Backend: b, path: path}
+	if st, ok := b.(s3bundle.Streamer); ok {
+		return &streamRequestLog{requestLog: l, st: st}
+	}
+	return l
+}
+
+// streamRequestLog is a requestLog of a Streamer: a multipart upload logs
+// "UPLOAD key", a copy "COPY source key".
+type streamRequestLog struct {
+	*requestLog
+	st s3bundle.Streamer
+}
+
+func (l *streamRequestLog) NewUpload(ctx context.Context, key string, opts s3bundle.PutOptions) (s3bundle.Upload, error) {
+	l.log("UPLOAD", key)
+	return l.st.NewUpload(ctx, key, opts)
+}
+
+func (l *streamRequestLog) Copy(ctx context.Context, src s3bundle.ObjectInfo, key string, opts s3bundle.PutOptions) (s3bundle.ObjectInfo, error) {
+	l.log("COPY", src.Key+" "+key)
+	return l.st.Copy(ctx, src, key, opts)
+}

@@ -349,3 +349,26 @@ func TestStoreCommitStreamRace(t *testing.T) {
 	}
 	noUploads(t, srv, "vault")
 }
+
+// TestStoreTipCopiesForward: a big generation stored without its
+// current.pgp (a push that died after the commit point) is copied forward
+// by Tip within the bucket, conditionally on the current.pgp it read.
+func TestStoreTipCopiesForward(t *testing.T) {
+	eachS3(t, func(t *testing.T, srv *miniotest.Server, b *s3bundle.S3) {
+		s := &s3bundle.Store{Backend: b, Env: "prod"}
+		mustPut(t, b, s.GenerationKey(1), []byte("one"), s3bundle.PutOptions{IfNoneMatch: true, Generation: 1})
+		mustPut(t, b, s.CurrentKey(), []byte("one"), s3bundle.PutOptions{IfNoneMatch: true, Generation: 1})
+		big := bigData(s3bundle.StreamMin+77, 11)
+		if _, err := upload(t, b, s.GenerationKey(2), big, s3bundle.PutOptions{IfNoneMatch: true, Generation: 2}).Complete(); err != nil {
+			t.Fatal(err)
+		}
+		gen, cur := tip(t, s)
+		if gen != 2 || cur.Generation != 2 {
+			t.Fatalf("Tip = %d, current.pgp %d; want 2", gen, cur.Generation)
+		}
+		if got := wantObject(t, b, s.CurrentKey(), big, 2); !strings.HasSuffix(strings.Trim(got.ETag, `"`), "-1") || got.ETag != cur.ETag {
+			t.Errorf("current.pgp ETag %s (Tip said %s): not a copy", got.ETag, cur.ETag)
+		}
+		noUploads(t, srv, "vault")
+	})
+}

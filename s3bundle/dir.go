@@ -343,6 +343,7 @@ var _ InfoLister = (*Dir)(nil)
 
 // ListInfo is List with each object's info as Head gives it (the ETag
 // read, the SHA-256 of the content): a key removed meanwhile is left out.
+// It reads every object listed, where S3's LIST reads none.
 func (d *Dir) ListInfo(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 	keys, err := d.List(ctx, prefix)
 	if err != nil {

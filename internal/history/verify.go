@@ -23,10 +23,6 @@ import (
 // called in order from Verify's goroutine. It returns N. A broken chain
 // is ErrChain, a current.pgp that is missing or behind *CurrentError, an
 // env with no generation *NothingPushedError.
-//
-// The generations are listed with one LIST, with their sizes where the
-// backend lists them (Store.ListGenerations), which set how many are
-// fetched at once; else current.pgp's HEAD does.
 func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *vault.Bundle) error) (uint64, error) {
 	env := e.Store.Env
 	gens, size, err := e.verifyList(ctx)
@@ -77,31 +73,28 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 	return last, nil
 }
 
-// verifyList is the generations of e, ascending, and about the size of
-// each: the newest one's as listed, else current.pgp's (0 when it is
-// missing: reported once the history checked out).
+// verifyList is the generations of e, ascending (one LIST), and the
+// size of current.pgp (one HEAD, sent beside the LIST; 0 when it is
+// missing: reported once the history checked out), which sets how many
+// are fetched at once. The listing's own sizes are not asked for: a
+// directory backend reads every object to list it with its ETag.
 func (e *Env) verifyList(ctx context.Context) ([]uint64, int64, error) {
-	listed, err := e.Store.ListGenerations(ctx)
-	if err == nil {
-		if len(listed) == 0 {
-			return nil, 0, e.nothingPushed()
-		}
-		gens := make([]uint64, len(listed))
-		for i, o := range listed {
-			gens[i] = o.Gen
-		}
-		return gens, listed[len(listed)-1].Size, nil
+	type head struct {
+		info s3bundle.ObjectInfo
+		err  error
 	}
-	if !errors.Is(err, s3bundle.ErrNoInfoList) {
-		return nil, 0, fmt.Errorf("listing the generations of %s: %w", e.Location, err)
-	}
+	heads := make(chan head, 1)
+	go func() {
+		info, err := e.Store.Current(ctx)
+		heads <- head{info, err}
+	}()
 	gens, err := e.Generations(ctx)
+	cur := <-heads
 	if err != nil {
 		return nil, 0, err
 	}
-	cur, err := e.Store.Current(ctx)
-	if err != nil && !errors.Is(err, s3bundle.ErrNotExist) {
-		return nil, 0, fmt.Errorf("reading %s: %w", e.Location, err)
+	if cur.err != nil && !errors.Is(cur.err, s3bundle.ErrNotExist) {
+		return nil, 0, fmt.Errorf("reading %s: %w", e.Location, cur.err)
 	}
-	return gens, cur.Size, nil
+	return gens, cur.info.Size, nil
 }

@@ -208,8 +208,11 @@ func TestForwardedSignals(t *testing.T) {
 // familyLines starts the family helper (a trap child and a trap grandchild
 // in the child's process group), sends sigs then SIGTERM on the channel,
 // and returns every line printed after the two ready lines, sorted, and
-// Run's code.
-func familyLines(t *testing.T, cfg launcher.Config, sigs ...syscall.Signal) ([]string, int) {
+// Run's code. Each signal is sent once the perSignal lines of the one
+// before were read (1: the child's; 2: the child's and the grandchild's,
+// in either order), so that the stop signal cannot overtake a signal a
+// process has not printed yet.
+func familyLines(t *testing.T, cfg launcher.Config, perSignal int, sigs ...syscall.Signal) ([]string, int) {
 	t.Helper()
 	rn := start(t, "family", "", cfg)
 	ready := []string{rn.next(), rn.next()}
@@ -220,7 +223,9 @@ func familyLines(t *testing.T, cfg launcher.Config, sigs ...syscall.Signal) ([]s
 	var lines []string
 	for _, s := range sigs {
 		rn.sigs <- s
-		lines = append(lines, rn.next()) // the child's line: one at a time
+		for range perSignal {
+			lines = append(lines, rn.next())
+		}
 	}
 	rn.sigs <- syscall.SIGTERM
 	code, err, rest := rn.wait()
@@ -236,7 +241,7 @@ func familyLines(t *testing.T, cfg launcher.Config, sigs ...syscall.Signal) ([]s
 // the child's process group (a pre-fork server's worker) gets none of
 // them, only the clean-up TERM once the child is gone.
 func TestForwardToChildOnly(t *testing.T) {
-	lines, code := familyLines(t, launcher.Config{}, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGALRM)
+	lines, code := familyLines(t, launcher.Config{}, 1, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGALRM)
 	// The clean-up sends the group SIGTERM then SIGCONT (so that a stopped
 	// process acts on it): the grandchild may print the CONT before it
 	// dies. The child, which was running, gets no CONT.
@@ -250,7 +255,7 @@ func TestForwardToChildOnly(t *testing.T) {
 // With SignalGroup (tini -g) every forwarded signal, and the stop signal,
 // goes to the whole process group.
 func TestSignalGroup(t *testing.T) {
-	lines, code := familyLines(t, launcher.Config{SignalGroup: true}, syscall.SIGHUP, syscall.SIGUSR1)
+	lines, code := familyLines(t, launcher.Config{SignalGroup: true}, 2, syscall.SIGHUP, syscall.SIGUSR1)
 	// The SIGCONT that follows the stop signal may be seen before death.
 	lines = slices.DeleteFunc(lines, func(l string) bool { return strings.HasSuffix(l, "CONT") })
 	// The child's line comes first, not necessarily the grandchild's:

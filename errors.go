@@ -185,6 +185,7 @@ func errorRules() []errorRule {
 		{is(bundlecache.ErrUnsafeDir), exitConfig, text("--cache needs a directory of your own that only you can write to (chmod 700 DIR), or one vsync creates")},
 		{is(launcher.ErrUnsafeBase), exitFailure, text("private files go under $XDG_RUNTIME_DIR, /dev/shm or $TMPDIR, the first one that is yours (or root's and sticky): set TMPDIR to a directory of your own")},
 		{is(s3bundle.ErrAccessDenied), exitDenied, text("check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the AWS profile, or the profile's keys")},
+		{is(s3bundle.ErrSourceChanged), exitConflict, text("another writer replaced a generation meanwhile; run the same command again")},
 		{is(s3bundle.ErrConflict), exitConflict, nil},
 		{anyOf(s3bundle.ErrNotExist, fs.ErrNotExist), exitNotFound, nil},
 		{as[*vault.SyntaxError](), exitDataErr, nil},

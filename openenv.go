@@ -60,6 +60,7 @@ func openProjectEnv(ctx context.Context, sys *world, proj *workspace.Project, en
 		NeedPassphrase: needPassphrase,
 		S3Timeout:      sys.Hooks.S3Timeout,
 		WrapBackend:    sys.Hooks.WrapBackend,
+		Warn:           func(msg string) { fmt.Fprintf(sys.Stderr, "vsync: warning: %s\n", msg) },
 	})
 	if err != nil {
 		return nil, err

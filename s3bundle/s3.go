@@ -79,6 +79,10 @@ type S3Config struct {
 	// operation including retries (default 30s).
 	MaxAttempts int
 	Timeout     time.Duration
+	// Warn, when not nil, is told what went wrong after a failure and
+	// was not reported in its error (an AbortMultipartUpload that failed):
+	// one line, no credential in it.
+	Warn func(msg string)
 }
 
 // S3 is the Backend on an S3-compatible bucket.
@@ -90,6 +94,7 @@ type S3 struct {
 	presign presignAPI
 	creds   aws.CredentialsProvider
 	http    httpDoer
+	warn    func(msg string) // S3Config.Warn
 }
 
 var _ Backend = (*S3)(nil)
@@ -121,6 +126,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	return &S3{
 		client: client, bucket: cfg.Bucket, timeout: timeout,
 		presign: s3.NewPresignClient(client), creds: opts.Credentials, http: opts.HTTPClient,
+		warn: cfg.Warn,
 	}, nil
 }
 

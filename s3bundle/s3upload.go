@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // Multipart uploads of the S3 backend: parts of partSize (S3's minimum is
@@ -102,11 +103,17 @@ func (b *S3) complete(ctx context.Context, key, id string, parts []types.Complet
 
 // abort is AbortMultipartUpload, sent even when ctx was cancelled (the
 // parts would otherwise stay stored, unseen, until a lifecycle rule removes
-// them). Its failure is not reported: the upload failed already.
+// them). The upload failed already, so its failure is not an error: it is
+// told to S3Config.Warn (that an incomplete upload may remain at key, the
+// bucket, key and the server's error code; no credential), when set.
 func (b *S3) abort(ctx context.Context, key, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
 	defer cancel()
-	b.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &b.bucket, Key: &key, UploadId: &id})
+	_, err := b.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &b.bucket, Key: &key, UploadId: &id})
+	if err != nil && b.warn != nil {
+		b.warn(fmt.Sprintf("an incomplete upload may remain at %s (abort failed: %s); "+
+			"it is not visible as an object, and an AbortIncompleteMultipartUpload lifecycle rule removes it", b.where(key), errDetail(err)))
+	}
 }
 
 // Copy is CreateMultipartUpload at key, UploadPartCopy of src.Key as its
@@ -153,12 +160,17 @@ func (b *S3) copyPart(ctx context.Context, src ObjectInfo, key, id string) ([]ty
 		CopySourceIfMatch: aws.String(src.ETag),
 	})
 	if err != nil {
-		if mapped := b.mapErr(ctx, "copy", src.Key, err); !errors.Is(mapped, ErrConflict) {
+		mapped := b.mapErr(ctx, "copy", src.Key, err)
+		// 412 is x-amz-copy-source-if-match (key's condition is checked
+		// by complete); NoSuchKey names the source (NoSuchUpload the
+		// upload). Not ErrConflict: that would say key's condition was lost.
+		var ae smithy.APIError
+		gone := errors.As(err, &ae) && ae.ErrorCode() == "NoSuchKey"
+		if !errors.Is(mapped, ErrConflict) && !gone {
 			return nil, mapped
 		}
-		// Not ErrConflict: that would say key's condition was lost.
-		return nil, fmt.Errorf("copy %s to %s: the source is no longer ETag %s (%s)",
-			b.where(src.Key), key, src.ETag, errDetail(err))
+		return nil, fmt.Errorf("copy %s to %s: the source is no longer ETag %s (%s): %w",
+			b.where(src.Key), key, src.ETag, errDetail(err), ErrSourceChanged)
 	}
 	part := types.CompletedPart{PartNumber: aws.Int32(1)}
 	if out.CopyPartResult != nil {

@@ -246,20 +246,8 @@ func TestStoreCommitStream(t *testing.T) {
 		if !s.Streams() {
 			t.Fatal("the S3 backend does not stream")
 		}
-		writeAll := func(data []byte) func(io.Writer) error {
-			return func(w io.Writer) error {
-				for p := data; len(p) > 0; {
-					n := min(len(p), 65536)
-					if _, err := w.Write(p[:n]); err != nil {
-						return err
-					}
-					p = p[n:]
-				}
-				return nil
-			}
-		}
 		small := []byte("a small bundle")
-		if err := s.CommitStream(ctx, 1, s3bundle.ObjectInfo{}, writeAll(small)); err != nil {
+		if err := s.CommitStream(ctx, 1, s3bundle.ObjectInfo{}, writeAllOf(small)); err != nil {
 			t.Fatalf("CommitStream 1: %v", err)
 		}
 		if cur := wantObject(t, b, s.CurrentKey(), small, 1); strings.Contains(cur.ETag, "-") {
@@ -267,7 +255,7 @@ func TestStoreCommitStream(t *testing.T) {
 		}
 		gen, cur := tip(t, s)
 		big := bigData(2*s3bundle.StreamMin+5, 8)
-		if err := s.CommitStream(ctx, gen+1, cur, writeAll(big)); err != nil {
+		if err := s.CommitStream(ctx, gen+1, cur, writeAllOf(big)); err != nil {
 			t.Fatalf("CommitStream 2: %v", err)
 		}
 		wantObject(t, b, s.GenerationKey(2), big, 2)
@@ -277,14 +265,14 @@ func TestStoreCommitStream(t *testing.T) {
 
 		// A push that lost the race for generation 2.
 		other := bigData(s3bundle.StreamMin+3, 9)
-		err := s.CommitStream(ctx, 2, cur, writeAll(other))
+		err := s.CommitStream(ctx, 2, cur, writeAllOf(other))
 		if !errors.Is(err, s3bundle.ErrConflict) || errors.Is(err, s3bundle.ErrNotPublished) {
 			t.Errorf("CommitStream of a taken generation: %v, want ErrConflict", err)
 		}
 		// A writer that fails after some parts were sent.
 		boom := errors.New("sealing failed")
 		err = s.CommitStream(ctx, 3, cur, func(w io.Writer) error {
-			if err := writeAll(other)(w); err != nil {
+			if err := writeAllOf(other)(w); err != nil {
 				return err
 			}
 			return boom

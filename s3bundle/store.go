@@ -230,6 +230,9 @@ func (s *Store) Tip(ctx context.Context) (gen uint64, current ObjectInfo, err er
 	}
 	current, err = s.publish(ctx, newest, put, current)
 	if err != nil {
+		// A big generation replaced between its read and its copy is
+		// ErrSourceChanged: current.pgp did not move; Tip again copies
+		// the generation as it is then.
 		return 0, ObjectInfo{}, fmt.Errorf("roll current.pgp forward to generation %d: %w", newest, err)
 	}
 	return max(newest, current.Generation), current, nil
@@ -281,6 +284,10 @@ func (s *Store) CommitHashed(ctx context.Context, gen uint64, data []byte, sum s
 		}
 		return fmt.Errorf("commit generation %d: %w", gen, err)
 	}
+	// current.pgp gets data itself, not a copy of generations/<gen>: were
+	// that replaced by another writer meanwhile (a server ignoring
+	// If-None-Match, a hostile writer), current.pgp still holds this push,
+	// so there is nothing to check (CommitStream's copy has to).
 	if _, err := s.publish(ctx, gen, s.putData(data, sum), current); err != nil {
 		return fmt.Errorf("commit generation %d: %w: %w", gen, ErrNotPublished, err)
 	}

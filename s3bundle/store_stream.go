@@ -26,7 +26,9 @@ func (s *Store) Streams() bool {
 // took gen), and current.pgp becomes a conditional copy of it within the
 // backend (Streamer.Copy, If-Match current.ETag), not a second upload.
 // On any failure before the commit point nothing is stored (the upload is
-// aborted). An error write returns is returned as it is, unless the
+// aborted). A generation replaced by another writer between the commit
+// point and the copy (ErrSourceChanged) is ErrConflict, as a lost race,
+// not ErrNotPublished: the bucket does not hold this push. An error write returns is returned as it is, unless the
 // upload had failed first: then the upload's error, wrapped.
 func (s *Store) CommitStream(ctx context.Context, gen uint64, current ObjectInfo, write func(io.Writer) error) error {
 	if gen == 0 {
@@ -60,11 +62,43 @@ func (s *Store) CommitStream(ctx context.Context, gen uint64, current ObjectInfo
 		}
 		return fmt.Errorf("commit generation %d: %w", gen, err)
 	}
+	copied := false
 	copyGen := func(ctx context.Context, opts PutOptions) (ObjectInfo, error) {
-		return st.Copy(ctx, info, s.CurrentKey(), opts)
+		c, err := st.Copy(ctx, info, s.CurrentKey(), opts)
+		copied = copied || err == nil
+		return c, err
 	}
-	if _, err := s.publish(ctx, gen, copyGen, current); err != nil {
+	_, err = s.publish(ctx, gen, copyGen, current)
+	if err == nil && !copied {
+		// current.pgp was moved to gen or past it by another writer: gen
+		// must still be what was uploaded (one HEAD, only then).
+		err = s.checkUploaded(ctx, info)
+	}
+	if errors.Is(err, ErrSourceChanged) {
+		// generations/<gen> is not what was uploaded any more: another
+		// writer replaced it (a server that ignored If-None-Match on
+		// CompleteMultipartUpload, or a hostile one). The push lost gen
+		// as a lost race does, and is not reported as stored.
+		return fmt.Errorf("commit generation %d: another writer replaced it: %w: %w", gen, ErrConflict, err)
+	}
+	if err != nil {
 		return fmt.Errorf("commit generation %d: %w: %w", gen, ErrNotPublished, err)
+	}
+	return nil
+}
+
+// checkUploaded is ErrSourceChanged unless the object up describes (an
+// upload's result) still has its ETag.
+func (s *Store) checkUploaded(ctx context.Context, up ObjectInfo) error {
+	now, err := s.Backend.Head(ctx, up.Key)
+	if errors.Is(err, ErrNotExist) && !errors.Is(err, ErrNoBucket) {
+		return fmt.Errorf("%s is gone: %w", up.Key, ErrSourceChanged)
+	}
+	if err != nil {
+		return err
+	}
+	if now.ETag != up.ETag {
+		return fmt.Errorf("%s is no longer ETag %s: %w", up.Key, up.ETag, ErrSourceChanged)
 	}
 	return nil
 }

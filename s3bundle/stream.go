@@ -2,8 +2,14 @@ package s3bundle
 
 import (
 	"context"
+	"errors"
 	"io"
 )
+
+// ErrSourceChanged: Streamer.Copy's source is no longer the object of the
+// ETag given (another writer replaced or removed it). It is not
+// ErrConflict: the condition on the copy's destination was not lost.
+var ErrSourceChanged = errors.New("copy source changed")
 
 // Streamer is a Backend that stores an object as it is produced, in parts,
 // and copies one object to another key without the bytes leaving the
@@ -19,7 +25,8 @@ type Streamer interface {
 	// Copy stores at key the object src.Key, as long as its ETag is still
 	// src.ETag, under opts' condition (checked as Put checks it: a lost
 	// one is ErrConflict and changes nothing) and generation. A source
-	// whose ETag changed is an error that is not ErrConflict.
+	// whose ETag changed, or that is gone, is ErrSourceChanged (not
+	// ErrConflict) and changes nothing.
 	Copy(ctx context.Context, src ObjectInfo, key string, opts PutOptions) (ObjectInfo, error)
 }
 

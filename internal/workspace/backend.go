@@ -24,9 +24,10 @@ func (p Profile) s3Config() s3bundle.S3Config {
 
 // newBackend builds the Backend a profile describes. It makes no request:
 // building a client is local work. A timeout other than zero bounds each
-// S3 operation. A bad profile or AWS configuration is an ErrConfig (the
-// message names the profile or file, never a key).
-func newBackend(ctx context.Context, p Profile, timeout time.Duration) (s3bundle.Backend, error) {
+// S3 operation; warn, when not nil, is s3bundle.S3Config.Warn. A bad
+// profile or AWS configuration is an ErrConfig (the message names the
+// profile or file, never a key).
+func newBackend(ctx context.Context, p Profile, timeout time.Duration, warn func(string)) (s3bundle.Backend, error) {
 	if err := p.Check(); err != nil {
 		return nil, configErrorf("bad profile: %v", err)
 	}
@@ -34,7 +35,7 @@ func newBackend(ctx context.Context, p Profile, timeout time.Duration) (s3bundle
 		return s3bundle.NewDir(p.Dir)
 	}
 	cfg := p.s3Config()
-	cfg.Timeout = timeout
+	cfg.Timeout, cfg.Warn = timeout, warn
 	be, err := s3bundle.NewS3(ctx, cfg)
 	if err != nil {
 		return nil, &kindError{kind: ErrConfig, err: err}

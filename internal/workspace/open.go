@@ -32,6 +32,9 @@ type OpenOptions struct {
 	// WrapBackend, when not nil, wraps the profile's backend (tests count
 	// the requests made).
 	WrapBackend func(s3bundle.Backend) s3bundle.Backend
+	// Warn, when not nil, is told what an S3 profile's backend could not
+	// clean up after a failure (s3bundle.S3Config.Warn).
+	Warn func(msg string)
 }
 
 // OpenEnv looks up the env's profile in profiles.toml and builds its
@@ -50,7 +53,7 @@ func (h Home) OpenEnv(ctx context.Context, proj *Project, env string, opts OpenO
 	if err != nil {
 		return nil, err
 	}
-	be, err := newBackend(ctx, prof, opts.S3Timeout)
+	be, err := newBackend(ctx, prof, opts.S3Timeout, opts.Warn)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", ec.Profile, err)
 	}

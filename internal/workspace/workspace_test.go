@@ -128,7 +128,7 @@ func TestProfiles(t *testing.T) {
 	if _, err := c.Get("nope"); !errors.Is(err, ErrConfig) {
 		t.Errorf("Get(nope) = %v, want ErrConfig", err)
 	}
-	if _, err := newBackend(context.Background(), Profile{Bucket: "b", Dir: "/x"}, 0); !errors.Is(err, ErrConfig) {
+	if _, err := newBackend(context.Background(), Profile{Bucket: "b", Dir: "/x"}, 0, nil); !errors.Is(err, ErrConfig) {
 		t.Errorf("newBackend of a bad profile = %v, want ErrConfig", err)
 	}
 }

@@ -2,7 +2,11 @@
 
 package vault
 
-import "crypto/aes"
+import (
+	"crypto/aes"
+
+	"golang.org/x/sys/cpu"
+)
 
 // cfbDecryptBlocksAsm decrypts the n whole blocks at p in place in CFB
 // mode under the AES-256 round keys xk, iv being the ciphertext block
@@ -13,13 +17,18 @@ import "crypto/aes"
 //go:noescape
 func cfbDecryptBlocksAsm(xk *[aesRoundKeysLen]byte, iv *[aes.BlockSize]byte, p *byte, n int)
 
-// hasAESNI reports whether the CPU has the AES-NI instructions.
-func hasAESNI() bool
+// hasAESNI is whether the CPU has the AES-NI instructions
+// cfbDecryptBlocksAsm needs (with SSE2, which every amd64 has), decided
+// once per process when x/sys/cpu initialises (a CPUID there, not one per
+// bundle: under a hypervisor CPUID traps). x/sys/cpu honours
+// GODEBUG=cpu.aes=off, as crypto/aes does: then the crypto/aes loop is
+// used. Set at init and never after: a constant of the process.
+var hasAESNI = cpu.X86.HasAES
 
 // newBlockCFB returns the round keys of the AES-256 key for
 // cfbDecryptBlocks, or nil where the CPU cannot run it.
 func newBlockCFB(key []byte) *[aesRoundKeysLen]byte {
-	if len(key) != 32 || !hasAESNI() {
+	if len(key) != 32 || !hasAESNI {
 		return nil
 	}
 	xk := expandKey256(key)

@@ -233,13 +233,3 @@ loop1:
 done:
 	MOVUPS X14, (DX)
 	RET
-
-// func hasAESNI() bool
-TEXT ·hasAESNI(SB), NOSPLIT, $0-1
-	MOVL   $1, AX
-	XORL   CX, CX
-	CPUID
-	SHRL   $25, CX
-	ANDL   $1, CX
-	MOVB   CX, ret+0(FP)
-	RET

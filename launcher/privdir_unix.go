@@ -199,12 +199,15 @@ func (d *PrivateDir) WriteFile(name string, data []byte) (string, error) {
 	return d.FilePath(name), nil
 }
 
-// Create is WriteFile for content that arrives in pieces: it creates the
-// file name the same way (parents 0700, mode 0600, never over anything,
-// through the directory's descriptor) and returns it empty, open for
-// writing. The caller writes and closes it, and removes the directory if
-// the content could not be written in full.
-func (d *PrivateDir) Create(name string) (*os.File, error) {
+// CreateUnnamed is WriteFile for content that arrives in pieces and may
+// not be trusted until it has all arrived: it makes the parents of name
+// as WriteFile does (0700, through the directory's descriptor) and
+// returns an anonymous file in name's directory (O_TMPFILE, mode 0600),
+// which has no name, and which the kernel frees if vsync dies, until
+// Link gives it name. Where the filesystem or the system has no
+// anonymous files the error wraps ErrNoUnnamed (then nothing is made but
+// the parents).
+func (d *PrivateDir) CreateUnnamed(name string) (*UnnamedFile, error) {
 	dir, leaf, err := splitLocal(name)
 	if err != nil {
 		return nil, err
@@ -217,11 +220,11 @@ func (d *PrivateDir) Create(name string) (*os.File, error) {
 		return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
 	}
 	defer unix.Close(parent)
-	f, err := openNewAt(parent, leaf)
+	f, err := openUnnamedAt(parent)
 	if err != nil {
-		return nil, fmt.Errorf("launcher: private file %q: %w", name, unwrapPathError(err))
+		return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
 	}
-	return f, nil
+	return &UnnamedFile{f: f, d: d, dir: dir, leaf: leaf}, nil
 }
 
 // splitLocal checks that name is a local, slash-separated path and splits

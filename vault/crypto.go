@@ -538,6 +538,9 @@ func Open(r io.Reader, passphrase []byte, o ReadOptions) (*Bundle, string, error
 	if writes != nil {
 		written = writes()
 	}
+	if o.Stream != nil && o.Stream.AfterWrites != nil {
+		o.Stream.AfterWrites()
+	}
 	if whole != nil {
 		var n int
 		sum, n = whole()

@@ -100,19 +100,29 @@ func followSpan(f *payloadFeed, from, to int, w io.Writer) (int, bool) {
 // StreamFiles has Open write a big bundle's files out as it decrypts
 // them, on another goroutine, rather than the caller after Open: the
 // writes overlap the download and the decryption. What is written is not
-// authenticated until Open returns the bundle: on any error the caller
-// must remove everything Create made, and use nothing of it.
+// authenticated until Open returns the bundle, so it must not have a name
+// before (SPEC: nothing is written before the integrity check): Create
+// gives writers that hold the data unnamed (DirStream: anonymous files),
+// and the caller names only the files listed in Written once Open
+// returned the bundle; on any error it drops everything Create made, and
+// uses nothing of it.
 type StreamFiles struct {
 	// Create returns where to write the data of the file at path (a
 	// path CheckPath accepts), of size bytes, or nil to leave it out. It
 	// is called from another goroutine, in the payload's order, before
-	// Open returns; an error stops the writing.
+	// Open returns; an error stops the writing. Close is called on what
+	// it returns once the data was written, in full or not.
 	Create func(path string, size int64) (io.WriteCloser, error)
 	// Written is set by Open: once it returned the bundle, the paths of
 	// the files whose data went in full to Create's writers, at the very
 	// place, path and size of the checked bundle's file (its content is
 	// the File's). Any other file is the caller's to write.
 	Written map[string]bool
+	// AfterWrites, when not nil, is called by Open once the message was
+	// read to its end (or the first error) and the writing ended, before
+	// the payload is trusted, whatever the outcome (tests: nothing may
+	// have a name then).
+	AfterWrites func()
 }
 
 // followWrites starts a goroutine that reads the tar in f's payload as it

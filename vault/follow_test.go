@@ -190,7 +190,8 @@ func (nopCloser) Close() error { return nil }
 // TestOpenStream: with Stream, Open writes a big bundle's files as it
 // decrypts them and lists in Written those it wrote in full, with their
 // content; a path the sink leaves out is not listed, a failed Create
-// stops the writing; a bundle Open refuses lists nothing.
+// stops the writing; a bundle Open refuses lists nothing. AfterWrites is
+// called once, after the last byte was written, whatever the outcome.
 func TestOpenStream(t *testing.T) {
 	b := bigBundle()
 	payload, err := MarshalPayload(b)
@@ -199,10 +200,24 @@ func TestOpenStream(t *testing.T) {
 	}
 	ct := sealForTest(t, payload)
 	sink := &memSink{files: map[string]*bytes.Buffer{}, skip: "gcp-sa.json"}
-	st := &StreamFiles{Create: sink.create}
+	looked := 0
+	st := &StreamFiles{Create: sink.create, AfterWrites: func() {
+		// Every byte is written by then.
+		looked++
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		for _, f := range b.Files {
+			if w := sink.files[f.Path]; w != nil && w.Len() != len(f.Data) {
+				t.Errorf("%q: %d of %d bytes written when AfterWrites is called", f.Path, w.Len(), len(f.Data))
+			}
+		}
+	}}
 	got, _, err := Open(bytes.NewReader(ct), []byte(testPass), ReadOptions{Size: int64(len(ct)), Stream: st})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if looked != 1 {
+		t.Errorf("AfterWrites called %d times, want 1", looked)
 	}
 	if len(st.Written) != len(b.Files)-1 || st.Written["gcp-sa.json"] {
 		t.Errorf("Written lists %d files, want all %d but the one left out", len(st.Written), len(b.Files)-1)
@@ -224,8 +239,9 @@ func TestOpenStream(t *testing.T) {
 
 	flipped := bytes.Clone(ct)
 	flipped[len(ct)/2] ^= 1
-	st = &StreamFiles{Create: (&memSink{files: map[string]*bytes.Buffer{}}).create}
-	if _, _, err := Open(bytes.NewReader(flipped), []byte(testPass), ReadOptions{Size: int64(len(ct)), Stream: st}); !errors.Is(err, ErrIntegrity) || len(st.Written) != 0 {
-		t.Errorf("a flipped bit: %v, %d files listed as written", err, len(st.Written))
+	looked = 0
+	st = &StreamFiles{Create: (&memSink{files: map[string]*bytes.Buffer{}}).create, AfterWrites: func() { looked++ }}
+	if _, _, err := Open(bytes.NewReader(flipped), []byte(testPass), ReadOptions{Size: int64(len(ct)), Stream: st}); !errors.Is(err, ErrIntegrity) || len(st.Written) != 0 || looked != 1 {
+		t.Errorf("a flipped bit: %v, %d files listed as written, AfterWrites called %d times", err, len(st.Written), looked)
 	}
 }

@@ -15,6 +15,9 @@ type PullOptions struct {
 	Generation uint64 // 0: the newest
 	Force      bool   // overwrite local edits that were never pushed
 	MaxBundle  int64  // --max-bundle-size; 0: the profile's or the default
+	// stageTest, when not nil, is given the stage a pull of the newest
+	// streams into, before the fetch (tests).
+	stageTest func(*vault.DirStream)
 }
 
 // Pulled is what a pull did.
@@ -46,6 +49,9 @@ func Pull(ctx context.Context, e *Env, opts PullOptions) (*Pulled, error) {
 		// removed unless the bundle checks out and replaces the folder.
 		stage = e.earlyStage()
 		defer stage.Discard()
+		if stage != nil && opts.stageTest != nil {
+			opts.stageTest(stage.Files())
+		}
 		b, sum, err = e.FetchNewestTo(ctx, stage.Stream())
 	}
 	if err != nil {

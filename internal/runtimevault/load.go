@@ -113,6 +113,9 @@ func fetch(ctx context.Context, o Options, st *s3bundle.Store, pass []byte, sour
 		defer cancel()
 	}
 	stream := early.stream(st.Env)
+	if stream != nil && o.streamTest != nil {
+		o.streamTest(early, stream)
+	}
 	b, raw, info, err := history.FetchCurrentTo(ctx, st, pass, cache != nil, stream)
 	if err != nil {
 		if cache == nil || !bundlecache.BucketDidNotAnswer(err) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"vsync/internal/history"
+	"vsync/vault"
 )
 
 // Options say where a runtime command's variables come from and how they
@@ -55,6 +56,10 @@ type Options struct {
 	// the token is parsed and the client built: `vsync run` subscribes to
 	// the signals it forwards meanwhile.
 	BeforeRead func()
+
+	// streamTest, when not nil, is given Prepare's early directory and
+	// what streams into it, before the fetch (tests).
+	streamTest func(*earlyDir, *vault.StreamFiles)
 }
 
 // beforeRead calls BeforeRead when set.

@@ -94,7 +94,10 @@ func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
 func (p *Prepared) write(lv *Loaded, write bool, getenv func(string) string, early *earlyDir) error {
 	files := lv.Files
 	if write && (len(lv.Files) > 0 || lv.Store != nil) {
-		p.Private, files = early.take(lv)
+		var err error
+		if p.Private, files, err = early.take(lv); err != nil {
+			return fmt.Errorf("private files: %w", err)
+		}
 	}
 	if write && (len(lv.Files) > 0 || lv.Store != nil) && p.Private == nil {
 		base := launcher.PrivateBase(getenv)

@@ -1,6 +1,7 @@
 package runtimevault
 
 import (
+	"errors"
 	"io"
 
 	"vsync/launcher"
@@ -8,14 +9,20 @@ import (
 )
 
 // earlyDir is the private directory Prepare makes before the fetch, so
-// that the files of a big bundle are written into it as they are
-// decrypted (vault.StreamFiles) instead of after: the writes overlap the
-// download. Nothing in it is used unless the bundle is returned checked;
-// on any failure Prepare removes it, and the child never sees it before.
+// that the files of a big bundle are written as they are decrypted
+// (vault.StreamFiles) instead of after: the writes overlap the download.
+// They are written into anonymous files (launcher.CreateUnnamed) and get
+// their names only in take, once the bundle was returned checked (the
+// MDC matched): until then the directory holds no plaintext under any
+// name, even if vsync is killed (SPEC: nothing is written before the
+// integrity check). Where there are no anonymous files every file is left
+// to take's caller, as without. On any failure Prepare removes the
+// directory, and the child never sees it before.
 type earlyDir struct {
 	getenv  func(string) string
 	dir     *launcher.PrivateDir // nil until stream made it, or when it could not
-	created int                  // files Create made in it
+	pending map[string]*launcher.UnnamedFile
+	noAnon  bool // no anonymous files, as where there are none (tests)
 }
 
 // stream makes the directory and returns what writes env's files into
@@ -33,45 +40,75 @@ func (e *earlyDir) stream(env string) *vault.StreamFiles {
 		return nil
 	}
 	e.dir = d
+	e.pending = map[string]*launcher.UnnamedFile{}
 	return &vault.StreamFiles{Create: func(path string, size int64) (io.WriteCloser, error) {
-		if path == vault.DotenvPath(env) {
+		if path == vault.DotenvPath(env) || e.noAnon {
 			return nil, nil
 		}
-		e.created++
-		f, err := d.Create(path)
+		if _, dup := e.pending[path]; dup {
+			return nil, errors.New("a file made twice")
+		}
+		f, err := d.CreateUnnamed(path)
+		if errors.Is(err, launcher.ErrNoUnnamed) {
+			return nil, nil // written by take's caller
+		}
 		if err != nil {
 			return nil, err
 		}
-		return f, nil
+		e.pending[path] = f
+		return keepOpen{f}, nil
 	}}
 }
 
+// keepOpen is what Create returns: Close leaves the anonymous file open
+// for take to link.
+type keepOpen struct{ io.Writer }
+
+func (keepOpen) Close() error { return nil }
+
 // take returns the directory for lv's files and the files still to write
-// into it: the early directory without the files already streamed into
-// it when they are exactly those Create made, nil (make one) otherwise.
-// A directory that holds anything else is removed.
-func (e *earlyDir) take(lv *Loaded) (*launcher.PrivateDir, []vault.File) {
+// into it: the early directory with the streamed files linked to their
+// names when those Create made are exactly the checked ones it streamed,
+// nil (make one) otherwise; a directory that holds anything else is
+// removed. A file that cannot be linked (its name taken) is an error.
+func (e *earlyDir) take(lv *Loaded) (*launcher.PrivateDir, []vault.File, error) {
 	if e == nil || e.dir == nil {
-		return nil, lv.Files
+		return nil, lv.Files, nil
 	}
-	d := e.dir
-	e.dir = nil
-	var rest []vault.File
+	var rest, streamed []vault.File
 	for _, f := range lv.Files {
-		if !lv.streamed[f.Path] {
+		if lv.streamed[f.Path] && e.pending[f.Path] != nil {
+			streamed = append(streamed, f)
+		} else {
 			rest = append(rest, f)
 		}
 	}
-	if e.created != len(lv.Files)-len(rest) {
-		_ = d.Remove() // a file made but not checked, or one too many
-		return nil, lv.Files
+	if len(streamed) != len(e.pending) {
+		e.remove() // a file made but not checked, or one too many
+		return nil, lv.Files, nil
 	}
-	return d, rest
+	for _, f := range streamed {
+		if err := e.pending[f.Path].Link(); err != nil {
+			e.remove()
+			return nil, nil, err
+		}
+	}
+	d := e.dir
+	e.dir, e.pending = nil, nil
+	return d, rest, nil
 }
 
-// remove removes the early directory if it was not taken.
+// remove drops the anonymous files and removes the early directory if it
+// was not taken.
 func (e *earlyDir) remove() {
-	if e != nil && e.dir != nil {
+	if e == nil {
+		return
+	}
+	for _, f := range e.pending {
+		f.Discard()
+	}
+	e.pending = nil
+	if e.dir != nil {
 		_ = e.dir.Remove()
 		e.dir = nil
 	}

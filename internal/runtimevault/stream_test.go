@@ -5,7 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,6 +61,37 @@ func (f *streamFixture) leftover(t *testing.T, what string) {
 	}
 }
 
+// noNamedContent fails when a regular file with content has a name
+// anywhere under dir.
+func noNamedContent(t *testing.T, dir, what string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && fi.Size() > 0 {
+			t.Errorf("%s: %s has a name and %d bytes before the bundle was checked", what, p, fi.Size())
+		}
+		return nil
+	})
+}
+
+// watch has Prepare, on o, check that nothing under base has a name
+// once the bundle's data was written (before it is trusted), with
+// anonymous files or without (noAnon: as where there are none). The
+// counter it returns says how often it looked.
+func watch(o Options, base, what string, t *testing.T, noAnon bool) (Options, *int) {
+	n := new(int)
+	o.streamTest = func(e *earlyDir, st *vault.StreamFiles) {
+		e.noAnon = noAnon
+		st.AfterWrites = func() {
+			*n++
+			noNamedContent(t, base, what)
+		}
+	}
+	return o, n
+}
+
 func streamFiles() []vault.File {
 	big := make([]byte, 3<<20+11)
 	rand.Read(big)
@@ -69,37 +103,51 @@ func streamFiles() []vault.File {
 }
 
 // TestPrepareStreams: the files of a big bundle are written into the
-// private directory as it is decrypted, and are the bundle's.
+// private directory as it is decrypted, unnamed until the bundle was
+// checked, and are the bundle's with mode 0600; without anonymous files
+// (written after the check) the same.
 func TestPrepareStreams(t *testing.T) {
 	f := newStreamFixture(t)
 	files := streamFiles()
 	f.put(t, testsupport.SealedBundle(t, "prod", 1, streamPass, files...))
-	p, err := Prepare(context.Background(), f.o, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Private == nil || len(p.Vault.streamed) != 2 || !p.Vault.streamed["big.bin"] || !p.Vault.streamed["tls/key.pem"] {
-		t.Fatalf("streamed %v, want big.bin and tls/key.pem", p.Vault.streamed)
-	}
-	for _, file := range files[1:] {
-		data, err := os.ReadFile(p.Private.FilePath(file.Path))
-		if err != nil || !bytes.Equal(data, file.Data) {
-			t.Errorf("%s: not the bundle's content (%v)", file.Path, err)
+	for _, noAnon := range []bool{false, true} {
+		what := fmt.Sprintf("noAnon %v", noAnon)
+		o, looked := watch(f.o, f.base, what, t, noAnon)
+		p, err := Prepare(context.Background(), o, true)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if *looked != 1 {
+			t.Errorf("%s: AfterWrites called %d times", what, *looked)
+		}
+		// Without anonymous files, none is streamed: all are written after.
+		if p.Private == nil || !noAnon && (len(p.Vault.streamed) != 2 || !p.Vault.streamed["big.bin"] || !p.Vault.streamed["tls/key.pem"]) {
+			t.Fatalf("%s: streamed %v, want big.bin and tls/key.pem", what, p.Vault.streamed)
+		}
+		for _, file := range files[1:] {
+			data, err := os.ReadFile(p.Private.FilePath(file.Path))
+			fi, serr := os.Stat(p.Private.FilePath(file.Path))
+			if err != nil || serr != nil || !bytes.Equal(data, file.Data) || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %s: not the bundle's content with mode 0600 (%v, %v)", what, file.Path, err, serr)
+			}
+		}
+		if fi, err := os.Stat(filepath.Dir(p.Private.FilePath("tls/key.pem"))); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: tls/: %v, want mode 0700", what, err)
+		}
+		if _, err := os.Stat(p.Private.FilePath(".env.prod")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: the dotenv was written as a private file: %v", what, err)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.leftover(t, what+": after Close")
 	}
-	if _, err := os.Stat(p.Private.FilePath(".env.prod")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the dotenv was written as a private file: %v", err)
-	}
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.leftover(t, "after Close")
 }
 
 // TestPrepareStreamRefused: a big bundle whose MDC fails (a flipped bit),
 // that is cut short, whose file differs from its manifest, or that is not
 // startable leaves nothing in the private base, however much of it was
-// written while it was decrypted.
+// written while it was decrypted; and none of it ever had a name.
 func TestPrepareStreamRefused(t *testing.T) {
 	f := newStreamFixture(t)
 	files := streamFiles()
@@ -130,14 +178,21 @@ func TestPrepareStreamRefused(t *testing.T) {
 		{"not startable", testsupport.SealedBundle(t, "prod", 1, streamPass, reserved...), nil},
 	} {
 		f.put(t, c.raw)
-		p, err := Prepare(context.Background(), f.o, true)
-		if err == nil || c.is != nil && !errors.Is(err, c.is) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.is)
+		for _, noAnon := range []bool{false, true} {
+			what := fmt.Sprintf("%s, noAnon %v", c.name, noAnon)
+			o, looked := watch(f.o, f.base, what, t, noAnon)
+			p, err := Prepare(context.Background(), o, true)
+			if err == nil || c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("%s: %v, want %v", what, err, c.is)
+			}
+			if *looked != 1 {
+				t.Errorf("%s: AfterWrites called %d times", what, *looked)
+			}
+			if p != nil {
+				p.Close()
+			}
+			f.leftover(t, what)
 		}
-		if p != nil {
-			p.Close()
-		}
-		f.leftover(t, c.name)
 	}
 }
 
@@ -158,12 +213,46 @@ func TestEarlyDirTake(t *testing.T) {
 	w.Close()
 	lv := &Loaded{}
 	lv.Files = []vault.File{{Path: "half.bin", Mode: 0o600, Data: []byte("the whole!")}}
-	d, rest := e.take(lv)
-	if d != nil || len(rest) != 1 {
+	d, rest, err := e.take(lv)
+	if err != nil || d != nil || len(rest) != 1 {
 		t.Fatalf("took a directory holding an unchecked file (%d files left to write)", len(rest))
 	}
 	if entries, _ := os.ReadDir(base); len(entries) != 0 {
 		t.Errorf("the early directory was not removed: %d entries in the base", len(entries))
 	}
 	e.remove()
+}
+
+// TestEarlyDirTakeLinkTaken: a checked file streamed into an anonymous
+// file whose name something else took meanwhile is an error (linkat
+// never replaces), and the directory is removed.
+func TestEarlyDirTakeLinkTaken(t *testing.T) {
+	base := t.TempDir()
+	e := &earlyDir{getenv: func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": base}[k] }}
+	defer e.remove()
+	st := e.stream("prod")
+	if st == nil || e.dir == nil {
+		t.Fatal("no early directory")
+	}
+	w, err := st.Create("x.bin", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.pending) == 0 {
+		t.Skip("no anonymous files on this filesystem")
+	}
+	w.Write([]byte("data"))
+	w.Close()
+	noNamedContent(t, base, "before take")
+	if _, err := e.dir.WriteFile("x.bin", []byte("other")); err != nil {
+		t.Fatal(err)
+	}
+	lv := &Loaded{streamed: map[string]bool{"x.bin": true}}
+	lv.Files = []vault.File{{Path: "x.bin", Mode: 0o600, Data: []byte("data")}}
+	if d, _, err := e.take(lv); !errors.Is(err, fs.ErrExist) || d != nil {
+		t.Errorf("take over a name taken = %v, want EEXIST", err)
+	}
+	if entries, _ := os.ReadDir(base); len(entries) != 0 {
+		t.Errorf("the early directory was not removed: %d entries in the base", len(entries))
+	}
 }

@@ -132,7 +132,8 @@ func (p *Project) NewPullStage(env string) (*PullStage, error) {
 }
 
 // Stream writes the bundle's files into the stage as vault.Open decrypts
-// them (vault.ReadOptions.Stream).
+// them (vault.ReadOptions.Stream), unnamed until finish links the
+// checked ones (vault.DirStream).
 func (s *PullStage) Stream() *vault.StreamFiles {
 	if s == nil {
 		return nil
@@ -140,12 +141,17 @@ func (s *PullStage) Stream() *vault.StreamFiles {
 	return &s.files.Stream
 }
 
+// Files is the stage's new folder as it is written (tests set its
+// NoAnon and Stream.AfterWrites before the fetch).
+func (s *PullStage) Files() *vault.DirStream { return s.files }
+
 // Discard removes the stage (but an old folder that could not be put
 // back) and releases its lock. It does nothing on a nil or used stage.
 func (s *PullStage) Discard() {
 	if s == nil || s.stage == "" {
 		return
 	}
+	s.files.Close()
 	if !s.keep {
 		os.RemoveAll(s.stage)
 	}

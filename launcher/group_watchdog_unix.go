@@ -38,33 +38,10 @@ type watchdog struct {
 // have their parent-death signal. The watchdog is a child of vsync:
 // RunGroup reaps it once released.
 func startWatchdog(null *os.File) *watchdog {
-	wd, r := newWatchdog()
-	if wd == nil {
-		return nil
-	}
-	if !wd.start(r, null) {
-		wd.discard()
-		return nil
-	}
-	return wd
-}
-
-// newWatchdog makes the watchdog's pipe, whose read end r is for start.
-// What watch writes before the shell runs waits in the pipe. It returns
-// nil when the pipe cannot be made.
-func newWatchdog() (wd *watchdog, r *os.File) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, nil
+		return nil
 	}
-	return &watchdog{w: w}, r
-}
-
-// start starts the shell with r as its stdin and closes r. It reports
-// whether the shell runs; when not, the caller closes the write end
-// (discard) and has no watchdog. start touches only pid, so that watch
-// may write meanwhile from another goroutine.
-func (wd *watchdog) start(r, null *os.File) bool {
 	args := []string{"vsync-watchdog", "-c", watchdogScript, "vsync-watchdog"}
 	proc, err := os.StartProcess(watchdogShell, args, &os.ProcAttr{
 		Env:   []string{},
@@ -73,17 +50,12 @@ func (wd *watchdog) start(r, null *os.File) bool {
 	})
 	_ = r.Close()
 	if err != nil {
-		return false
+		_ = w.Close()
+		return nil
 	}
-	wd.pid = proc.Pid
+	pid := proc.Pid
 	_ = proc.Release() // reaped with wait4(-1)
-	return true
-}
-
-// discard closes the write end of a watchdog whose shell did not start.
-func (wd *watchdog) discard() {
-	_ = wd.w.Close()
-	wd.w = nil
+	return &watchdog{pid: pid, w: w}
 }
 
 // watch gives the watchdog the process group pgid, right after its leader

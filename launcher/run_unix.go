@@ -198,7 +198,7 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 	if env == nil {
 		env = []string{} // nil would give the child vsync's environment
 	}
-	watchdogStarted := s.startWatchdog()
+	s.startWatchdog() // before the child, never beside it
 	proc, err, unlock := startLocked(func() (*os.Process, error) {
 		p, err := os.StartProcess(path, cfg.Args, &os.ProcAttr{
 			Dir:   cfg.Dir,
@@ -212,7 +212,6 @@ func (s *supervisor) run(ctx context.Context, path string) (int, error) {
 		return p, err
 	})
 	defer unlock()
-	watchdogStarted()
 	st.started()
 	if err != nil {
 		s.watchdog.stop()

@@ -103,7 +103,7 @@ func runRun(ctx context.Context, sys *world, o supervisedOptions, child launcher
 	}
 	sigs := subscribeForwarded()
 	go launcher.WarmUp() // while the vault is read
-	o.BeforeRead = sigs.beforeRead
+	o.BeforeRead, o.BeforeWrite = sigs.beforeRead, sigs.beforeWrite
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
 	if err != nil {
 		return err

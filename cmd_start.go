@@ -107,7 +107,7 @@ func runStart(ctx context.Context, sys *world, o startOptions, f supervise.Forma
 	if f.Root, err = supervise.FormationRoot(o.Root, o.Procfile); err != nil {
 		return err
 	}
-	o.BeforeRead = sigs.beforeRead
+	o.BeforeRead, o.BeforeWrite = sigs.beforeRead, sigs.beforeWrite
 	p, err := prepareChild(ctx, sys, o.runtimeOptions, true)
 	if err != nil {
 		return err

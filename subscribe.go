@@ -18,8 +18,12 @@ import (
 // with the GET. standard is closed once the standard signals are
 // relayed: wait on it before anything slow (reading the vault), so that
 // a signal that arrives meanwhile is not lost. all is closed once every
-// signal is: wait on it before starting a child, so that every signal is
-// relayed from then on.
+// signal is: wait on it before the first private file is made
+// (runtimevault.Options.BeforeWrite) and before starting a child, so
+// that every signal is relayed from then on. Before its subscription a
+// signal either ends vsync (SIGHUP, SIGQUIT, ...: private files would be
+// left behind) or is dropped by the Go runtime (SIGUSR1, the real-time
+// ones, ...: never forwarded).
 func subscribe(ch chan<- os.Signal, sigs []os.Signal) (standard, all <-chan struct{}) {
 	var first, now, later []os.Signal
 	for _, s := range sigs {

@@ -65,6 +65,13 @@ func subscribeForwarded() forwarded {
 // relayed before the vault is read.
 func (f forwarded) beforeRead() { <-f.standard }
 
+// beforeWrite is runtimevault.Options.BeforeWrite: every forwarded signal
+// (all whose default action ends the process, the real-time ones
+// included) is relayed before the first private file is made, so that
+// none can end vsync with private files on disk (the relay keeps it to
+// deliver to the child, or it stops the load, and the files are removed).
+func (f forwarded) beforeWrite() { <-f.subscribed }
+
 // superviseChild runs start under supervise.Run with what p prepared:
 // once, or with --watch (o.Watch.Interval > 0) polling the bucket p's
 // vault came from; in both cases the status socket answers. Then it

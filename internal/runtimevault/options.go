@@ -56,10 +56,23 @@ type Options struct {
 	// the token is parsed and the client built: `vsync run` subscribes to
 	// the signals it forwards meanwhile.
 	BeforeRead func()
+	// BeforeWrite, when not nil, is called before the first private
+	// directory or file is made (during the fetch for a big bundle, else
+	// after it), and not before: `vsync run` and `vsync start` wait there
+	// until every signal whose default action would end them is relayed,
+	// so that none can end them without the private files removed.
+	BeforeWrite func()
 
 	// streamTest, when not nil, is given Prepare's early directory and
 	// what streams into it, before the fetch (tests).
 	streamTest func(*earlyDir, *vault.StreamFiles)
+}
+
+// beforeWrite calls BeforeWrite when set.
+func (o Options) beforeWrite() {
+	if o.BeforeWrite != nil {
+		o.BeforeWrite()
+	}
 }
 
 // beforeRead calls BeforeRead when set.

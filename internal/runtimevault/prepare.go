@@ -39,12 +39,13 @@ func (p *Prepared) Close() error {
 // are shown as "<private>/PATH"), opens the status socket beside them,
 // and composes the child's environment. Nothing is left written when any
 // source fails to load or verify: the private directory is made before
-// the fetch (a big bundle's files are written as it is decrypted), and
-// removed again then.
+// the fetch returns (a big bundle's files are written as it is
+// decrypted), and removed again then. Nothing private is made before
+// o.BeforeWrite returned.
 func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
 	var early *earlyDir
 	if write {
-		early = &earlyDir{getenv: o.Getenv}
+		early = &earlyDir{getenv: o.Getenv, before: o.beforeWrite}
 	}
 	defer early.remove() // unless taken
 	lv, err := load(ctx, o, early)
@@ -76,7 +77,7 @@ func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
 		return nil, err
 	}
 	if lv != nil {
-		if err := p.write(lv, write, o.Getenv, early); err != nil {
+		if err := p.write(lv, write, o, early); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +92,7 @@ func Prepare(ctx context.Context, o Options, write bool) (*Prepared, error) {
 // something to put there) or takes early's, opens the status socket in it
 // for a vault from a bucket, and writes lv's files (those not already
 // streamed into early's). On failure it leaves nothing behind.
-func (p *Prepared) write(lv *Loaded, write bool, getenv func(string) string, early *earlyDir) error {
+func (p *Prepared) write(lv *Loaded, write bool, o Options, early *earlyDir) error {
 	files := lv.Files
 	if write && (len(lv.Files) > 0 || lv.Store != nil) {
 		var err error
@@ -100,7 +101,8 @@ func (p *Prepared) write(lv *Loaded, write bool, getenv func(string) string, ear
 		}
 	}
 	if write && (len(lv.Files) > 0 || lv.Store != nil) && p.Private == nil {
-		base := launcher.PrivateBase(getenv)
+		o.beforeWrite()
+		base := launcher.PrivateBase(o.Getenv)
 		_, _ = launcher.CleanStale(base)
 		var err error
 		if p.Private, err = launcher.NewPrivateDir(base); err != nil {

@@ -8,9 +8,12 @@ import (
 	"vsync/vault"
 )
 
-// earlyDir is the private directory Prepare makes before the fetch, so
+// earlyDir is the private directory Prepare makes during the fetch, so
 // that the files of a big bundle are written as they are decrypted
 // (vault.StreamFiles) instead of after: the writes overlap the download.
+// It is made when the first of them arrives, once before
+// (Options.BeforeWrite) returned: nothing private is on disk while the
+// GET is waited for, and vsync run has every signal subscribed by then.
 // They are written into anonymous files (launcher.CreateUnnamed) and get
 // their names only in take, once the bundle was returned checked (the
 // MDC matched): until then the directory holds no plaintext under any
@@ -20,26 +23,23 @@ import (
 // directory, and the child never sees it before.
 type earlyDir struct {
 	getenv  func(string) string
-	dir     *launcher.PrivateDir // nil until stream made it, or when it could not
+	before  func()               // Options.beforeWrite
+	dir     *launcher.PrivateDir // nil until Create made it, or when it could not
+	failed  bool                 // the directory could not be made
 	pending map[string]*launcher.UnnamedFile
 	noAnon  bool // no anonymous files, as where there are none (tests)
 }
 
-// stream makes the directory and returns what writes env's files into
-// it (all but the env's dotenv, which goes into the environment), or nil
-// when e is nil or the directory cannot be made (then Prepare makes it
-// after the fetch, as without, and reports the error then).
+// stream returns what writes env's files into the directory, made at the
+// first of them (all but the env's dotenv, which goes into the
+// environment), or nil when e is nil. When the directory cannot be made
+// nothing is streamed: Prepare makes it after the fetch, as without, and
+// reports the error then. Create runs on one goroutine, before the fetch
+// returns (vault.StreamFiles), so e is the caller's again then.
 func (e *earlyDir) stream(env string) *vault.StreamFiles {
 	if e == nil || e.dir != nil {
 		return nil
 	}
-	base := launcher.PrivateBase(e.getenv)
-	_, _ = launcher.CleanStale(base)
-	d, err := launcher.NewPrivateDir(base)
-	if err != nil {
-		return nil
-	}
-	e.dir = d
 	e.pending = map[string]*launcher.UnnamedFile{}
 	return &vault.StreamFiles{Create: func(path string, size int64) (io.WriteCloser, error) {
 		if path == vault.DotenvPath(env) || e.noAnon {
@@ -48,7 +48,10 @@ func (e *earlyDir) stream(env string) *vault.StreamFiles {
 		if _, dup := e.pending[path]; dup {
 			return nil, errors.New("a file made twice")
 		}
-		f, err := d.CreateUnnamed(path)
+		if !e.make() {
+			return nil, nil // written by take's caller
+		}
+		f, err := e.dir.CreateUnnamed(path)
 		if errors.Is(err, launcher.ErrNoUnnamed) {
 			return nil, nil // written by take's caller
 		}
@@ -58,6 +61,26 @@ func (e *earlyDir) stream(env string) *vault.StreamFiles {
 		e.pending[path] = f
 		return keepOpen{f}, nil
 	}}
+}
+
+// make makes the directory unless it was made or could not be, and
+// reports whether it is there.
+func (e *earlyDir) make() bool {
+	if e.dir != nil || e.failed {
+		return e.dir != nil
+	}
+	if e.before != nil {
+		e.before()
+	}
+	base := launcher.PrivateBase(e.getenv)
+	_, _ = launcher.CleanStale(base)
+	d, err := launcher.NewPrivateDir(base)
+	if err != nil {
+		e.failed = true
+		return false
+	}
+	e.dir = d
+	return true
 }
 
 // keepOpen is what Create returns: Close leaves the anonymous file open

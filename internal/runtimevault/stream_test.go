@@ -197,17 +197,31 @@ func TestPrepareStreamRefused(t *testing.T) {
 }
 
 // TestEarlyDirTake: an early directory holding a file made but not
-// checked is removed, and the files are written afresh.
+// checked is removed, and the files are written afresh. The directory is
+// made at the first file but the dotenv, once before (BeforeWrite)
+// returned, and not before.
 func TestEarlyDirTake(t *testing.T) {
 	base := t.TempDir()
-	e := &earlyDir{getenv: func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": base}[k] }}
+	befores := 0
+	e := &earlyDir{getenv: func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": base}[k] }, before: func() {
+		if entries, _ := os.ReadDir(base); len(entries) != 0 {
+			t.Errorf("%d entries in the private base before BeforeWrite returned", len(entries))
+		}
+		befores++
+	}}
 	st := e.stream("prod")
-	if st == nil || e.dir == nil {
-		t.Fatal("no early directory")
+	if st == nil {
+		t.Fatal("nothing to stream with")
+	}
+	if w, err := st.Create(".env.prod", 4); w != nil || err != nil || e.dir != nil || befores != 0 {
+		t.Fatalf("the dotenv was given a writer (%v, %v) or made the directory (%v, %d)", w, err, e.dir, befores)
 	}
 	w, err := st.Create("half.bin", 10)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if e.dir == nil || befores != 1 {
+		t.Fatalf("directory %v after BeforeWrite called %d times, want one of each", e.dir, befores)
 	}
 	w.Write([]byte("half"))
 	w.Close()
@@ -231,12 +245,12 @@ func TestEarlyDirTakeLinkTaken(t *testing.T) {
 	e := &earlyDir{getenv: func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": base}[k] }}
 	defer e.remove()
 	st := e.stream("prod")
-	if st == nil || e.dir == nil {
-		t.Fatal("no early directory")
+	if st == nil {
+		t.Fatal("nothing to stream with")
 	}
 	w, err := st.Create("x.bin", 4)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || e.dir == nil {
+		t.Fatalf("no early directory (%v)", err)
 	}
 	if len(e.pending) == 0 {
 		t.Skip("no anonymous files on this filesystem")
@@ -254,5 +268,37 @@ func TestEarlyDirTakeLinkTaken(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(base); len(entries) != 0 {
 		t.Errorf("the early directory was not removed: %d entries in the base", len(entries))
+	}
+}
+
+// TestPrepareBeforeWrite: Prepare calls BeforeWrite once, before anything
+// is made in the private base, whether the files are streamed (a big
+// bundle) or written after the fetch (a small one).
+func TestPrepareBeforeWrite(t *testing.T) {
+	f := newStreamFixture(t)
+	small := []vault.File{{Path: ".env.prod", Mode: 0o600, Data: []byte("A=1\n")}, {Path: "key.pem", Mode: 0o600, Data: []byte("KEY")}}
+	for _, c := range []struct {
+		name  string
+		files []vault.File
+	}{{"big", streamFiles()}, {"small", small}} {
+		f.put(t, testsupport.SealedBundle(t, "prod", 1, streamPass, c.files...))
+		o, befores := f.o, 0
+		o.BeforeWrite = func() {
+			if entries, _ := os.ReadDir(f.base); len(entries) != 0 {
+				t.Errorf("%s: %d entries in the private base before BeforeWrite returned", c.name, len(entries))
+			}
+			befores++
+		}
+		p, err := Prepare(context.Background(), o, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if befores != 1 || p.Private == nil {
+			t.Errorf("%s: BeforeWrite called %d times (private directory %v), want once", c.name, befores, p.Private)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.leftover(t, c.name)
 	}
 }

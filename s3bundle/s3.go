@@ -90,7 +90,8 @@ type S3 struct {
 	client  s3API
 	bucket  string
 	timeout time.Duration
-	// For Poll: the client's presigner, credentials and HTTP client.
+	// For Poll and Bulk: the client's presigner and credentials, and the
+	// HTTP client that sends presigned requests (presignedClient).
 	presign presignAPI
 	creds   aws.CredentialsProvider
 	http    httpDoer
@@ -125,7 +126,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	opts := client.Options()
 	return &S3{
 		client: client, bucket: cfg.Bucket, timeout: timeout,
-		presign: s3.NewPresignClient(client), creds: opts.Credentials, http: opts.HTTPClient,
+		presign: s3.NewPresignClient(client), creds: opts.Credentials, http: presignedClient(opts.HTTPClient),
 		warn: cfg.Warn,
 	}, nil
 }

@@ -47,8 +47,9 @@ var _ BulkReader = (*S3)(nil)
 // measured on MinIO. Any answer but 200, and any transport error, is
 // not mapped here: the read is made again with S3.Get, which retries and
 // maps errors (a missing key, a 403); a presigned GET refused (400, 401,
-// 403) where S3.Get succeeds makes the Bulk use S3.Get for good, as a
-// Poll does. The other methods are S3's.
+// 403) or redirected (which is not followed: presignedClient) where S3.Get
+// succeeds makes the Bulk use S3.Get for good, as a Poll does. The other
+// methods are S3's.
 func (b *S3) Bulk() Backend {
 	return &s3Bulk{S3: b, signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })}
 }
@@ -116,7 +117,7 @@ func (b *s3Bulk) GetIfNoneMatch(ctx context.Context, key, etag string) (io.ReadC
 	cancel()
 	rc, info, err := b.S3.Get(ctx, key)
 	if err == nil && (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized ||
-		resp.StatusCode == http.StatusForbidden) {
+		resp.StatusCode == http.StatusForbidden || resp.StatusCode/100 == 3) {
 		b.mu.Lock()
 		b.never = true
 		b.mu.Unlock()

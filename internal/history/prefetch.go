@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"vsync/internal/memlimit"
-
+	"vsync/s3bundle"
 	"vsync/vault"
 )
 
@@ -14,6 +14,9 @@ type fetched struct {
 	Bundle *vault.Bundle
 	Sum    string // the payload's SHA-256
 	Err    error
+	// Info is the object read (its ETag and size as its GET gave them),
+	// when it was found.
+	Info s3bundle.ObjectInfo
 	// Dotenv is each dotenv file of Bundle parsed (parseDotenvs, named as
 	// Name gives the generation), when the prefetcher's after hook sets it.
 	Dotenv map[string]parsedDotenv
@@ -33,8 +36,9 @@ func parseAfter(gen uint64, f *fetched) {
 }
 
 // prefetchBudget bounds the bundle bytes a prefetcher holds (in flight, or
-// handed back and not yet let go of); it holds one generation at a time
-// when a bundle is this large.
+// handed back and not yet let go of), each object charged its own size
+// (fetchBudget); it holds one generation at a time when a bundle is this
+// large.
 const prefetchBudget = 16 << 20
 
 // maxPrefetch bounds the generations a prefetcher fetches at once.
@@ -56,34 +60,52 @@ func prefetchWidth(size int64) int {
 // at a time, and hands them back in that order (Next): `vsync log` and
 // `vsync verify` pay about one round trip per width generations, not one
 // per generation, and print the first as soon as it is in. A generation
-// counts against width from its fetch until the Next after the one that
+// counts against width, and its object's size against the memory budget
+// (fetchBudget), from its fetch until the Next after the one that
 // returned it: with width 1 and a large bundle, verify holds one
 // generation at a time, not the one it checks and the next.
 type prefetcher struct {
 	results []chan fetched
+	costs   []fetchCost   // of each fetch, set before its result is sent
 	slots   chan struct{} // a token per generation in flight, waiting or last taken
+	budget  *fetchBudget
 	next    int
-	size    int64      // about the size of a bundle, when known (prefetchSized)
 	after   afterFetch // nil: none
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
+// fetchCost is what one fetch was charged and the size of the object it
+// holds (0: none).
+type fetchCost struct{ charged, size int64 }
+
+// prefetchOptions says how a prefetcher fetches.
+type prefetchOptions struct {
+	width  int        // generations at once (at least 1)
+	size   int64      // about the size of a bundle, 0 when unknown
+	budget int64      // the memory budget (fetchBudget); 0: prefetchBudget
+	after  afterFetch // run on each generation as it is fetched; nil: none
+}
+
 // prefetch starts fetching gens (0: current.pgp) of v in order, width at
 // a time. The caller takes them with Next and calls Close.
 func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher {
-	return startPrefetch(ctx, v, gens, width, nil)
+	return startPrefetch(ctx, v, gens, prefetchOptions{width: width})
 }
 
-// startPrefetch is prefetch with after (may be nil) run on each
-// generation in the goroutine that fetched it.
-func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, after afterFetch) *prefetcher {
+// startPrefetch is prefetch as o says.
+func startPrefetch(ctx context.Context, v *Env, gens []uint64, o prefetchOptions) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
+	if o.budget <= 0 {
+		o.budget = prefetchBudget
+	}
 	p := &prefetcher{
 		results: make([]chan fetched, len(gens)),
-		slots:   make(chan struct{}, max(width, 1)),
+		costs:   make([]fetchCost, len(gens)),
+		slots:   make(chan struct{}, max(o.width, 1)),
+		budget:  newFetchBudget(o.budget),
 		cancel:  cancel,
-		after:   after,
+		after:   o.after,
 	}
 	for i := range p.results {
 		p.results[i] = make(chan fetched, 1)
@@ -97,9 +119,12 @@ func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, after 
 			case <-ctx.Done():
 				return
 			}
+			charged, err := p.budget.reserve(ctx, o.size)
+			if err != nil {
+				return
+			}
 			p.wg.Go(func() {
-				f := fetched{}
-				f.Bundle, f.Sum, f.Err = Fetch(ctx, st, v.Passphrase, &v.Keys, g)
+				f := p.fetch(ctx, st, v, i, g, charged)
 				if p.after != nil {
 					p.after(g, &f)
 				}
@@ -108,6 +133,53 @@ func startPrefetch(ctx context.Context, v *Env, gens []uint64, width int, after 
 		}
 	})
 	return p
+}
+
+// fetch is Fetch of generation g, the i-th fetch, charged charged: the
+// object's size (its Content-Length; the maximum size when not given) is
+// charged before the bundle is read. When the other charges leave no room
+// for it, the object is let go of unread and read again once the fetches
+// before it were let go of.
+func (p *prefetcher) fetch(ctx context.Context, st *s3bundle.Store, v *Env, i int, g uint64, charged int64) fetched {
+	rc, info, err := OpenObject(ctx, st, g)
+	if err != nil {
+		p.costs[i] = fetchCost{charged: charged}
+		return fetched{Err: err}
+	}
+	cost := objectCost(info, st)
+	c, ok := p.budget.grow(charged, cost)
+	if !ok && !p.budget.oldest(i) {
+		rc.Close()
+		if err := p.budget.waitOldest(ctx, i); err != nil {
+			p.costs[i] = fetchCost{charged: charged}
+			return fetched{Err: err}
+		}
+		if rc, info, err = OpenObject(ctx, st, g); err != nil {
+			p.costs[i] = fetchCost{charged: charged}
+			return fetched{Err: err}
+		}
+		cost = objectCost(info, st)
+	}
+	if !ok {
+		c = p.budget.force(charged, cost)
+	}
+	p.budget.hold(cost)
+	p.costs[i] = fetchCost{charged: c, size: cost}
+	r, stop := ReadAhead(rc, info.Size)
+	f := fetched{Info: info}
+	f.Bundle, f.Sum, f.Err = check(r, info, st, v.Passphrase, &v.Keys, g, Name(g), false, nil)
+	rc.Close()
+	stop()
+	return f
+}
+
+// objectCost is the memory charged for reading the object info describes:
+// its size, the maximum bundle size when it is not known.
+func objectCost(info s3bundle.ObjectInfo, st *s3bundle.Store) int64 {
+	if info.Size > 0 {
+		return info.Size
+	}
+	return max(st.MaxSize, prefetchBudget)
 }
 
 // prefetchSized is prefetch of generations of about size bytes each (the
@@ -126,9 +198,7 @@ func prefetchSizedAfter(ctx context.Context, v *Env, gens []uint64, size int64, 
 	if len(gens) > maxPrefetch {
 		memlimit.ManySmall(size)
 	}
-	p := startPrefetch(ctx, v, gens, prefetchWidth(size), after)
-	p.size = size
-	return p
+	return startPrefetch(ctx, v, gens, prefetchOptions{width: prefetchWidth(size), size: size, after: after})
 }
 
 // Next lets go of the generation it returned before (the caller is done
@@ -136,7 +206,9 @@ func prefetchSizedAfter(ctx context.Context, v *Env, gens []uint64, size int64, 
 // order given to prefetch, once it is fetched.
 func (p *prefetcher) Next() fetched {
 	if p.next > 0 {
-		memlimit.GiveBack(p.size)
+		c := p.costs[p.next-1]
+		p.budget.release(c.charged, c.size)
+		memlimit.GiveBack(c.size)
 		<-p.slots
 	}
 	f := <-p.results[p.next]

@@ -3,9 +3,11 @@ package history
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"vsync/s3bundle"
+	"vsync/vault"
 )
 
 // TestPrefetch: generations come back in the order asked, whatever the
@@ -41,5 +43,64 @@ func TestPrefetchWidth(t *testing.T) {
 		if got := prefetchWidth(size); got != want {
 			t.Errorf("prefetchWidth(%d) = %d, want %d", size, got, want)
 		}
+	}
+}
+
+// TestPrefetchBudget: a history of small generations with large objects
+// planted among them (a writer of the bucket can make them up to the
+// maximum bundle size) is fetched as wide as current.pgp's size allows,
+// yet what the prefetcher holds at once stays within its budget and one
+// object, whatever the objects' sizes; every generation still comes back,
+// in order.
+func TestPrefetchBudget(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 20)
+	const budget = 64 << 10
+	rng := rand.New(rand.NewChaCha8([32]byte{1}))
+	plant := func(g uint64, size int) int64 {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		b := NewGeneration("prod", g-1, "", "eve@example.com", "large", []vault.File{{Path: "big", Data: data, Mode: 0o600}})
+		sealed, _, err := vault.Seal(b, e.Passphrase, SealOptions(e.Passphrase, 1024, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Store.Backend.Put(ctx, e.Store.GenerationKey(g), sealed, s3bundle.PutOptions{Generation: g}); err != nil {
+			t.Fatal(err)
+		}
+		return int64(len(sealed))
+	}
+	var largest int64
+	for _, g := range []uint64{2, 5, 11} { // over the budget: each read alone
+		largest = max(largest, plant(g, 3*budget/2))
+	}
+	for _, g := range []uint64{3, 4, 8, 9, 13, 14, 15} { // two do not fit
+		largest = max(largest, plant(g, 2*budget/5))
+	}
+	cur, err := e.Store.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gens := make([]uint64, 0, 20)
+	for g := uint64(1); g <= 20; g++ {
+		gens = append(gens, g)
+	}
+	p := startPrefetch(ctx, e, gens, prefetchOptions{width: prefetchWidth(cur.Size), size: cur.Size, budget: budget})
+	defer p.Close()
+	if w := cap(p.slots); w != maxPrefetch {
+		t.Fatalf("width %d for current.pgp of %d bytes, want %d", w, cur.Size, maxPrefetch)
+	}
+	for _, g := range gens {
+		f := p.Next()
+		if f.Err != nil || f.Bundle.Manifest.Generation != g || f.Info.Size == 0 {
+			t.Fatalf("generation %d: %v", g, f.Err)
+		}
+	}
+	if peak := p.budget.peakHeld(); peak > budget+largest {
+		t.Errorf("the prefetcher held %d bytes at once, over its budget %d and one object of %d", peak, budget, largest)
+	} else {
+		t.Logf("peak %d bytes (budget %d, largest object %d)", peak, budget, largest)
 	}
 }

@@ -35,11 +35,17 @@ func parseAfter(gen uint64, f *fetched) {
 	}
 }
 
-// prefetchBudget bounds the bundle bytes a prefetcher holds (in flight, or
-// handed back and not yet let go of), each object charged its own size
-// (fetchBudget); it holds one generation at a time when a bundle is this
-// large.
+// prefetchBudget is what a prefetcher's width is set for: the bundle bytes
+// it holds (in flight, or handed back and not yet let go of) when each
+// bundle is about current.pgp's size. It holds one generation at a time
+// when a bundle is this large.
 const prefetchBudget = 16 << 20
+
+// prefetchMemory bounds the bundle bytes a prefetcher holds whatever the
+// objects' sizes, each charged its own (fetchBudget): twice
+// prefetchBudget, so that generations somewhat larger than current.pgp
+// are read as wide as its size allows, without waiting.
+const prefetchMemory = 2 * prefetchBudget
 
 // maxPrefetch bounds the generations a prefetcher fetches at once.
 const maxPrefetch = 16
@@ -83,7 +89,7 @@ type fetchCost struct{ charged, size int64 }
 type prefetchOptions struct {
 	width  int        // generations at once (at least 1)
 	size   int64      // about the size of a bundle, 0 when unknown
-	budget int64      // the memory budget (fetchBudget); 0: prefetchBudget
+	budget int64      // the memory budget (fetchBudget); 0: prefetchMemory
 	after  afterFetch // run on each generation as it is fetched; nil: none
 }
 
@@ -97,7 +103,7 @@ func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher
 func startPrefetch(ctx context.Context, v *Env, gens []uint64, o prefetchOptions) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	if o.budget <= 0 {
-		o.budget = prefetchBudget
+		o.budget = prefetchMemory
 	}
 	p := &prefetcher{
 		results: make([]chan fetched, len(gens)),
@@ -179,7 +185,7 @@ func objectCost(info s3bundle.ObjectInfo, st *s3bundle.Store) int64 {
 	if info.Size > 0 {
 		return info.Size
 	}
-	return max(st.MaxSize, prefetchBudget)
+	return max(st.MaxSize, prefetchMemory)
 }
 
 // prefetchSized is prefetch of generations of about size bytes each (the

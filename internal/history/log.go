@@ -101,15 +101,24 @@ func (e *Env) logListed(ctx context.Context, listed []s3bundle.ListedGeneration,
 		en, ok := e.LogCache.Entry(ids[g])
 		return en, ok && en.Gen == g
 	}
-	keep := func(en Entry) { e.LogCache.Keep(ids[en.Gen], en) }
+	keep := func(en Entry, read EntryID, parentRead bool) {
+		id := ids[en.Gen]
+		if read.Object != id.Object || parentRead && read.Parent != id.Parent {
+			return // written again between the LIST and the GET
+		}
+		e.LogCache.Keep(id, en)
+	}
 	return e.logFetching(ctx, shown, fetch, newest.Size, &logCacheUse{known, keep}, each)
 }
 
 // logCacheUse is how logFetching uses a LogCache: the entry of a
-// generation it holds, and keeping one worked out.
+// generation it holds, and keeping one worked out from the objects read
+// (the parent's when parentRead), each as its GET named it: an entry is
+// kept only under the ETags and sizes of the objects it was worked out
+// from, those the listing gave.
 type logCacheUse struct {
 	known func(gen uint64) (Entry, bool)
-	keep  func(Entry)
+	keep  func(en Entry, read EntryID, parentRead bool)
 }
 
 // logFetching hands over the entries of shown (newest first): from cache
@@ -154,12 +163,21 @@ func (e *Env) logFetching(ctx context.Context, shown, fetch []uint64, size int64
 		if this.Err != nil {
 			return this.Err
 		}
-		en, err := logEntry(g, this, func() fetched { return take(g - 1) })
+		read := EntryID{Gen: g, Object: readID(this.Info)}
+		parentRead := false
+		en, err := logEntry(g, this, func() fetched {
+			pf := take(g - 1)
+			if pf.Err == nil {
+				read.Parent = readID(pf.Info)
+			}
+			parentRead = true
+			return pf
+		})
 		if err != nil {
 			return err
 		}
 		if cache != nil {
-			cache.keep(en)
+			cache.keep(en, read, parentRead)
 		}
 		if err := each(en); err != nil {
 			return err

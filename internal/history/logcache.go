@@ -8,9 +8,11 @@ import (
 // from. Generation objects are written once (If-None-Match) and never
 // change, so an entry stored under the ETag and size that the listing
 // gives for its generation and its parent describes those same bytes
-// again: Log shows it without reading either object. Implementations
-// authenticate what they keep (internal/logcache); Log calls them from
-// one goroutine.
+// again: Log shows it without reading either object. Log keeps an entry
+// only when the GETs it was worked out from named the objects (ETag and
+// size) as the listing did: an object written again between the LIST and
+// the GET leaves its entry out. Implementations authenticate what they
+// keep (internal/logcache); Log calls them from one goroutine.
 type LogCache interface {
 	// Entry returns the entry kept under id, if any.
 	Entry(id EntryID) (Entry, bool)
@@ -35,3 +37,6 @@ type ObjectID struct {
 
 // listedID is the id of object o.
 func listedID(o s3bundle.ListedGeneration) ObjectID { return ObjectID{ETag: o.ETag, Size: o.Size} }
+
+// readID is the id of the object a GET read, as its answer named it.
+func readID(info s3bundle.ObjectInfo) ObjectID { return ObjectID{ETag: info.ETag, Size: info.Size} }

@@ -150,3 +150,71 @@ func TestLogCacheForeignEntry(t *testing.T) {
 		t.Errorf("log with an entry of 1 kept under 2's id:\n got %v\nwant %v", got, want)
 	}
 }
+
+// changingBackend is a countingBackend that runs beforeGet (once per key
+// it names) before a GET.
+type changingBackend struct {
+	*countingBackend
+	mu        sync.Mutex
+	beforeGet map[string]func()
+}
+
+func (c *changingBackend) Get(ctx context.Context, key string) (io.ReadCloser, s3bundle.ObjectInfo, error) {
+	c.mu.Lock()
+	hook := c.beforeGet[key]
+	delete(c.beforeGet, key)
+	c.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return c.countingBackend.Get(ctx, key)
+}
+
+// TestLogCacheChangedAfterList: a generation whose object is written
+// again between Log's LIST and its GET is shown, but its entry (and its
+// child's, worked out from it as parent) is not kept under the ETag the
+// LIST gave, which names the other object; the next Log reads it again
+// and keeps it under its new ETag.
+func TestLogCacheChangedAfterList(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 5)
+	want := logAll(t, e, 0)
+	b, _, err := e.Fetch(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resealed, _, err := vault.Seal(b, e.Passphrase, SealOptions(e.Passphrase, 1024, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := &changingBackend{countingBackend: &countingBackend{Backend: e.Store.Backend}}
+	cb.beforeGet = map[string]func(){e.Store.GenerationKey(3): func() {
+		if _, err := cb.Backend.Put(ctx, e.Store.GenerationKey(3), resealed, s3bundle.PutOptions{Generation: 3}); err != nil {
+			t.Error(err)
+		}
+	}}
+	e.Store.Backend = cb
+	cache := mapLogCache{}
+	e.LogCache = cache
+	if got := logAll(t, e, 0); !slices.Equal(got, want) {
+		t.Fatalf("log:\n got %v\nwant %v", got, want)
+	}
+	for id := range cache {
+		if id.Gen == 3 || id.Gen == 4 {
+			t.Errorf("entry of generation %d kept under the object the LIST named: %+v", id.Gen, id)
+		}
+	}
+	if len(cache) != 3 {
+		t.Errorf("cache holds %d entries, want 3 (1, 2, 5)", len(cache))
+	}
+	cb.takeGets(e.Store)
+	if got := logAll(t, e, 0); !slices.Equal(got, want) {
+		t.Fatalf("second log:\n got %v\nwant %v", got, want)
+	}
+	if got := cb.takeGets(e.Store); !slices.Equal(got, []uint64{2, 3, 4}) {
+		t.Errorf("second log read %v, want 2, 3, 4", got)
+	}
+	if len(cache) != 5 {
+		t.Errorf("cache holds %d entries after the second log, want 5", len(cache))
+	}
+}

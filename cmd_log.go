@@ -91,14 +91,21 @@ func runLog(ctx context.Context, sys *world, opts logOptions) error {
 }
 
 // openLogCache is the log cache of v's env, nil when there is none to
-// use (no cache directory, or one that is not private: a warning). A
+// use (no cache directory; one that is not private, or no private log
+// cache key: a warning). A
 // cache file that did not authenticate is warned about and replaced.
 func openLogCache(sys *world, v *envVault, env string) *logcache.Cache {
 	dir, err := home(sys).CacheDir()
 	if err != nil {
 		return nil
 	}
-	lc, err := logcache.Open(filepath.Join(dir, "log"), v.Location, env, v.Passphrase)
+	key, err := home(sys).LogCacheKey(v.Location, env, false)
+	if err != nil {
+		fmt.Fprintf(sys.Stderr, "vsync: warning: log cache not used: %v\n", err)
+		return nil
+	}
+	makeKey := func() ([]byte, error) { return home(sys).LogCacheKey(v.Location, env, true) }
+	lc, err := logcache.Open(filepath.Join(dir, "log"), v.Location, env, v.Passphrase, key, makeKey)
 	switch {
 	case errors.Is(err, bundlecache.ErrUnsafeDir):
 		fmt.Fprintf(sys.Stderr, "vsync: warning: log cache not used: %v\n", err)

@@ -21,43 +21,52 @@ import (
 
 // format is the header's first field; a file of another format is not
 // used (and replaced by the next Save).
-const format = "vsync-log-cache-v1"
+// (v1 files were authenticated under a key derived from the passphrase.)
+const format = "vsync-log-cache-v2"
 
-// macInfo is the HKDF context of the key of the file's MAC: not the one
-// of bundlecache's records, so that neither MAC stands for the other;
+// macInfo is the HKDF context of the MAC's key, derived from the
+// passphrase salted with the vault's log cache key: not the one of
+// bundlecache's records, so that neither MAC stands for the other;
 // keyIDInfo the one of the key's id in the header.
 const (
-	macInfo   = "vsync log cache MAC v1"
-	keyIDInfo = "vsync log cache key id v1"
+	macInfo   = "vsync log cache MAC v2"
+	keyIDInfo = "vsync log cache key id v2"
 )
 
-// ErrTampered: the cache file names the key of the env's passphrase but
-// does not authenticate under it (written by someone without it); it is
-// not used. A file written under another passphrase (one since rotated)
-// is not used either, and is no error.
+// ErrTampered: the cache file names the key of the passphrase and the
+// vault's log cache key but does not authenticate under it (written by
+// someone without them); it is not used, and the next Save replaces it. A
+// file written under another passphrase (one since rotated) or another
+// log cache key is not used either, and is no error.
 var ErrTampered = errors.New("log cache file does not authenticate")
 
 // Cache is the log cache of one env's vault: the file DIR/ENV-HASH.vlog,
 // HASH naming the vault's location (as bundlecache names its files), so
 // that two envs or two buckets never share one. The file is a header
 // line of JSON (format, vault, env, key id, MAC) and a JSON array of
-// entries; the MAC is HMAC-SHA256, under a key derived from the
-// passphrase with HKDF, of the header without it, a newline, and the
-// array. The key id (8 bytes derived alike) tells a file written under
-// another passphrase from a tampered one. (Like bundlecache's MAC, both
-// make the passphrase quicker to guess than the bundles' S2K does, but
-// only for who can read a 0600 file in a directory of the user's, who can
-// read the passphrase store too.) The directory must
-// be the user's and writable by nobody else (bundlecache.CheckDir); it is
-// created 0700, the file is 0600 and replaced by one rename.
+// entries; the MAC is HMAC-SHA256, under a key derived with HKDF from the
+// passphrase salted with the vault's log cache key (random, kept in the
+// user's configuration directory beside the passphrase store:
+// workspace.Home.LogCacheKey), of the header without it, a newline, and
+// the array. The key id (8 bytes derived alike) tells a file written
+// under another passphrase or log cache key from a tampered one, so that
+// a log under a wrong passphrase uses no entry. Nothing in the file is
+// derived from the passphrase alone: a copy of it tests no guess of the
+// passphrase without the log cache key (whose directory holds the
+// passphrase store).
+// The directory must be the user's and writable by nobody else
+// (bundlecache.CheckDir); it is created 0700, the file is 0600 and
+// replaced by one rename.
 //
 // It implements history.LogCache for one goroutine.
 type Cache struct {
 	dir      string
 	location string
 	env      string
-	key      []byte // of the MAC
+	pass     []byte
+	key      []byte // of the MAC; nil: no log cache key yet (makeKey)
 	keyID    string
+	makeKey  func() ([]byte, error)
 	entries  map[uint64]record // by generation: one entry per generation
 	changed  bool
 }
@@ -101,24 +110,24 @@ type keyChange struct {
 
 // Open is the log cache in dir of env's vault at location (bucket or
 // directory, endpoint, prefix, env), authenticated under pass (the env's
-// passphrase), with the entries its file holds. The Cache is usable
+// passphrase) salted with key (the vault's log cache key:
+// workspace.Home.LogCacheKey), with the entries its file holds. key is nil
+// when the vault has no key yet: a file is then not used (no error), and
+// Save first gets a key from makeKey, so that a log that keeps nothing
+// (one that fails) makes none. The Cache is usable
 // whatever the error, empty when the file could not be used: no file is
 // not an error; a file that does not authenticate is ErrTampered, a
 // directory that is not private bundlecache.ErrUnsafeDir (and Save then
 // writes nothing).
-func Open(dir, location, env string, pass []byte) (*Cache, error) {
-	mk, err := hkdf.Key(sha256.New, pass, nil, macInfo, sha256.Size)
-	if err != nil {
-		panic(err) // only for a key length HKDF-SHA256 cannot give
-	}
-	id, err := hkdf.Key(sha256.New, pass, nil, keyIDInfo, 8)
-	if err != nil {
-		panic(err)
-	}
-	c := &Cache{dir: dir, location: location, env: env, key: mk, keyID: hex.EncodeToString(id), entries: map[uint64]record{}}
+func Open(dir, location, env string, pass, key []byte, makeKey func() ([]byte, error)) (*Cache, error) {
+	c := &Cache{dir: dir, location: location, env: env, pass: pass, makeKey: makeKey, entries: map[uint64]record{}}
 	if err := bundlecache.CheckDir(dir); err != nil {
 		return c, err
 	}
+	if key == nil {
+		return c, nil
+	}
+	c.setKey(key)
 	data, err := os.ReadFile(c.Path())
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
@@ -134,6 +143,20 @@ func Open(dir, location, env string, pass []byte) (*Cache, error) {
 		c.entries[r.Gen] = r
 	}
 	return c, nil
+}
+
+// setKey derives the MAC's key and its id from the passphrase salted with
+// key (the vault's log cache key).
+func (c *Cache) setKey(key []byte) {
+	mk, err := hkdf.Key(sha256.New, c.pass, key, macInfo, sha256.Size)
+	if err != nil {
+		panic(err) // only for a key length HKDF-SHA256 cannot give
+	}
+	id, err := hkdf.Key(sha256.New, c.pass, key, keyIDInfo, 8)
+	if err != nil {
+		panic(err)
+	}
+	c.key, c.keyID = mk, hex.EncodeToString(id)
 }
 
 // parse checks a cache file and returns its records; a file of another
@@ -199,10 +222,22 @@ func (c *Cache) Keep(id history.EntryID, e history.Entry) {
 // Save writes the entries to the cache file when Keep changed them: the
 // directory is created 0700 when missing, the file written 0600 and
 // renamed into place; a directory that is not private is
-// bundlecache.ErrUnsafeDir and nothing is written.
+// bundlecache.ErrUnsafeDir and nothing is written. Without a key (Open),
+// it first gets one from makeKey; its error is returned and nothing is
+// written.
 func (c *Cache) Save() error {
 	if !c.changed {
 		return nil
+	}
+	if err := bundlecache.CheckDir(c.dir); err != nil {
+		return err
+	}
+	if c.key == nil {
+		key, err := c.makeKey()
+		if err != nil {
+			return err
+		}
+		c.setKey(key)
 	}
 	recs := make([]record, 0, len(c.entries))
 	for _, r := range c.entries {

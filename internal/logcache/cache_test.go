@@ -2,6 +2,10 @@ package logcache
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +21,10 @@ const (
 	testLocation = "s3://bucket/app/prod at http://127.0.0.1:9000"
 	testPass     = "correct horse battery staple, twice"
 )
+
+// testKey is a log cache key (workspace.Home.LogCacheKey makes them
+// random).
+var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 func testID(gen uint64) history.EntryID {
 	return history.EntryID{Gen: gen,
@@ -50,7 +58,7 @@ func withoutValues(e history.Entry) history.Entry {
 func saved(t *testing.T, n uint64) (dir string) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "log")
-	c, err := Open(dir, testLocation, "prod", []byte(testPass))
+	c, err := Open(dir, testLocation, "prod", []byte(testPass), testKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +76,7 @@ func saved(t *testing.T, n uint64) (dir string) {
 // directory.
 func TestRoundTrip(t *testing.T) {
 	dir := saved(t, 3)
-	c, err := Open(dir, testLocation, "prod", []byte(testPass))
+	c, err := Open(dir, testLocation, "prod", []byte(testPass), testKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +147,7 @@ func TestPlanted(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := saved(t, 3)
-			c, _ := Open(dir, testLocation, "prod", []byte(testPass))
+			c, _ := Open(dir, testLocation, "prod", []byte(testPass), testKey, nil)
 			data, err := os.ReadFile(c.Path())
 			if err != nil {
 				t.Fatal(err)
@@ -151,7 +159,7 @@ func TestPlanted(t *testing.T) {
 			if err := os.WriteFile(c.Path(), changed, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			c, err = Open(dir, testLocation, "prod", []byte(testPass))
+			c, err = Open(dir, testLocation, "prod", []byte(testPass), testKey, nil)
 			if !errors.Is(err, ErrTampered) {
 				t.Fatalf("Open: %v, want ErrTampered", err)
 			}
@@ -164,7 +172,7 @@ func TestPlanted(t *testing.T) {
 			if err := c.Save(); err != nil {
 				t.Fatal(err)
 			}
-			if c, err = Open(dir, testLocation, "prod", []byte(testPass)); err != nil {
+			if c, err = Open(dir, testLocation, "prod", []byte(testPass), testKey, nil); err != nil {
 				t.Fatalf("after Save: %v", err)
 			}
 			if _, ok := c.Entry(testID(1)); !ok {
@@ -174,25 +182,87 @@ func TestPlanted(t *testing.T) {
 	}
 }
 
-// TestOtherPassphrase: a file written under another passphrase (one since
-// rotated) gives no entry and no error; another vault or env does not
+// TestOtherKey: a file written under another log cache key, or another
+// passphrase (one since rotated; a wrong one), gives no entry and no
+// error, and the next Save rewrites it; another vault or env does not
 // share the file.
-func TestOtherPassphrase(t *testing.T) {
+func TestOtherKey(t *testing.T) {
+	other := []byte("another key, another key, another")
+	for name, open := range map[string]func(dir string) (*Cache, error){
+		"key": func(dir string) (*Cache, error) { return Open(dir, testLocation, "prod", []byte(testPass), other, nil) },
+		"passphrase": func(dir string) (*Cache, error) {
+			return Open(dir, testLocation, "prod", []byte("after a rotation"), testKey, nil)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := saved(t, 2)
+			c, err := open(dir)
+			if err != nil {
+				t.Fatalf("Open under another %s: %v", name, err)
+			}
+			if _, ok := c.Entry(testID(1)); ok {
+				t.Errorf("an entry under another %s", name)
+			}
+			c.Keep(testID(2), testEntry(2))
+			if err := c.Save(); err != nil {
+				t.Fatal(err)
+			}
+			if c, err = open(dir); err != nil {
+				t.Fatalf("after Save under the other %s: %v", name, err)
+			}
+			if _, ok := c.Entry(testID(2)); !ok {
+				t.Error("the rewritten file gives nothing")
+			}
+			if c, err := Open(dir, testLocation, "prod", []byte(testPass), testKey, nil); err != nil {
+				t.Errorf("Open under the first key after the rewrite: %v", err)
+			} else if _, ok := c.Entry(testID(2)); ok {
+				t.Error("an entry written under another key given under the first")
+			}
+		})
+	}
 	dir := saved(t, 2)
-	c, err := Open(dir, testLocation, "prod", []byte("the passphrase after a rotation"))
-	if err != nil {
-		t.Fatalf("Open under another passphrase: %v", err)
-	}
-	if _, ok := c.Entry(testID(1)); ok {
-		t.Error("an entry under another passphrase")
-	}
 	for _, loc := range [][2]string{{"s3://other/app/prod", "prod"}, {testLocation, "staging"}} {
-		c, err := Open(dir, loc[0], loc[1], []byte(testPass))
+		c, err := Open(dir, loc[0], loc[1], []byte(testPass), testKey, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := c.Entry(testID(1)); ok {
 			t.Errorf("%s %s: an entry of another vault", loc[0], loc[1])
+		}
+	}
+}
+
+// TestNothingOfThePassphrase: the file holds nothing derived from the
+// passphrase alone, which would let a copy of it test guesses of the
+// passphrase without the S2K: not the key id of the first format (an
+// HKDF of the passphrase), nor one unsalted by the log cache key, and its
+// MAC is not keyed by the passphrase alone.
+func TestNothingOfThePassphrase(t *testing.T) {
+	dir := saved(t, 2)
+	c, _ := Open(dir, testLocation, "prod", []byte(testPass), testKey, nil)
+	data, err := os.ReadFile(c.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, body, _ := bytes.Cut(data, []byte{'\n'})
+	var h header
+	if err := json.Unmarshal(line, &h); err != nil || h.KeyID == "" || h.Format != format {
+		t.Fatalf("header %s: %v", line, err)
+	}
+	for _, info := range []string{"vsync log cache key id v1", keyIDInfo} {
+		id, err := hkdf.Key(sha256.New, []byte(testPass), nil, info, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(hex.EncodeToString(id))) || bytes.Contains(data, id) {
+			t.Errorf("the cache file holds the passphrase's key id (%s)", info)
+		}
+	}
+	for _, info := range []string{"vsync log cache MAC v1", macInfo} {
+		mk, _ := hkdf.Key(sha256.New, []byte(testPass), nil, info, sha256.Size)
+		unsalted := &Cache{location: testLocation, env: "prod", key: mk, keyID: h.KeyID}
+		if h.MAC == hex.EncodeToString(unsalted.mac(body)) {
+			t.Errorf("the cache file's MAC is keyed by the passphrase alone (%s)", info)
 		}
 	}
 }
@@ -204,7 +274,7 @@ func TestUnsafeDir(t *testing.T) {
 	if err := os.Chmod(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Open(dir, testLocation, "prod", []byte(testPass))
+	c, err := Open(dir, testLocation, "prod", []byte(testPass), testKey, nil)
 	if !errors.Is(err, bundlecache.ErrUnsafeDir) {
 		t.Fatalf("Open: %v, want ErrUnsafeDir", err)
 	}
@@ -220,5 +290,44 @@ func TestUnsafeDir(t *testing.T) {
 	}
 	if _, err := os.Stat(c.Path()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Save wrote into an unsafe directory: %v", err)
+	}
+}
+
+// TestNoKeyYet: without a key (none made yet) a file is not used, and no
+// error; Save gets a key first (makeKey), and writes nothing when that
+// fails; a Cache that keeps nothing makes no key.
+func TestNoKeyYet(t *testing.T) {
+	dir := saved(t, 2)
+	made := 0
+	makeKey := func() ([]byte, error) { made++; return testKey, nil }
+	c, err := Open(dir, testLocation, "prod", []byte(testPass), nil, makeKey)
+	if err != nil {
+		t.Fatalf("Open without a key: %v", err)
+	}
+	if _, ok := c.Entry(testID(1)); ok {
+		t.Error("an entry without a key")
+	}
+	if err := c.Save(); err != nil || made != 0 {
+		t.Errorf("Save of nothing kept: %v, %d keys made", err, made)
+	}
+	c.Keep(testID(1), testEntry(1))
+	if err := c.Save(); err != nil || made != 1 {
+		t.Fatalf("Save: %v, %d keys made", err, made)
+	}
+	if c, err = Open(dir, testLocation, "prod", []byte(testPass), testKey, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Entry(testID(1)); !ok {
+		t.Error("the entry saved under the key made is not there")
+	}
+
+	fresh := filepath.Join(t.TempDir(), "log")
+	c, _ = Open(fresh, testLocation, "prod", []byte(testPass), nil, func() ([]byte, error) { return nil, errors.New("no key") })
+	c.Keep(testID(1), testEntry(1))
+	if err := c.Save(); err == nil {
+		t.Error("Save without a key: no error")
+	}
+	if _, err := os.Stat(c.Path()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Save without a key wrote the file: %v", err)
 	}
 }

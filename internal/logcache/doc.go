@@ -7,10 +7,12 @@
 // Entries are kept under the ETag and size the bucket's listing gives
 // for the generation's object and its parent's: generation objects are
 // written once, so such an entry describes those bytes again. The file
-// is authenticated with a key derived from the env's passphrase, so that
-// whoever can write it but has not the passphrase cannot plant an entry:
-// a file that does not authenticate is not used (ErrTampered) and is
-// replaced by the next log.
+// is authenticated with a key derived from the env's passphrase salted
+// with a random key kept in the user's configuration directory
+// (workspace.Home.LogCacheKey), so that whoever can write the cache but
+// has not both cannot plant an entry, and whoever copies the cache alone
+// cannot test guesses of the passphrase with it: a file that does not
+// authenticate is not used (ErrTampered) and is replaced by the next log.
 //
 // It prints nothing and knows no exit code: errors are sentinel
 // (ErrTampered; bundlecache.ErrUnsafeDir for a directory that is not the

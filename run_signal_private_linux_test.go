@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"os"
@@ -82,7 +83,13 @@ func signalAtPrivateDir(t *testing.T, proj string, env []string, base string, si
 	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir, cmd.Env = proj, append(env, "VSYNC_TEST_AS_VSYNC=1")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = &out, &out, 10*time.Second
+	defer func() {
+		if t.Failed() {
+			t.Logf("vsync's output:\n%s", out.Bytes())
+		}
+	}()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

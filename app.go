@@ -77,6 +77,13 @@ func run(ctx context.Context, args []string, sys *world) (code int) {
 		}
 		return ce.code // the child's status: nothing of errorRules applies
 	}
+	if sig, ok := proc.StoppedBy(ctx); ok && errors.Is(err, context.Canceled) {
+		// SIGINT or SIGTERM ended the command's work (a fetch, a push)
+		// before it finished, or before vsync run's child started: exit
+		// as a process killed by it would, as the child's would.
+		printError(sys.Stderr, context.Cause(ctx))
+		return 128 + int(sig)
+	}
 	printError(sys.Stderr, err)
 	return exitCode(err)
 }

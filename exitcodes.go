@@ -62,7 +62,7 @@ func exitCodeDocs() []exitCodeDoc {
 		{"76", "vsync run: the command's arguments and environment are too large for execve (E2BIG); nothing was started"},
 		{"78", "malformed vsync.toml or profiles.toml, missing project, profile or passphrase (VSYNC_CONFIG without VSYNC_PASSPHRASE); no AWS credentials for an S3 profile or token (none in the environment, the shared files, the profile or an instance role); a --cache directory that is not yours or that others may write to"},
 		{"126, 127", "vsync run: the command cannot be executed / was not found; vsync start: the same for a process, the first to fail"},
-		{"other", "vsync run exits with its child's code, 128+N after signal N; vsync start with that of the first process to fail, or 128+N when vsync was stopped by signal N (130 for Ctrl-C, 143 for SIGTERM, 141 for a closed output)"},
+		{"other", "vsync run exits with its child's code, 128+N after signal N; vsync start with that of the first process to fail, or 128+N when vsync was stopped by signal N (130 for Ctrl-C, 143 for SIGTERM, 141 for a closed output); any command stopped by SIGINT or SIGTERM before its work was done (a fetch, a push, before vsync run's child started) exits 128+N too"},
 	}
 }
 

@@ -6,11 +6,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"vsync/internal/testsupport"
 	"vsync/internal/workspace"
 	"vsync/s3bundle"
 	"vsync/vault"
@@ -116,26 +116,11 @@ func watchStage(t *testing.T, p *workspace.Project, what string, noAnon bool) (P
 			entries, _ := os.ReadDir(p.VaultDir())
 			for _, e := range entries {
 				if e.Name() != "dev" && e.Name() != ".vsync" {
-					noNamedContent(t, filepath.Join(p.VaultDir(), e.Name()), what)
+					testsupport.NoNamedContent(t, filepath.Join(p.VaultDir(), e.Name()), what)
 				}
 			}
 		}
 	}}, n, stage
-}
-
-// noNamedContent fails when a regular file with content has a name
-// anywhere under dir.
-func noNamedContent(t *testing.T, dir, what string) {
-	t.Helper()
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return nil
-		}
-		if fi, err := d.Info(); err == nil && fi.Size() > 0 {
-			t.Errorf("%s: %s has a name and %d bytes before the bundle was checked", what, p, fi.Size())
-		}
-		return nil
-	})
 }
 
 // pulledFolder fails unless dir holds what TestPullStreams pushed, with

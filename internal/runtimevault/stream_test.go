@@ -61,21 +61,6 @@ func (f *streamFixture) leftover(t *testing.T, what string) {
 	}
 }
 
-// noNamedContent fails when a regular file with content has a name
-// anywhere under dir.
-func noNamedContent(t *testing.T, dir, what string) {
-	t.Helper()
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return nil
-		}
-		if fi, err := d.Info(); err == nil && fi.Size() > 0 {
-			t.Errorf("%s: %s has a name and %d bytes before the bundle was checked", what, p, fi.Size())
-		}
-		return nil
-	})
-}
-
 // watch has Prepare, on o, check that nothing under base has a name
 // once the bundle's data was written (before it is trusted), with
 // anonymous files or without (noAnon: as where there are none). The
@@ -86,7 +71,7 @@ func watch(o Options, base, what string, t *testing.T, noAnon bool) (Options, *i
 		e.noAnon = noAnon
 		st.AfterWrites = func() {
 			*n++
-			noNamedContent(t, base, what)
+			testsupport.NoNamedContent(t, base, what)
 		}
 	}
 	return o, n
@@ -257,7 +242,7 @@ func TestEarlyDirTakeLinkTaken(t *testing.T) {
 	}
 	w.Write([]byte("data"))
 	w.Close()
-	noNamedContent(t, base, "before take")
+	testsupport.NoNamedContent(t, base, "before take")
 	if _, err := e.dir.WriteFile("x.bin", []byte("other")); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"vsync/internal/anonfile"
 
 	"golang.org/x/sys/unix"
 )
@@ -220,7 +221,7 @@ func (d *PrivateDir) CreateUnnamed(name string) (*UnnamedFile, error) {
 		return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
 	}
 	defer unix.Close(parent)
-	f, err := openUnnamedAt(parent)
+	f, err := anonfile.OpenAt(parent, ".")
 	if err != nil {
 		return nil, fmt.Errorf("launcher: private file %q: %w", name, err)
 	}

@@ -3,17 +3,17 @@
 package launcher
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path"
+	"vsync/internal/anonfile"
 
 	"golang.org/x/sys/unix"
 )
 
 // ErrNoUnnamed: the filesystem of the private directory, or the system,
 // has no anonymous files (O_TMPFILE); write the file whole instead.
-var ErrNoUnnamed = errors.New("no anonymous files")
+var ErrNoUnnamed = anonfile.ErrUnsupported
 
 // UnnamedFile is a file of a PrivateDir that has no name yet
 // (CreateUnnamed): written, then given its name by Link, or dropped by
@@ -48,7 +48,7 @@ func (u *UnnamedFile) Link() error {
 		return fmt.Errorf("launcher: private file %q: %w", path.Join(u.dir, u.leaf), err)
 	}
 	defer unix.Close(parent)
-	if err := linkUnnamedAt(u.f, parent, u.leaf); err != nil {
+	if err := anonfile.LinkAt(u.f, parent, u.leaf); err != nil {
 		return fmt.Errorf("launcher: private file %q: %w", path.Join(u.dir, u.leaf), err)
 	}
 	return nil

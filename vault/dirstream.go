@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"sync"
+	"vsync/internal/anonfile"
 )
 
 // DirStream writes a bundle's files under a directory as Open decrypts
@@ -33,9 +34,6 @@ type DirStream struct {
 	made    map[string]bool     // directories made, "." the top
 	pending map[string]*os.File // the anonymous files made, by path
 }
-
-// errNoAnon: the filesystem or the system has no anonymous files.
-var errNoAnon = errors.New("no anonymous files")
 
 // NewDirStream creates dir (which must not exist; its parent must) with
 // mode 0700 and returns a DirStream writing into it. On error nothing is
@@ -64,8 +62,8 @@ func (d *DirStream) create(rel string, size int64) (io.WriteCloser, error) {
 	if err := mkdirParents(d.dir, path.Dir(rel), d.made); err != nil {
 		return nil, err
 	}
-	f, err := openAnon(filepath.Join(d.dir, filepath.FromSlash(path.Dir(rel))))
-	if errors.Is(err, errNoAnon) {
+	f, err := anonfile.Open(filepath.Join(d.dir, filepath.FromSlash(path.Dir(rel))))
+	if errors.Is(err, anonfile.ErrUnsupported) {
 		return nil, nil
 	}
 	if err != nil {
@@ -121,8 +119,8 @@ func (d *DirStream) Finish(files []File) error {
 			}
 			continue
 		}
-		if err := linkAnon(anon, p); err != nil {
-			return err
+		if err := anonfile.Link(anon, p); err != nil {
+			return fmt.Errorf("writing %q: %w", p, err)
 		}
 		if err := os.Chmod(p, f.Mode.Perm()&0o700); err != nil {
 			return fmt.Errorf("writing %q: %w", p, err)

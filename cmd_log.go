@@ -61,7 +61,7 @@ func runLog(ctx context.Context, sys *world, opts logOptions) error {
 		return err
 	}
 	var lc *logcache.Cache
-	if !opts.NoCache {
+	if !opts.NoCache && history.UsesLogCache(opts.Limit) {
 		lc = openLogCache(sys, v, opts.Env)
 		if lc != nil {
 			v.LogCache = lc

@@ -29,23 +29,43 @@ func followFiles(f *payloadFeed) func() fileDigests {
 }
 
 func fileSums(f *payloadFeed) fileDigests {
-	r := &feedReader{f: f}
-	tr := tar.NewReader(r)
 	sums := fileDigests{}
-	for {
-		hdr, err := tr.Next()
-		if err != nil || hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxFeedSeek-int64(r.pos) {
-			return sums
-		}
-		// After Next, r is at the entry's data; tar seeks past it.
-		span := dataSpan{int64(r.pos), hdr.Size}
+	followEntries(f, func(hdr *tar.Header, span dataSpan, data func(io.Writer) bool) bool {
 		h := sha256.New()
-		if _, ok := followSpan(f, r.pos, r.pos+int(hdr.Size), h); !ok {
-			return sums
+		if !data(h) {
+			return false
 		}
 		var sum [sha256.Size]byte
 		h.Sum(sum[:0])
 		sums[span] = sum
+		return true
+	})
+	return sums
+}
+
+// followEntries reads the tar in f's payload as it is published and calls
+// entry for each regular entry whose data lies within reach of the feed,
+// with where the data lies and data, which copies it to a writer as it is
+// published and reports whether all of it was. It ends with the feed, at
+// the first other entry (ParsePayload checks the payload either way), or
+// when entry returns false.
+func followEntries(f *payloadFeed, entry func(hdr *tar.Header, span dataSpan, data func(io.Writer) bool) bool) {
+	r := &feedReader{f: f}
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if err != nil || hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxFeedSeek-int64(r.pos) {
+			return
+		}
+		// After Next, r is at the entry's data; tar seeks past it.
+		start := r.pos
+		data := func(w io.Writer) bool {
+			_, ok := followSpan(f, start, start+int(hdr.Size), w)
+			return ok
+		}
+		if !entry(hdr, dataSpan{int64(start), hdr.Size}, data) {
+			return
+		}
 	}
 }
 
@@ -137,32 +157,27 @@ func followWrites(f *payloadFeed, create func(path string, size int64) (io.Write
 }
 
 func writeFiles(f *payloadFeed, create func(path string, size int64) (io.WriteCloser, error)) map[string]dataSpan {
-	r := &feedReader{f: f}
-	tr := tar.NewReader(r)
 	written := map[string]dataSpan{}
-	for {
-		hdr, err := tr.Next()
-		if err != nil || hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxFeedSeek-int64(r.pos) {
-			return written
-		}
+	followEntries(f, func(hdr *tar.Header, span dataSpan, data func(io.Writer) bool) bool {
 		if hdr.Name == ManifestPath {
-			continue
+			return true
 		}
 		if _, dup := written[hdr.Name]; dup || CheckPath(hdr.Name) != nil {
-			return written
+			return false
 		}
 		w, err := create(hdr.Name, hdr.Size)
 		if err != nil {
-			return written
+			return false
 		}
 		if w == nil {
-			continue
+			return true
 		}
-		span := dataSpan{int64(r.pos), hdr.Size}
-		_, ok := followSpan(f, r.pos, r.pos+int(hdr.Size), w)
+		ok := data(w)
 		if err := w.Close(); err != nil || !ok {
-			return written
+			return false
 		}
 		written[hdr.Name] = span
-	}
+		return true
+	})
+	return written
 }

@@ -98,8 +98,7 @@ func (c *Cache) Dir() string { return c.dir }
 
 // Path is the cache file of the vault.
 func (c *Cache) Path() string {
-	sum := sha256.Sum256([]byte(c.location))
-	return filepath.Join(c.dir, c.env+"-"+hex.EncodeToString(sum[:12])+".vcache")
+	return filepath.Join(c.dir, workspace.VaultFileName(c.location, c.env)+".vcache")
 }
 
 // Save replaces the cached bundle with raw, fetched and verified at

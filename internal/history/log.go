@@ -43,7 +43,7 @@ const cachedLogFrom = maxPrefetch
 // (with their parents) and kept in the cache. A backend that cannot list
 // ETags, or a LIST that fails, leaves Log to the way without the cache.
 func (e *Env) Log(ctx context.Context, limit uint64, each func(Entry) error) error {
-	if e.LogCache != nil && (limit == 0 || limit > cachedLogFrom) {
+	if e.LogCache != nil && UsesLogCache(limit) {
 		listed, err := e.Store.ListGenerations(ctx)
 		if err == nil {
 			if len(listed) == 0 {
@@ -68,6 +68,10 @@ func (e *Env) Log(ctx context.Context, limit uint64, each func(Entry) error) err
 	return e.logFetching(ctx, shown, fetch, cur.Size, nil, each)
 }
 
+// UsesLogCache reports whether Log of the newest limit generations (0:
+// all) uses its LogCache: a short log costs less than listing the history.
+func UsesLogCache(limit uint64) bool { return limit == 0 || limit > cachedLogFrom }
+
 // logListed is Log through e.LogCache, the history listed.
 func (e *Env) logListed(ctx context.Context, listed []s3bundle.ListedGeneration, limit uint64, each func(Entry) error) error {
 	byGen := make(map[uint64]s3bundle.ListedGeneration, len(listed))
@@ -76,6 +80,7 @@ func (e *Env) logListed(ctx context.Context, listed []s3bundle.ListedGeneration,
 	}
 	newest := listed[len(listed)-1]
 	ids := map[uint64]EntryID{}
+	hits := map[uint64]Entry{} // the cache's entries of shown generations
 	var shown, fetch []uint64
 	for _, g := range logGenerations(newest.Gen, limit) {
 		o, ok := byGen[g]
@@ -90,6 +95,7 @@ func (e *Env) logListed(ctx context.Context, listed []s3bundle.ListedGeneration,
 		ids[g] = id
 		shown = append(shown, g)
 		if en, ok := e.LogCache.Entry(id); ok && en.Gen == g {
+			hits[g] = en
 			continue
 		}
 		fetch = appendGen(fetch, g)
@@ -98,8 +104,8 @@ func (e *Env) logListed(ctx context.Context, listed []s3bundle.ListedGeneration,
 		}
 	}
 	known := func(g uint64) (Entry, bool) {
-		en, ok := e.LogCache.Entry(ids[g])
-		return en, ok && en.Gen == g
+		en, ok := hits[g]
+		return en, ok
 	}
 	keep := func(en Entry, read EntryID, parentRead bool) {
 		id := ids[en.Gen]
@@ -126,7 +132,7 @@ type logCacheUse struct {
 // fetch (newest first: those not known and their parents), size about
 // the size of each.
 func (e *Env) logFetching(ctx context.Context, shown, fetch []uint64, size int64, cache *logCacheUse, each func(Entry) error) error {
-	p := prefetchSizedAfter(ctx, e, fetch, size, parseAfter)
+	p := prefetchSized(ctx, e, fetch, size, parseAfter)
 	defer p.Close()
 	got := map[uint64]fetched{} // fetched and not yet done with: at most this one and its parent
 	taken := 0

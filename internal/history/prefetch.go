@@ -93,12 +93,6 @@ type prefetchOptions struct {
 	after  afterFetch // run on each generation as it is fetched; nil: none
 }
 
-// prefetch starts fetching gens (0: current.pgp) of v in order, width at
-// a time. The caller takes them with Next and calls Close.
-func prefetch(ctx context.Context, v *Env, gens []uint64, width int) *prefetcher {
-	return startPrefetch(ctx, v, gens, prefetchOptions{width: width})
-}
-
 // startPrefetch is prefetch as o says.
 func startPrefetch(ctx context.Context, v *Env, gens []uint64, o prefetchOptions) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
@@ -188,19 +182,14 @@ func objectCost(info s3bundle.ObjectInfo, st *s3bundle.Store) int64 {
 	return max(st.MaxSize, prefetchMemory)
 }
 
-// prefetchSized is prefetch of generations of about size bytes each (the
-// size of current.pgp, or 0 when unknown), as many at a time as
-// prefetchWidth allows; the memory of a large one is given back to the
+// prefetchSized starts fetching gens (0: current.pgp) of v in order, of
+// about size bytes each (the size of current.pgp, or 0 when unknown), as
+// many at a time as prefetchWidth allows, running after (may be nil) on
+// each as it is fetched; the memory of a large one is given back to the
 // system once it is let go of (Next), before the next one is fetched, and
 // many small ones are read with the collector's pacing relaxed
-// (memlimit.ManySmall).
-func prefetchSized(ctx context.Context, v *Env, gens []uint64, size int64) *prefetcher {
-	return prefetchSizedAfter(ctx, v, gens, size, nil)
-}
-
-// prefetchSizedAfter is prefetchSized with after (may be nil) run on each
-// generation (startPrefetch).
-func prefetchSizedAfter(ctx context.Context, v *Env, gens []uint64, size int64, after afterFetch) *prefetcher {
+// (memlimit.ManySmall). The caller takes them with Next and calls Close.
+func prefetchSized(ctx context.Context, v *Env, gens []uint64, size int64, after afterFetch) *prefetcher {
 	if len(gens) > maxPrefetch {
 		memlimit.ManySmall(size)
 	}

@@ -17,7 +17,7 @@ func TestPrefetch(t *testing.T) {
 	e := newTestEnv(t, 4)
 	for _, width := range []int{1, 2, 8} {
 		gens := []uint64{4, 2, 9, 1, 3}
-		p := prefetch(ctx, e, gens, width)
+		p := startPrefetch(ctx, e, gens, prefetchOptions{width: width})
 		for _, g := range gens {
 			f := p.Next()
 			if g == 9 {
@@ -33,7 +33,7 @@ func TestPrefetch(t *testing.T) {
 		p.Close()
 	}
 	// Close before taking them all stops the rest.
-	p := prefetch(ctx, e, []uint64{1, 2, 3, 4}, 1)
+	p := startPrefetch(ctx, e, []uint64{1, 2, 3, 4}, prefetchOptions{width: 1})
 	p.Next()
 	p.Close()
 }

@@ -34,7 +34,7 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 			f.Err = check(g, f.Bundle)
 		}
 	}
-	p := prefetchSizedAfter(ctx, e, append(slices.Clone(gens), 0), size, after)
+	p := prefetchSized(ctx, e, append(slices.Clone(gens), 0), size, after)
 	defer p.Close()
 	var prevSum string
 	for i, g := range gens {

@@ -198,8 +198,7 @@ func (c *Cache) mac(body []byte) []byte {
 
 // Path is the cache file of the vault.
 func (c *Cache) Path() string {
-	sum := sha256.Sum256([]byte(c.location))
-	return filepath.Join(c.dir, c.env+"-"+hex.EncodeToString(sum[:12])+".vlog")
+	return filepath.Join(c.dir, workspace.VaultFileName(c.location, c.env)+".vlog")
 }
 
 // Entry implements history.LogCache: the entry of id.Gen when it was kept

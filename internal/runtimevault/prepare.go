@@ -99,14 +99,11 @@ func (p *Prepared) write(lv *Loaded, write bool, o Options, early *earlyDir) err
 		if p.Private, files, err = early.take(lv); err != nil {
 			return fmt.Errorf("private files: %w", err)
 		}
-	}
-	if write && (len(lv.Files) > 0 || lv.Store != nil) && p.Private == nil {
-		o.beforeWrite()
-		base := launcher.PrivateBase(o.Getenv)
-		_, _ = launcher.CleanStale(base)
-		var err error
-		if p.Private, err = launcher.NewPrivateDir(base); err != nil {
-			return fmt.Errorf("private files: %w", err)
+		if p.Private == nil {
+			o.beforeWrite()
+			if p.Private, err = newPrivateDir(o.Getenv); err != nil {
+				return fmt.Errorf("private files: %w", err)
+			}
 		}
 	}
 	if p.Private == nil {
@@ -151,4 +148,12 @@ func (p *Prepared) ComposeIn(lv *Loaded, dir *launcher.PrivateDir) ([]childenv.V
 		v = &lv.Vault
 	}
 	return p.Composer.Compose(v, dir)
+}
+
+// newPrivateDir makes a private directory under the private base of
+// getenv's environment, removing what vsyncs that died left there first.
+func newPrivateDir(getenv func(string) string) (*launcher.PrivateDir, error) {
+	base := launcher.PrivateBase(getenv)
+	_, _ = launcher.CleanStale(base)
+	return launcher.NewPrivateDir(base)
 }

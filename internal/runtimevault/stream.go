@@ -72,9 +72,7 @@ func (e *earlyDir) make() bool {
 	if e.before != nil {
 		e.before()
 	}
-	base := launcher.PrivateBase(e.getenv)
-	_, _ = launcher.CleanStale(base)
-	d, err := launcher.NewPrivateDir(base)
+	d, err := newPrivateDir(e.getenv)
 	if err != nil {
 		e.failed = true
 		return false

@@ -2,8 +2,6 @@ package workspace
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -49,8 +47,7 @@ func (h Home) LogCacheKey(location, env string, create bool) ([]byte, error) {
 		}
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(location))
-	path := filepath.Join(dir, env+"-"+hex.EncodeToString(sum[:12]))
+	path := filepath.Join(dir, VaultFileName(location, env))
 	key, err := readLogCacheKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return key, err

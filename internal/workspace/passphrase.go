@@ -42,8 +42,16 @@ func (h Home) PassphrasePath(location, env string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return filepath.Join(d, VaultFileName(location, env)), nil
+}
+
+// VaultFileName is the name of a per-vault file (the passphrase store's,
+// the log cache's key and entries, the --cache bundle, each with its own
+// directory and suffix): the env's name and a digest of the vault's
+// location, so that two vaults of one env name never share a file.
+func VaultFileName(location, env string) string {
 	sum := sha256.Sum256([]byte(location))
-	return filepath.Join(d, env+"-"+hex.EncodeToString(sum[:12])), nil
+	return env + "-" + hex.EncodeToString(sum[:12])
 }
 
 // StorePassphrase saves a vault's passphrase in the local store.

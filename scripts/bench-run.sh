@@ -7,6 +7,9 @@
 #   gpg -d | tar -x     over the same bundle, already on disk
 # then, to explain vsync's figure, the floors it stands on:
 #   an empty static Go program (process start and exit of the Go runtime)
+#   vsync --version     this binary's own start and exit: runtime, package
+#                       initialisers, page faults, no work
+#   sh -c exit          the shell vsync run starts as its watchdog
 #   vsync run -e .env -- true   the same binary and launch, no GET, no decryption
 #   MinIO's answer to one GET of the bundle on a fresh loopback connection,
 #                       timed from inside a warm Python process
@@ -71,6 +74,8 @@ printf 'package main\n\nfunc main() {}\n' >"$BENCH_DIR/empty/main.go"
 (unset VSYNC_CONFIG VSYNC_PASSPHRASE
   "${RT[@]}" hyperfine -N --warmup 5 --runs 100 --export-json "$BENCH_DIR/floors.json" \
     -n 'empty static Go program' "$BENCH_DIR/empty-go" \
+    -n 'vsync --version (this binary starts and exits, no work)' "$VSYNC --version" \
+    -n 'sh -c exit (what the run watchdog is)' "sh -c exit" \
     -n 'vsync run -e .env -- true (no GET, no decryption)' "$VSYNC run -e .env -- true" \
     >/dev/null)
 medians "$BENCH_DIR/floors.json"

@@ -171,3 +171,17 @@ func TestManySmall(t *testing.T) {
 		t.Errorf("ManySmall with GOGC set: %d", got)
 	}
 }
+
+// TestInUseMatchesRuntimeMetrics: inUse, read through MemStats, is the
+// figure the runtime/metrics classes give (total less heap released and
+// heap free), up to what the two reads between them allocate.
+func TestInUseMatchesRuntimeMetrics(t *testing.T) {
+	runtime.GC()
+	want := int64(readUint64("/memory/classes/total:bytes") -
+		readUint64("/memory/classes/heap/released:bytes") -
+		readUint64("/memory/classes/heap/free:bytes"))
+	got := inUse()
+	if d := got - want; d < -(1<<20) || d > 1<<20 {
+		t.Errorf("inUse() = %d, runtime/metrics give %d", got, want)
+	}
+}

@@ -95,7 +95,7 @@ func ParseDotenv(name string, data []byte, lookup func(string) (string, bool)) (
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		return nil, &SyntaxError{File: name, Line: 1 + strings.Count(s[:i], "\n"), Reason: reasonNUL}
 	}
-	p := &dotenvParser{name: name, s: s, line: 1, vals: map[string]string{}, lookup: lookup, index: map[string]int{}}
+	p := &dotenvParser{name: name, s: s, line: 1, lookup: lookup, index: map[string]int{}}
 	for p.i < len(p.s) {
 		if err := p.statement(); err != nil {
 			return nil, err
@@ -110,9 +110,8 @@ type dotenvParser struct {
 	i      int
 	line   int
 	lookup func(string) (string, bool)
-	vals   map[string]string
 	vars   []Var
-	index  map[string]int // key -> position in vars
+	index  map[string]int // key -> position in vars (its value so far)
 }
 
 func (p *dotenvParser) fail(line int, reason string) error {
@@ -207,7 +206,6 @@ func (p *dotenvParser) statement() error {
 }
 
 func (p *dotenvParser) set(key, value string, line int) {
-	p.vals[key] = value
 	if j, ok := p.index[key]; ok {
 		p.vars[j].Value, p.vars[j].Line = value, line
 		return
@@ -230,7 +228,9 @@ func (p *dotenvParser) unquoted(afterBlank bool) (string, error) {
 			break
 		}
 	}
-	raw = strings.TrimRight(raw, " \t")
+	for len(raw) > 0 && isBlank(raw[len(raw)-1]) {
+		raw = raw[:len(raw)-1]
+	}
 	line := p.line
 	p.skipLine()
 	x := expander{p: p, s: raw, line: line}
@@ -238,8 +238,8 @@ func (p *dotenvParser) unquoted(afterBlank bool) (string, error) {
 }
 
 func (p *dotenvParser) resolve(name string) (string, bool) {
-	if v, ok := p.vals[name]; ok {
-		return v, true
+	if j, ok := p.index[name]; ok {
+		return p.vars[j].Value, true
 	}
 	if p.lookup != nil {
 		if v, ok := p.lookup(name); ok {

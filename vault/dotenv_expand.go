@@ -42,6 +42,17 @@ func (x *expander) fail(reason string) error {
 func (x *expander) until(inBraces bool) (string, error) {
 	var b strings.Builder
 	for x.i < len(x.s) {
+		// A run of bytes that stand for themselves is copied at once, and
+		// returned as it is when it is the whole value (no allocation).
+		if j := x.i + plainRun(x.s[x.i:], inBraces); j > x.i {
+			run := x.s[x.i:j]
+			x.i = j
+			if b.Len() == 0 && (x.i == len(x.s) && !inBraces || x.i < len(x.s) && x.s[x.i] == '}') {
+				return run, nil
+			}
+			b.WriteString(run)
+			continue
+		}
 		c := x.s[x.i]
 		switch {
 		case c == '}' && inBraces:
@@ -68,6 +79,17 @@ func (x *expander) until(inBraces bool) (string, error) {
 		return "", x.fail(reasonBadRef)
 	}
 	return b.String(), nil
+}
+
+// plainRun is the length of the start of s that stands for itself: up
+// to the first backslash, '$' or, inBraces, '}'.
+func plainRun(s string, inBraces bool) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c == '$' || c == '}' && inBraces {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // reference handles the '$' at x.i: it writes the referenced value (or a

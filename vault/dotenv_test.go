@@ -45,6 +45,7 @@ func TestParseDotenv(t *testing.T) {
 		{"single then comment", `A='b'   # c`, []Var{{"A", "b", 1}}},
 		{"quote inside unquoted", `A=it's "ok"`, []Var{{"A", `it's "ok"`, 1}}},
 		{"backslash unquoted literal", `A=a\nb`, []Var{{"A", `a\nb`, 1}}},
+		{"trailing backslash unquoted", `A=a\`, []Var{{"A", `a\`, 1}}},
 		{"interp earlier key", "A=x\nB=${A}y\nC=$A.z", []Var{{"A", "x", 1}, {"B", "xy", 2}, {"C", "x.z", 3}}},
 		{"interp dotted braces", "a.b=1\nC=${a.b}", []Var{{"a.b", "1", 1}, {"C", "1", 2}}},
 		{"interp lookup", "A=$HOME/x", []Var{{"A", "/home/ada/x", 1}}},
@@ -188,6 +189,10 @@ func TestParseDotenvParameterExpansion(t *testing.T) {
 		{"${UNSET:-${SET}}", "v"}, {"${UNSET:-${ALSO:-deep}}", "deep"}, {"${UNSET:-$SET.x}", "v.x"},
 		{"${SET:+<$SET>}", "<v>"}, {"${UNSET:-a-b:-c}", "a-b:-c"}, {"${UNSET:-{x}", "{x"},
 		{"${UNSET:-=:+}", "=:+"}, {`${UNSET:-\$SET}`, "$SET"},
+		// Text that stands for itself around references and escapes (a
+		// '}' is a brace only inside one).
+		{"a}b", "a}b"}, {"${SET}}", "v}"}, {"${UNSET:-}}", "}"}, {"${UNSET:-d}}x", "d}x"},
+		{"${UNSET:-ab}cd${SET}ef", "abcdvef"}, {"}${UNSET:-x}{", "}x{"}, {`ab\$cd`, "ab$cd"},
 	}
 	for _, tc := range cases {
 		for _, quoted := range []bool{false, true} {

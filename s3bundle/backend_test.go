@@ -74,7 +74,7 @@ func mustS3(t *testing.T, cfg s3bundle.S3Config) *s3bundle.S3 {
 }
 
 // TestS3BulkBackend runs the suite against the S3 backend's Bulk (its
-// own presigned GETs) on MinIO and SeaweedFS.
+// own signed GETs) on MinIO and SeaweedFS.
 func TestS3BulkBackend(t *testing.T) {
 	for name, srv := range map[string]*miniotest.Server{"MinIO": miniotest.Start(t), "SeaweedFS": seaweedtest.Start(t)} {
 		t.Run(name, func(t *testing.T) {

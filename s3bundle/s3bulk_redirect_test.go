@@ -8,9 +8,11 @@ import (
 	"testing"
 )
 
-// TestS3BulkRedirect: a presigned GET answered with a redirect is not
-// followed (the presigned URL goes nowhere else, not even as a Referer):
-// the object is read through the SDK instead, and the Bulk keeps to it.
+// TestS3BulkRedirect: a GET of the Bulk answered with a redirect is not
+// followed (its URL and signature go nowhere else, not even as a
+// Referer): the object is read through the SDK instead, and the Bulk
+// keeps to it. The Bulk's own GETs are told from the SDK's by the SDK's
+// invocation header, which they do not send.
 func TestS3BulkRedirect(t *testing.T) {
 	var mu sync.Mutex
 	var presigned, followed, sdk int
@@ -21,7 +23,7 @@ func TestS3BulkRedirect(t *testing.T) {
 		case r.URL.Path == "/elsewhere":
 			followed++
 			w.Write([]byte("elsewhere"))
-		case r.URL.Query().Get("X-Amz-Signature") != "":
+		case r.Header.Get("Amz-Sdk-Invocation-Id") == "":
 			presigned++
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
 		case r.Method == http.MethodGet && r.Header.Get("Authorization") != "":

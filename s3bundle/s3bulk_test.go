@@ -6,13 +6,21 @@ import (
 	"testing"
 
 	"vsync/internal/miniotest"
+	"vsync/internal/seaweedtest"
 )
 
-// TestS3Bulk: a Bulk reads each object with one presigned GET of its own
-// (not the SDK's), with the same bytes and info as S3.Get, keys that need
-// escaping included; a missing key is ErrNotExist (through S3.Get).
+// TestS3Bulk: a Bulk reads each object with one GET of its own (not the
+// SDK's), which the server answers (200: not read again through the SDK),
+// with the same bytes and info as S3.Get, keys that need escaping
+// included; a missing key is ErrNotExist (through S3.Get). On MinIO and
+// SeaweedFS.
 func TestS3Bulk(t *testing.T) {
-	srv := miniotest.Start(t)
+	for name, srv := range map[string]*miniotest.Server{"MinIO": miniotest.Start(t), "SeaweedFS": seaweedtest.Start(t)} {
+		t.Run(name, func(t *testing.T) { testS3Bulk(t, srv) })
+	}
+}
+
+func testS3Bulk(t *testing.T, srv *miniotest.Server) {
 	b, doer := newPollBackend(t, srv, "bulk")
 	ctx := t.Context()
 	keys := []string{"app/prod/generations/0000000001.pgp", "app/prod/generations/0000000002.pgp", "odd keys/a+b=c&d%e~f é.pgp"}
@@ -37,8 +45,8 @@ func TestS3Bulk(t *testing.T) {
 			t.Errorf("Get(%q) info %+v, want %+v", k, info, head)
 		}
 	}
-	if n := doer.n.Load(); n != int64(len(keys)) {
-		t.Errorf("%d presigned GETs for %d objects", n, len(keys))
+	if n, ok := doer.n.Load(), doer.ok.Load(); n != int64(len(keys)) || ok != n {
+		t.Errorf("%d GETs of the Bulk, %d of them answered 200, for %d objects", n, ok, len(keys))
 	}
 	if _, _, err := bulk.Get(ctx, "app/prod/generations/0000000009.pgp"); !errors.Is(err, ErrNotExist) {
 		t.Errorf("missing key: %v", err)
@@ -48,7 +56,7 @@ func TestS3Bulk(t *testing.T) {
 	}
 }
 
-// TestS3BulkRefused: a presigned GET the server refuses (here: signed for
+// TestS3BulkRefused: a GET of the Bulk the server refuses (here: signed for
 // another service) is read again through S3.Get, and the Bulk then keeps
 // to S3.Get.
 func TestS3BulkRefused(t *testing.T) {

@@ -22,11 +22,16 @@ import (
 type countingDoer struct {
 	next httpDoer
 	n    atomic.Int64
+	ok   atomic.Int64 // answered 200
 }
 
 func (c *countingDoer) Do(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
-	return c.next.Do(r)
+	resp, err := c.next.Do(r)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		c.ok.Add(1)
+	}
+	return resp, err
 }
 
 // badSignature presigns as the client does, then spoils the signature:

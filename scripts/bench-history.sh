@@ -11,14 +11,17 @@
 # cache emptied before each run, which are the new build's only).
 # BENCH_GENS (default "10 500") sets the history lengths: with
 # BENCH_GENS="10 50 100 500" it gives the generations rows of the scaling
-# table (issue 14 item 5). The load average is printed before and after
-# each env.
+# table (issue 14 item 5). verify's run holds its floor too: the bare
+# GETs of the same objects (the env's generations and current.pgp, 16 in
+# flight) by a minimal client, scripts/getfloor, nothing decrypted or
+# checked. The load average is printed before and after each env.
 # Usage: bash scripts/bench-history.sh   (needs minio, hyperfine, awscli)
 cd "$(dirname "$0")/.."
 . scripts/lib-bench.sh
 need minio hyperfine aws curl python3
 build_vsync
 build_old_vsync
+go build -o "$BENCH_DIR/getfloor" ./scripts/getfloor
 start_minio
 bench_profile_project
 CHOSEN="a passphrase a person chose, long"
@@ -45,7 +48,8 @@ done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # bench NAME RUNS [hyperfine options] -- COMMAND: COMMAND with the new build
-# and, with BENCH_OLD, with the old one, interleaved in one hyperfine run.
+# and, with BENCH_OLD, with the old one, in one hyperfine run; with FLOOR
+# set, that command too, named "NAME (floor)".
 bench() {
   local name=$1 runs=$2; shift 2
   local opts=()
@@ -53,6 +57,7 @@ bench() {
   shift
   local cmds=(-n "$name" "$VSYNC $*")
   [ -n "$OLD" ] && cmds+=(-n "$name (old build)" "$OLD $*")
+  [ -n "${FLOOR:-}" ] && cmds+=(-n "$name (floor)" "$FLOOR")
   hyperfine -N --warmup 1 --runs "$runs" "${opts[@]}" "${cmds[@]}" \
     --export-json "$BENCH_DIR/h.json" >/dev/null
   medians "$BENCH_DIR/h.json"
@@ -66,7 +71,8 @@ for env in "${ENVS[@]}"; do
   OLD= bench "log, cache emptied $env" 5 --prepare "rm -rf $HOME/.cache/vsync/log" -- log "$env"
   OLD= bench "log --no-cache $env" 5 -- log "$env" --no-cache
   OLD= bench "log --limit 1 $env" 20 -- log "$env" --limit 1
-  bench "verify $env" 5 -- verify "$env"
+  FLOOR="$BENCH_DIR/getfloor -prefix bench/$env -gens ${env//[a-z]/}" \
+    bench "verify $env" 10 -- verify "$env"
   # last: the old build's pushes seal with a random salt each
   bench "push $env" 10 --prepare "sh -c 'echo BUMP=\$(date +%s%N) >>$proj/infra/vault/$env/.env.$env'" -- push "$env" --note bench
 done

@@ -17,6 +17,13 @@ import (
 //go:noescape
 func cfbDecryptBlocksAsm(xk *[aesRoundKeysLen]byte, iv *[aes.BlockSize]byte, p *byte, n int)
 
+// expandKey256Asm writes to xk the AES-256 key expansion of the 32 bytes
+// at key (FIPS 197 section 5.2): the 15 round keys, each in the byte
+// order AESENC takes them, made with AESKEYGENASSIST.
+//
+//go:noescape
+func expandKey256Asm(key *byte, xk *[aesRoundKeysLen]byte)
+
 // hasAESNI is whether the CPU has the AES-NI instructions
 // cfbDecryptBlocksAsm needs (with SSE2, which every amd64 has), decided
 // once per process when x/sys/cpu initialises (a CPUID there, not one per
@@ -31,8 +38,9 @@ func newBlockCFB(key []byte) *[aesRoundKeysLen]byte {
 	if len(key) != 32 || !hasAESNI {
 		return nil
 	}
-	xk := expandKey256(key)
-	return &xk
+	xk := new([aesRoundKeysLen]byte)
+	expandKey256Asm(&key[0], xk)
+	return xk
 }
 
 // cfbDecryptBlocks decrypts the whole blocks of p (see

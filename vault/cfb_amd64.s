@@ -233,3 +233,68 @@ loop1:
 done:
 	MOVUPS X14, (DX)
 	RET
+
+// The AES-256 key expansion (FIPS 197 section 5.2) with AESKEYGENASSIST,
+// as crypto/aes does it: X0 and X2 hold the last two round keys, X4 is
+// zero on entry; each step writes the next round key at BX and moves BX
+// on. EXPAND_A makes the round key after X0 from X1 = AESKEYGENASSIST
+// of X2 (RotWord, SubWord and the round constant), EXPAND_B the one after
+// X2 from X1 = AESKEYGENASSIST of X0 (SubWord alone).
+#define EXPAND_A \
+	PSHUFD $0xff, X1, X1; \
+	SHUFPS $0x10, X0, X4; \
+	PXOR   X4, X0; \
+	SHUFPS $0x8c, X0, X4; \
+	PXOR   X4, X0; \
+	PXOR   X1, X0; \
+	MOVUPS X0, (BX); \
+	ADDQ   $16, BX
+
+#define EXPAND_B \
+	PSHUFD $0xaa, X1, X1; \
+	SHUFPS $0x10, X2, X4; \
+	PXOR   X4, X2; \
+	SHUFPS $0x8c, X2, X4; \
+	PXOR   X4, X2; \
+	PXOR   X1, X2; \
+	MOVUPS X2, (BX); \
+	ADDQ   $16, BX
+
+// func expandKey256Asm(key *byte, xk *[240]byte)
+// Requires: AES-NI, SSE2
+TEXT ·expandKey256Asm(SB), NOSPLIT, $0-16
+	MOVQ   key+0(FP), AX
+	MOVQ   xk+8(FP), BX
+	MOVUPS (AX), X0
+	MOVUPS 16(AX), X2
+	MOVUPS X0, (BX)
+	MOVUPS X2, 16(BX)
+	ADDQ   $32, BX
+	PXOR   X4, X4
+	AESKEYGENASSIST $0x01, X2, X1
+	EXPAND_A
+	AESKEYGENASSIST $0x00, X0, X1
+	EXPAND_B
+	AESKEYGENASSIST $0x02, X2, X1
+	EXPAND_A
+	AESKEYGENASSIST $0x00, X0, X1
+	EXPAND_B
+	AESKEYGENASSIST $0x04, X2, X1
+	EXPAND_A
+	AESKEYGENASSIST $0x00, X0, X1
+	EXPAND_B
+	AESKEYGENASSIST $0x08, X2, X1
+	EXPAND_A
+	AESKEYGENASSIST $0x00, X0, X1
+	EXPAND_B
+	AESKEYGENASSIST $0x10, X2, X1
+	EXPAND_A
+	AESKEYGENASSIST $0x00, X0, X1
+	EXPAND_B
+	AESKEYGENASSIST $0x20, X2, X1
+	EXPAND_A
+	AESKEYGENASSIST $0x00, X0, X1
+	EXPAND_B
+	AESKEYGENASSIST $0x40, X2, X1
+	EXPAND_A
+	RET

@@ -8,7 +8,7 @@ import (
 )
 
 // TestBlockCFB: the assembly's CFB decryption (8 blocks interleaved, the
-// key expanded by expandKey256) gives byte for byte what crypto/aes a
+// key expanded by expandKey256Asm) gives byte for byte what crypto/aes a
 // block at a time gives, for every run length around its 8-block step,
 // in place, with the same IV left behind; a short last block is left to
 // the generic code. (TestDecryptsGPGMessages checks both against gpg.)

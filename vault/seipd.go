@@ -16,6 +16,9 @@ import (
 // a SEIPDv1 packet: its header (0xD3 0x14) and a SHA-1 digest.
 const mdcTrailerLen = 2 + sha1.Size
 
+// aesRoundKeysLen is the size of AES-256's 15 round keys.
+const aesRoundKeysLen = 15 * 16
+
 // seipdChunk is how much ciphertext seipdReader decrypts at a time.
 const seipdChunk = 128 << 10
 

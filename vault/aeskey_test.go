@@ -2,11 +2,9 @@ package vault
 
 import "encoding/binary"
 
-// aesRoundKeysLen is the size of AES-256's 15 round keys.
-const aesRoundKeysLen = 15 * 16
-
 // expandKey256 is the AES-256 key expansion (FIPS 197 section 5.2): the
-// 15 round keys, each in the byte order AESENC takes them.
+// 15 round keys, each in the byte order AESENC takes them. It is the
+// reference the assembly's expansion (expandKey256Asm) is tested against.
 func expandKey256(key []byte) [aesRoundKeysLen]byte {
 	const nk = 8
 	var w [aesRoundKeysLen / 4]uint32

@@ -50,6 +50,17 @@ const prefetchMemory = 2 * prefetchBudget
 // maxPrefetch bounds the generations a prefetcher fetches at once.
 const maxPrefetch = 16
 
+// manyWidth bounds the generations a prefetcher of many (more than
+// maxPrefetch) fetches at once, as many as prefetchBudget allows at
+// current.pgp's size (64 up to 256 KiB): in-order delivery holds a slot
+// from a generation's fetch until the one after it is taken, so one
+// generation slower than its neighbours (its goroutine waiting for a core
+// the server's work shares) held back the 15 fetched after it. verify of
+// 500 small generations, 30 rounds interleaved: 113.7 ms with 16 at once,
+// 106.4 with 32, 104.2 with 64, and less CPU (fewer goroutines parked and
+// woken again); its floor, bare GETs, does not change from 16 to 64.
+const manyWidth = 64
+
 // prefetchWidth is how many generations of about size bytes each (the
 // size of current.pgp, or 0 when unknown) a prefetcher fetches at once:
 // maxPrefetch, fewer for large bundles, so that log and verify of a
@@ -184,16 +195,21 @@ func objectCost(info s3bundle.ObjectInfo, st *s3bundle.Store) int64 {
 
 // prefetchSized starts fetching gens (0: current.pgp) of v in order, of
 // about size bytes each (the size of current.pgp, or 0 when unknown), as
-// many at a time as prefetchWidth allows, running after (may be nil) on
+// many at a time as prefetchWidth allows (manyWidth for many small ones),
+// running after (may be nil) on
 // each as it is fetched; the memory of a large one is given back to the
 // system once it is let go of (Next), before the next one is fetched, and
 // many small ones are read with the collector's pacing relaxed
 // (memlimit.ManySmall). The caller takes them with Next and calls Close.
 func prefetchSized(ctx context.Context, v *Env, gens []uint64, size int64, after afterFetch) *prefetcher {
+	width := prefetchWidth(size)
 	if len(gens) > maxPrefetch {
 		memlimit.ManySmall(size)
+		if size > 0 {
+			width = max(width, int(min(manyWidth, prefetchBudget/size)))
+		}
 	}
-	return startPrefetch(ctx, v, gens, prefetchOptions{width: prefetchWidth(size), size: size, after: after})
+	return startPrefetch(ctx, v, gens, prefetchOptions{width: width, size: size, after: after})
 }
 
 // Next lets go of the generation it returned before (the caller is done

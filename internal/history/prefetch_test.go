@@ -104,3 +104,36 @@ func TestPrefetchBudget(t *testing.T) {
 		t.Logf("peak %d bytes (budget %d, largest object %d)", peak, budget, largest)
 	}
 }
+
+// TestPrefetchSizedWidth: many generations (more than maxPrefetch) are
+// fetched manyWidth at once when current.pgp is small, as many as the
+// budget allows when it is larger, and maxPrefetch when its size is not
+// known; a few as prefetchWidth says. Every generation still comes back,
+// in order.
+func TestPrefetchSizedWidth(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, 20)
+	gens := make([]uint64, 0, 20)
+	for g := uint64(1); g <= 20; g++ {
+		gens = append(gens, g)
+	}
+	for _, c := range []struct {
+		gens []uint64
+		size int64
+		want int
+	}{
+		{gens, 8 << 10, manyWidth}, {gens, 256 << 10, manyWidth}, {gens, 512 << 10, 32}, {gens, 1 << 20, maxPrefetch},
+		{gens, 4 << 20, 4}, {gens, 0, maxPrefetch}, {gens[:maxPrefetch], 8 << 10, maxPrefetch},
+	} {
+		p := prefetchSized(ctx, e, c.gens, c.size, nil)
+		if w := cap(p.slots); w != c.want {
+			t.Errorf("%d generations of %d bytes: width %d, want %d", len(c.gens), c.size, w, c.want)
+		}
+		for _, g := range c.gens {
+			if f := p.Next(); f.Err != nil || f.Bundle.Manifest.Generation != g {
+				t.Fatalf("generation %d: %v", g, f.Err)
+			}
+		}
+		p.Close()
+	}
+}

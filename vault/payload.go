@@ -317,10 +317,12 @@ func readManifest(payload []byte, r *bytes.Reader, tr *tar.Reader, m *Manifest) 
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(m); err != nil {
-		return fmt.Errorf("%w: malformed manifest JSON", ErrManifest)
+	if !readCanonicalManifest(js, m) {
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(m); err != nil {
+			return fmt.Errorf("%w: malformed manifest JSON", ErrManifest)
+		}
 	}
 	if err := checkManifest(m); err != nil {
 		return err

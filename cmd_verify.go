@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"vsync/internal/childenv"
 	"vsync/vault"
@@ -58,8 +62,10 @@ func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
 		}
 		return nil
 	}
+	out, flush := lineOutput(sys.Stdout)
+	defer flush()
 	verified := func(g uint64, b *vault.Bundle) error {
-		fmt.Fprintf(sys.Stdout, "generation %d ok: %s, %s, %s\n", g, plural(len(b.Files), "file"),
+		fmt.Fprintf(out, "generation %d ok: %s, %s, %s\n", g, plural(len(b.Files), "file"),
 			b.Manifest.Created.UTC().Format("2006-01-02 15:04:05 UTC"), displayName(b.Manifest.Author))
 		return nil
 	}
@@ -67,6 +73,19 @@ func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(sys.Stdout, "env %q: %s verified; current.pgp is generation %d\n", env, plural(int(last), "generation"), last)
+	fmt.Fprintf(out, "env %q: %s verified; current.pgp is generation %d\n", env, plural(int(last), "generation"), last)
 	return nil
+}
+
+// lineOutput is w for a command that prints a line per item of a long
+// run (verify: one per generation): w itself when it is a terminal, where
+// each line shows as it comes, else w behind a buffer, so that 500 lines
+// are a few writes and not 500 system calls. flush must be called before
+// the command returns (an error is printed after what was written).
+func lineOutput(w io.Writer) (out io.Writer, flush func()) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return w, func() {}
+	}
+	bw := bufio.NewWriter(w)
+	return bw, func() { bw.Flush() }
 }

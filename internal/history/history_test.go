@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -203,6 +205,56 @@ func TestVerifyCurrentBehind(t *testing.T) {
 	}
 	if err.Error() != `env "prod": current.pgp holds generation 1, not the newest, 2: history check failed` {
 		t.Errorf("message %q", err)
+	}
+}
+
+// TestVerifyListDiffers: generations are fetched from what current.pgp
+// names before the LIST answers (verifyStart); when the LIST gives other
+// generations, what Verify checks and reports is what it did before: a
+// gap in the history, a current.pgp that names a generation the history
+// does not have, or none, or one far beyond any history.
+func TestVerifyListDiffers(t *testing.T) {
+	ctx := context.Background()
+	ok := func(uint64, *vault.Bundle) error { return nil }
+	verify := func(e *Env) ([]uint64, uint64, error) {
+		var verified []uint64
+		last, err := e.Verify(ctx, ok, func(g uint64, _ *vault.Bundle) error { verified = append(verified, g); return nil })
+		return verified, last, err
+	}
+	// A gap: current.pgp names 3, the LIST gives 1 and 3.
+	e := newTestEnv(t, 3)
+	dir := e.Store.Backend.(*s3bundle.Dir)
+	if err := os.Remove(filepath.Join(dir.Root(), filepath.FromSlash(e.Store.GenerationKey(2)))); err != nil {
+		t.Fatal(err)
+	}
+	verified, _, err := verify(e)
+	if !errors.Is(err, ErrChain) || err.Error() != `env "prod": generation 2 is missing: history check failed` || !slices.Equal(verified, []uint64{1}) {
+		t.Errorf("gap: %v, verified %v", err, verified)
+	}
+	// current.pgp's metadata names another generation than the one it
+	// holds (3): 5, 2, and more than verifyStart reads ahead for, each
+	// refused once the history checked out; or none, which verifies.
+	for _, named := range []uint64{5, 2, maxGuessed + 1, 0} {
+		e := newTestEnv(t, 3)
+		data, err := readGeneration(ctx, e, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Store.Backend.Put(ctx, e.Store.CurrentKey(), data, s3bundle.PutOptions{Generation: named}); err != nil {
+			t.Fatal(err)
+		}
+		verified, last, err := verify(e)
+		want := fmt.Sprintf(`current.pgp of env "prod" is labelled generation %d but holds 3: %v`, named, vault.ErrManifest)
+		if named == 0 {
+			if err != nil || last != 3 {
+				t.Errorf("current.pgp named no generation: %d %v", last, err)
+			}
+		} else if !errors.Is(err, vault.ErrManifest) || err.Error() != want {
+			t.Errorf("current.pgp named %d: %v", named, err)
+		}
+		if !slices.Equal(verified, []uint64{1, 2, 3}) {
+			t.Errorf("current.pgp named %d: verified %v", named, verified)
+		}
 	}
 }
 

@@ -16,8 +16,10 @@ import (
 // payload, and that current.pgp holds the newest generation. Each
 // generation goes to check first (the caller's own checks) and, once it
 // checked out, to verified. check is called in the goroutines that fetch
-// (several at once, ahead of the generation being verified, and maybe for
-// generations after one that fails): it must be safe for concurrent use
+// (several at once, ahead of the generation being verified, maybe for
+// generations after one that fails, and again for the generations read
+// before the LIST answered when it did not list what current.pgp names:
+// verifyStart): it must be safe for concurrent use
 // and change nothing; its error for a generation is returned where that
 // generation is reached, as if it were called in order. verified is
 // called in order from Verify's goroutine. It returns N. A broken chain
@@ -25,16 +27,15 @@ import (
 // env with no generation *NothingPushedError.
 func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *vault.Bundle) error) (uint64, error) {
 	env := e.Store.Env
-	gens, size, err := e.verifyList(ctx)
-	if err != nil {
-		return 0, err
-	}
 	after := func(g uint64, f *fetched) {
 		if g != 0 && f.Err == nil {
 			f.Err = check(g, f.Bundle)
 		}
 	}
-	p := prefetchSized(ctx, e, append(slices.Clone(gens), 0), size, after)
+	gens, p, err := e.verifyStart(ctx, after)
+	if err != nil {
+		return 0, err
+	}
 	defer p.Close()
 	var prevSum string
 	for i, g := range gens {
@@ -73,28 +74,60 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 	return last, nil
 }
 
-// verifyList is the generations of e, ascending (one LIST), and the
-// size of current.pgp (one HEAD, sent beside the LIST; 0 when it is
-// missing: reported once the history checked out), which sets how many
-// are fetched at once. The listing's own sizes are not asked for: a
-// directory backend reads every object to list it with its ETag.
-func (e *Env) verifyList(ctx context.Context) ([]uint64, int64, error) {
-	type head struct {
-		info s3bundle.ObjectInfo
+// maxGuessed bounds the history whose fetches verifyStart starts before
+// the LIST answered: current.pgp's metadata is not trusted to size an
+// allocation.
+const maxGuessed = 100_000
+
+// verifyStart lists the generations of e, ascending (one LIST), and
+// starts fetching them and then current.pgp (gen 0), running after on
+// each. The LIST is sent beside a HEAD of current.pgp, whose size sets
+// how many are fetched at once. When current.pgp names its generation N
+// (its metadata), generations 1..N are fetched from the HEAD's answer on,
+// while the LIST is still on its way (a LIST of 500 keys takes MinIO
+// about 10 ms, and with a chosen passphrase the first fetch runs the S2K
+// meanwhile); they are kept only when the LIST gives exactly 1..N, else
+// they are let go of and the listed generations fetched instead. Either
+// way every listed generation and current.pgp are read and checked, and
+// the LIST's gaps and current.pgp's place are checked as before: only
+// when the first fetch starts changes. current.pgp missing is reported
+// once the history checked out (Verify).
+func (e *Env) verifyStart(ctx context.Context, after afterFetch) ([]uint64, *prefetcher, error) {
+	type listed struct {
+		gens []uint64
 		err  error
 	}
-	heads := make(chan head, 1)
+	lists := make(chan listed, 1)
 	go func() {
-		info, err := e.Store.Current(ctx)
-		heads <- head{info, err}
+		gens, err := e.Generations(ctx)
+		lists <- listed{gens, err}
 	}()
-	gens, err := e.Generations(ctx)
-	cur := <-heads
+	cur, herr := e.Store.Current(ctx)
+	var (
+		guess []uint64
+		p     *prefetcher
+	)
+	if n := cur.Generation; herr == nil && n > 0 && n <= maxGuessed {
+		guess = make([]uint64, n+1) // 1..n, then current.pgp (0)
+		for i := range n {
+			guess[i] = i + 1
+		}
+		p = prefetchSized(ctx, e, guess, cur.Size, after)
+	}
+	l := <-lists
+	err := l.err
+	if err == nil && herr != nil && !errors.Is(herr, s3bundle.ErrNotExist) {
+		err = fmt.Errorf("reading %s: %w", e.Location, herr)
+	}
+	if p != nil && (err != nil || !slices.Equal(guess[:len(guess)-1], l.gens)) {
+		p.Close()
+		p = nil
+	}
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	if cur.err != nil && !errors.Is(cur.err, s3bundle.ErrNotExist) {
-		return nil, 0, fmt.Errorf("reading %s: %w", e.Location, cur.err)
+	if p == nil {
+		p = prefetchSized(ctx, e, append(slices.Clone(l.gens), 0), cur.Size, after)
 	}
-	return gens, cur.info.Size, nil
+	return l.gens, p, nil
 }

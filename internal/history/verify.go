@@ -76,8 +76,12 @@ func (e *Env) Verify(ctx context.Context, check, verified func(gen uint64, b *va
 
 // maxGuessed bounds the history whose fetches verifyStart starts before
 // the LIST answered: current.pgp's metadata is not trusted to size an
-// allocation.
-const maxGuessed = 100_000
+// allocation. The guess costs a slot and a channel per generation (about
+// 230 bytes) and up to manyWidth GETs: a writer that sets the metadata to
+// maxGuessed on a short history makes each verify allocate about 1 MB
+// and send those GETs for keys that do not exist, then take the LIST's
+// path. A longer history lists first, as it did before the guess.
+const maxGuessed = 4096
 
 // verifyStart lists the generations of e, ascending (one LIST), and
 // starts fetching them and then current.pgp (gen 0), running after on

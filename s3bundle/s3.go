@@ -43,7 +43,7 @@ const (
 
 // maxIdleConnsPerHost is how many idle connections to the endpoint the
 // client keeps: at least as many as a reader of many objects has GETs in
-// flight (log and verify: 16), or each burst of GETs closes the
+// flight (log and verify: up to 64, history's manyWidth), or each burst of GETs closes the
 // connections over the SDK's default of 10 and dials new ones (100 of
 // 500 GETs at verify of 500 generations did).
 const maxIdleConnsPerHost = 64

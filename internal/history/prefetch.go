@@ -47,7 +47,8 @@ const prefetchBudget = 16 << 20
 // are read as wide as its size allows, without waiting.
 const prefetchMemory = 2 * prefetchBudget
 
-// maxPrefetch bounds the generations a prefetcher fetches at once.
+// maxPrefetch bounds the generations a prefetcher fetches at once, but
+// for one of many generations of small bundles (manyWidth).
 const maxPrefetch = 16
 
 // manyWidth bounds the generations a prefetcher of many (more than

@@ -48,7 +48,7 @@ type verifyOptions struct {
 	MaxBundle int64 // --max-bundle-size; 0: the profile's or the default
 }
 
-func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
+func runVerify(ctx context.Context, sys *world, opts verifyOptions) (err error) {
 	v, err := openWorkdirVault(ctx, sys, opts.Env, true)
 	if err != nil {
 		return err
@@ -63,7 +63,11 @@ func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
 		return nil
 	}
 	out, flush := lineOutput(sys.Stdout)
-	defer flush()
+	defer func() {
+		if ferr := flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing verify's report: %w", ferr)
+		}
+	}()
 	verified := func(g uint64, b *vault.Bundle) error {
 		fmt.Fprintf(out, "generation %d ok: %s, %s, %s\n", g, plural(len(b.Files), "file"),
 			b.Manifest.Created.UTC().Format("2006-01-02 15:04:05 UTC"), displayName(b.Manifest.Author))
@@ -81,11 +85,15 @@ func runVerify(ctx context.Context, sys *world, opts verifyOptions) error {
 // run (verify: one per generation): w itself when it is a terminal, where
 // each line shows as it comes, else w behind a buffer, so that 500 lines
 // are a few writes and not 500 system calls. flush must be called before
-// the command returns (an error is printed after what was written).
-func lineOutput(w io.Writer) (out io.Writer, flush func()) {
+// the command returns (an error is printed after what was written); it
+// reports a write that failed (a full disk, a closed pipe). Lines still
+// in the buffer are lost when vsync is killed (SIGKILL, or SIGHUP, which
+// is not subscribed for verify); SIGINT and SIGTERM end the command
+// through its context, and the flush runs.
+func lineOutput(w io.Writer) (out io.Writer, flush func() error) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return w, func() {}
+		return w, func() error { return nil }
 	}
 	bw := bufio.NewWriter(w)
-	return bw, func() { bw.Flush() }
+	return bw, bw.Flush
 }

@@ -12,7 +12,7 @@
 # BENCH_GENS (default "10 500") sets the history lengths: with
 # BENCH_GENS="10 50 100 500" it gives the generations rows of the scaling
 # table (issue 14 item 5). verify's run holds its floor too: the bare
-# GETs of the same objects (the env's generations and current.pgp, 16 in
+# GETs of the same objects (the env's generations and current.pgp, 64 in
 # flight) by a minimal client, scripts/getfloor, nothing decrypted or
 # checked. The load average is printed before and after each env.
 # Usage: bash scripts/bench-history.sh   (needs minio, hyperfine, awscli)

@@ -33,7 +33,7 @@ func main() {
 	bucket := flag.String("bucket", "bench", "the bucket")
 	prefix := flag.String("prefix", "", "the env's prefix in the bucket (PREFIX/ENV)")
 	gens := flag.Int("gens", 500, "the number of generations")
-	inflight := flag.Int("inflight", 16, "GETs in flight")
+	inflight := flag.Int("inflight", 64, "GETs in flight (verify of many small generations: 64)")
 	rounds := flag.Int("rounds", 1, "times to read them all")
 	flag.Parse()
 	keys := []string{*prefix + "/current.pgp"}
@@ -52,7 +52,12 @@ func main() {
 			SessionToken: os.Getenv("AWS_SESSION_TOKEN"),
 		},
 		signer: v4.NewSigner(),
-		http:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * *inflight}},
+		http: &http.Client{
+			Transport: &http.Transport{MaxIdleConnsPerHost: 2 * *inflight},
+			// A redirect would carry the signed headers (and a session
+			// token) to wherever it points; as vsync's GETs, follow none.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 	}
 	for r := 0; r < *rounds; r++ {
 		t0, cpu0 := time.Now(), cpuTime()

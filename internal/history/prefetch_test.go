@@ -53,8 +53,28 @@ func TestPrefetchWidth(t *testing.T) {
 // object, whatever the objects' sizes; every generation still comes back,
 // in order.
 func TestPrefetchBudget(t *testing.T) {
+	checkPrefetchBudget(t, 20, []uint64{2, 5, 11}, prefetchWidth, maxPrefetch)
+}
+
+// TestPrefetchBudgetWide is TestPrefetchBudget at the width of a long
+// history of small bundles (manyWidth, which current.pgp's size chooses):
+// generations planted over the budget are still read alone, so the bytes
+// held at once stay within the budget plus one object, however many
+// fetches are in flight.
+func TestPrefetchBudgetWide(t *testing.T) {
+	over := []uint64{2, 5, 11, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40}
+	checkPrefetchBudget(t, 80, over, func(int64) int { return manyWidth }, manyWidth)
+}
+
+// checkPrefetchBudget plants, in a history of n small generations,
+// generations over a 64 KiB budget (over) and some of which two do not
+// fit, prefetches all n at width(current.pgp's size), which must be
+// wantWidth, and checks that every generation comes back in order and
+// that the bytes held at once stayed within the budget and one object.
+func checkPrefetchBudget(t *testing.T, n uint64, over []uint64, width func(int64) int, wantWidth int) {
+	t.Helper()
 	ctx := context.Background()
-	e := newTestEnv(t, 20)
+	e := newTestEnv(t, int(n))
 	const budget = 64 << 10
 	rng := rand.New(rand.NewChaCha8([32]byte{1}))
 	plant := func(g uint64, size int) int64 {
@@ -73,7 +93,7 @@ func TestPrefetchBudget(t *testing.T) {
 		return int64(len(sealed))
 	}
 	var largest int64
-	for _, g := range []uint64{2, 5, 11} { // over the budget: each read alone
+	for _, g := range over { // over the budget: each read alone
 		largest = max(largest, plant(g, 3*budget/2))
 	}
 	for _, g := range []uint64{3, 4, 8, 9, 13, 14, 15} { // two do not fit
@@ -83,14 +103,14 @@ func TestPrefetchBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gens := make([]uint64, 0, 20)
-	for g := uint64(1); g <= 20; g++ {
+	gens := make([]uint64, 0, n)
+	for g := uint64(1); g <= n; g++ {
 		gens = append(gens, g)
 	}
-	p := startPrefetch(ctx, e, gens, prefetchOptions{width: prefetchWidth(cur.Size), size: cur.Size, budget: budget})
+	p := startPrefetch(ctx, e, gens, prefetchOptions{width: width(cur.Size), size: cur.Size, budget: budget})
 	defer p.Close()
-	if w := cap(p.slots); w != maxPrefetch {
-		t.Fatalf("width %d for current.pgp of %d bytes, want %d", w, cur.Size, maxPrefetch)
+	if w := cap(p.slots); w != wantWidth {
+		t.Fatalf("width %d for current.pgp of %d bytes, want %d", w, cur.Size, wantWidth)
 	}
 	for _, g := range gens {
 		f := p.Next()
